@@ -1,0 +1,128 @@
+# moonstub — build, test, demo, bench.
+#
+#   make          build build/moonstub (static Lua 5.4 + LPeg, scripts embedded)
+#   make test     every suite: unit (cmocka), diagnostics, Lua, corpus
+#   make demo     the greeter example
+#   make bench    benchmarks (bench/)
+#
+# Missing Debian packages are installed with apt-get when running as root;
+# otherwise the exact command is printed. Python packages go into .venv from
+# requirements.txt.
+
+CC        ?= gcc
+BUILD     ?= build
+CORPUS    ?= ../shared/corpus
+PYTHON    ?= python3
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBDIR    := /usr/lib/$(MULTIARCH)
+LUA_INC   := /usr/include/lua5.4
+LUA_LIBS  := $(LIBDIR)/liblua5.4-lpeg.a $(LIBDIR)/liblua5.4.a -lm -ldl
+
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+CFLAGS    += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -Icore -I$(BUILD)
+LDFLAGS   ?=
+
+DEB_PACKAGES := liblua5.4-dev lua-lpeg-dev libcmocka-dev protobuf-compiler python3-venv
+VENV      := .venv
+VPY       := $(VENV)/bin/python
+
+LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c \
+             core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c
+LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+SCRIPTS   := $(shell find rules emitters -type f \( -name '*.lua' -o -name '*.py' \) | LC_ALL=C sort)
+HEADERS   := $(wildcard core/*.h)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps venv test test-unit test-diag test-lua test-corpus demo bench clean
+
+all: $(BUILD)/moonstub
+
+# ---- dependencies ------------------------------------------------------------
+
+$(BUILD)/.deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing Debian packages:$$missing"; \
+	    (apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
+	     || { echo "make: apt-get failed for:$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(BUILD)/.deps
+
+$(VENV)/.stamp: requirements.txt | $(BUILD)/.deps
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+# ---- build -------------------------------------------------------------------
+
+$(BUILD)/embed_gen: core/embed_gen.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/embedded.c: $(BUILD)/embed_gen $(SCRIPTS)
+	$(BUILD)/embed_gen $@ . $(SCRIPTS)
+
+$(BUILD)/obj/embedded.o: $(BUILD)/embedded.c core/embedded.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(BUILD)/obj/%.o: core/%.c $(HEADERS) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libmoonstub.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/moonstub: $(BUILD)/obj/main.o $(BUILD)/libmoonstub.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS)
+
+# ---- tests -------------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(BUILD)/libmoonstub.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmoonstub.a $(LUA_LIBS) -lcmocka
+
+test: test-unit test-diag test-lua test-corpus
+	@echo "make test: all suites passed"
+
+test-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+test-diag: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
+	tests/diag/run.sh $(BUILD)/moonstub $(BUILD)/corpus/protobuf/src
+
+test-lua: $(BUILD)/moonstub
+	tests/lua/run.sh $(BUILD)/moonstub
+
+test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
+
+$(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
+	@test -f $(CORPUS)/googleapis-protos.tar.gz || { echo "make: corpus not found at $(CORPUS) (set CORPUS=...)" >&2; exit 1; }
+	@mkdir -p $(BUILD)/corpus
+	tar -C $(BUILD)/corpus -xzf $(CORPUS)/googleapis-protos.tar.gz
+	tar -C $(BUILD)/corpus -xzf $(CORPUS)/protobuf-protos.tar.gz
+	@touch $@
+
+# ---- demo and bench ------------------------------------------------------------
+
+demo: $(BUILD)/moonstub
+	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.proto
+
+bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,222 @@
+/* Loading: import roots, files, imports in dependency order. */
+#define _GNU_SOURCE
+#include "compiler.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "parse.h"
+
+ms_Compiler *ms_compiler_new(void) {
+  ms_Compiler *c = calloc(1, sizeof *c);
+  if (!c) abort();
+  c->arena = ms_arena_new();
+  ms_diag_init(&c->diag);
+  ms_table_init(&c->memory);
+  ms_table_init(&c->files);
+  ms_table_init(&c->symbols);
+  return c;
+}
+
+void ms_compiler_free(ms_Compiler *c) {
+  if (!c) return;
+  ms_table_free(&c->memory);
+  ms_table_free(&c->files);
+  ms_table_free(&c->symbols);
+  ms_diag_free(&c->diag);
+  ms_arena_free(c->arena);
+  free(c);
+}
+
+static const char *strip_trailing_slashes(ms_Compiler *c, const char *dir) {
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') n--;
+  return ms_arena_strndup(c->arena, dir, n);
+}
+
+void ms_compiler_add_root(ms_Compiler *c, const char *dir) {
+  ms_vec_push(c->arena, &c->roots, (void *)strip_trailing_slashes(c, dir));
+}
+
+void ms_compiler_add_memory_file(ms_Compiler *c, const char *path, const char *text) {
+  ms_table_put(&c->memory, ms_arena_strdup(c->arena, path), ms_arena_strdup(c->arena, text));
+}
+
+bool ms_compiler_ok(const ms_Compiler *c) { return c->diag.errors == 0; }
+
+static const char *join_path(ms_Compiler *c, const char *root, const char *path) {
+  if (strcmp(root, ".") == 0) return ms_arena_strdup(c->arena, path);
+  return ms_arena_printf(c->arena, "%s/%s", root, path);
+}
+
+static bool is_regular_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Reads a whole file into the arena; NULL when it cannot be read. */
+static char *read_whole_file(ms_Compiler *c, const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  struct stat st;
+  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(fp);
+    return NULL;
+  }
+  size_t size = (size_t)st.st_size;
+  char *buf = ms_arena_alloc(c->arena, size + 1);
+  size_t got = fread(buf, 1, size, fp);
+  fclose(fp);
+  buf[got] = '\0';
+  *len = got;
+  return buf;
+}
+
+/* The disk path of a virtual path: the first root that has it. */
+static const char *find_in_roots(ms_Compiler *c, const char *vpath) {
+  for (unsigned i = 0; i < c->roots.count; i++) {
+    const char *candidate = join_path(c, c->roots.items[i], vpath);
+    if (is_regular_file(candidate)) return candidate;
+  }
+  return NULL;
+}
+
+static ms_File *new_file(ms_Compiler *c, const char *vpath, const char *disk_path,
+                         const char *text, size_t len) {
+  ms_File *f = MS_NEW(c->arena, ms_File);
+  f->kind = MS_KIND_FILE;
+  f->path = ms_arena_strdup(c->arena, vpath);
+  f->disk_path = disk_path;
+  f->source.path = disk_path;
+  f->source.text = text;
+  f->source.len = len;
+  return f;
+}
+
+static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc);
+
+static void report_cycle(ms_Compiler *c, ms_File *again, ms_Loc loc) {
+  size_t cap = 256, len = 0;
+  char *chain = malloc(cap);
+  if (!chain) abort();
+  chain[0] = '\0';
+  bool on = false;
+  for (unsigned i = 0; i < c->loading.count; i++) {
+    ms_File *f = c->loading.items[i];
+    if (f == again) on = true;
+    if (!on) continue;
+    size_t n = strlen(f->path);
+    while (len + n + 8 > cap) {
+      cap *= 2;
+      chain = realloc(chain, cap);
+      if (!chain) abort();
+    }
+    memcpy(chain + len, f->path, n);
+    len += n;
+    memcpy(chain + len, " -> ", 5);
+    len += 4;
+  }
+  ms_error(&c->diag, loc, "import cycle: %s%s", chain, again->path);
+  free(chain);
+}
+
+static void load_imports(ms_Compiler *c, ms_File *f) {
+  for (unsigned i = 0; i < f->imports.count; i++) {
+    ms_Import *imp = f->imports.items[i];
+    for (unsigned j = 0; j < i; j++) {
+      ms_Import *other = f->imports.items[j];
+      if (strcmp(other->path, imp->path) == 0) {
+        ms_error(&c->diag, imp->loc, "\"%s\" is imported twice", imp->path);
+        break;
+      }
+    }
+    imp->file = load(c, imp->path, imp->loc);
+  }
+}
+
+static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
+  ms_File *f = ms_table_get(&c->files, vpath);
+  if (f) {
+    if (f->link_state == 1) {
+      report_cycle(c, f, import_loc);
+      return NULL;
+    }
+    return f;
+  }
+  const char *text = ms_table_get(&c->memory, vpath);
+  const char *disk = vpath;
+  size_t len = text ? strlen(text) : 0;
+  if (!text) {
+    disk = find_in_roots(c, vpath);
+    if (disk) text = read_whole_file(c, disk, &len);
+  }
+  if (!text) {
+    if (import_loc.src)
+      ms_error(&c->diag, import_loc, "import \"%s\" was not found in the import path", vpath);
+    else
+      ms_diag_plain(&c->diag, MS_ERROR, "%s: file not found in the import path", vpath);
+    return NULL;
+  }
+  f = new_file(c, vpath, disk, text, len);
+  ms_table_put(&c->files, f->path, f);
+  ms_parse_proto(c->arena, &c->diag, f);
+  f->link_state = 1;
+  ms_vec_push(c->arena, &c->loading, f);
+  load_imports(c, f);
+  c->loading.count--;
+  f->link_state = 2;
+  f->order = c->schema.files.count;
+  ms_vec_push(c->arena, &c->schema.files, f);
+  return f;
+}
+
+/* Maps a command-line argument to its virtual path, as protoc does: a file
+ * on disk must lie under one of the roots; anything else is looked up as a
+ * virtual path. */
+static const char *virtual_path_of(ms_Compiler *c, const char *arg) {
+  if (!is_regular_file(arg)) return arg;
+  char real_arg[PATH_MAX], real_root[PATH_MAX];
+  if (!realpath(arg, real_arg)) return arg;
+  for (unsigned i = 0; i < c->roots.count; i++) {
+    if (!realpath(c->roots.items[i], real_root)) continue;
+    size_t n = strlen(real_root);
+    if (strcmp(real_root, "/") == 0) n = 0;
+    if (strncmp(real_arg, real_root, n) == 0 && real_arg[n] == '/') {
+      const char *vpath = ms_arena_strdup(c->arena, real_arg + n + 1);
+      const char *found = find_in_roots(c, vpath);
+      char real_found[PATH_MAX];
+      if (found && realpath(found, real_found) && strcmp(real_found, real_arg) != 0) {
+        ms_diag_plain(&c->diag, MS_ERROR,
+                      "%s: input is shadowed in the import path by \"%s\"; "
+                      "reorder the -I roots or remove the other file",
+                      arg, found);
+        return NULL;
+      }
+      return vpath;
+    }
+  }
+  ms_diag_plain(&c->diag, MS_ERROR,
+                "%s: file does not reside within any import root; add -I with a folder "
+                "that contains it",
+                arg);
+  return NULL;
+}
+
+bool ms_compiler_add_target(ms_Compiler *c, const char *arg) {
+  if (c->roots.count == 0) ms_compiler_add_root(c, ".");
+  const char *vpath = virtual_path_of(c, arg);
+  if (!vpath) return false;
+  ms_Loc none = {0};
+  ms_File *f = load(c, vpath, none);
+  if (!f) return false;
+  f->is_target = true;
+  return true;
+}
+
+bool ms_compiler_link(ms_Compiler *c) {
+  for (unsigned i = 0; i < c->schema.files.count; i++) ms_link_file(c, c->schema.files.items[i]);
+  return ms_compiler_ok(c);
+}

@@ -1,0 +1,122 @@
+#include "diag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ms_diag_init(ms_Diag *d) { memset(d, 0, sizeof *d); }
+
+void ms_diag_free(ms_Diag *d) {
+  free(d->text);
+  memset(d, 0, sizeof *d);
+}
+
+void ms_diag_append(ms_Diag *d, const char *s, size_t n) {
+  if (d->len + n + 1 > d->cap) {
+    size_t cap = d->cap ? d->cap : 1024;
+    while (cap < d->len + n + 1) cap *= 2;
+    char *text = realloc(d->text, cap);
+    if (!text) {
+      fputs("moonstub: out of memory\n", stderr);
+      abort();
+    }
+    d->text = text;
+    d->cap = cap;
+  }
+  memcpy(d->text + d->len, s, n);
+  d->len += n;
+  d->text[d->len] = '\0';
+}
+
+static void append_cstr(ms_Diag *d, const char *s) {
+  ms_diag_append(d, s, strlen(s));
+}
+
+static void append_vformat(ms_Diag *d, const char *fmt, va_list ap) {
+  char small[512];
+  va_list copy;
+  va_copy(copy, ap);
+  int n = vsnprintf(small, sizeof small, fmt, copy);
+  va_end(copy);
+  if (n < 0) return;
+  if ((size_t)n < sizeof small) {
+    ms_diag_append(d, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) abort();
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  ms_diag_append(d, big, (size_t)n);
+  free(big);
+}
+
+static const char *severity_word(ms_Severity sev) {
+  switch (sev) {
+    case MS_ERROR: return "error";
+    case MS_WARNING: return "warning";
+    default: return "note";
+  }
+}
+
+static void count(ms_Diag *d, ms_Severity sev) {
+  if (sev == MS_ERROR) d->errors++;
+  if (sev == MS_WARNING) d->warnings++;
+}
+
+/* The source line of `loc`, then a caret under its column. Tabs before the
+ * column are kept so the caret lines up in a terminal. */
+static void append_source_line_and_caret(ms_Diag *d, ms_Loc loc) {
+  const ms_Source *src = loc.src;
+  const char *p = src->text, *end = src->text + src->len;
+  for (unsigned line = 1; line < loc.line && p < end; line++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) return;
+    p = nl + 1;
+  }
+  const char *eol = memchr(p, '\n', (size_t)(end - p));
+  if (!eol) eol = end;
+  if (eol > p && eol[-1] == '\r') eol--;
+  ms_diag_append(d, p, (size_t)(eol - p));
+  append_cstr(d, "\n");
+  for (unsigned i = 1; i < loc.col && p + i - 1 < eol; i++)
+    ms_diag_append(d, p[i - 1] == '\t' ? "\t" : " ", 1);
+  append_cstr(d, "^\n");
+}
+
+void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
+                     va_list ap) {
+  count(d, sev);
+  if (sev == MS_ERROR && d->max_errors && d->errors > d->max_errors) return;
+  if (!loc.src) {
+    append_cstr(d, "moonstub: ");
+    append_cstr(d, severity_word(sev));
+    append_cstr(d, ": ");
+    append_vformat(d, fmt, ap);
+    append_cstr(d, "\n");
+    return;
+  }
+  char head[64];
+  snprintf(head, sizeof head, ":%u:%u: %s: ", loc.line, loc.col,
+           severity_word(sev));
+  append_cstr(d, loc.src->path);
+  append_cstr(d, head);
+  append_vformat(d, fmt, ap);
+  append_cstr(d, "\n");
+  if (loc.line > 0) append_source_line_and_caret(d, loc);
+}
+
+void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
+                    ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  ms_diag_vreport(d, sev, loc, fmt, ap);
+  va_end(ap);
+}
+
+void ms_diag_plain(ms_Diag *d, ms_Severity sev, const char *fmt, ...) {
+  ms_Loc none = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  ms_diag_vreport(d, sev, none, fmt, ap);
+  va_end(ap);
+}

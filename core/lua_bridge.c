@@ -1,0 +1,578 @@
+#include "lua_bridge.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <string.h>
+
+#include "embedded.h"
+
+int luaopen_lpeg(lua_State *L);
+
+typedef struct Bridge {
+  lua_State *L;
+  ms_Compiler *c;
+  ms_Output *out;
+  int cache; /* registry ref: lightuserdata(node) -> proxy */
+} Bridge;
+
+/* ---- read-only proxies --------------------------------------------------- */
+
+static int refuse_write(lua_State *L) {
+  return luaL_error(L, "the schema model is read-only (tried to set \"%s\")",
+                    luaL_tolstring(L, 2, NULL));
+}
+
+static int proxy_len(lua_State *L) {
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "__index");
+  lua_len(L, -1);
+  return 1;
+}
+
+static int proxy_pairs(lua_State *L) {
+  lua_getglobal(L, "next");
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "__index");
+  lua_remove(L, -2);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* Replaces the table on top of the stack with a read-only proxy of it. */
+static void make_read_only(lua_State *L) {
+  lua_newtable(L);                 /* t proxy */
+  lua_createtable(L, 0, 5);        /* t proxy mt */
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, refuse_write);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, proxy_len);
+  lua_setfield(L, -2, "__len");
+  lua_pushcfunction(L, proxy_pairs);
+  lua_setfield(L, -2, "__pairs");
+  lua_pushliteral(L, "read-only");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);         /* t proxy */
+  lua_remove(L, -2);               /* proxy */
+}
+
+/* Pushes the proxy of a model node, creating an empty one on first sight.
+ * Returns true when the node was new (its raw table must be filled). The raw
+ * table is left below the proxy when new. */
+static bool push_node(Bridge *b, const void *node) {
+  lua_State *L = b->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->cache);
+  lua_rawgetp(L, -1, node);
+  if (!lua_isnil(L, -1)) {
+    lua_remove(L, -2);
+    return false;
+  }
+  lua_pop(L, 2);
+  return true;
+}
+
+static void remember_node(Bridge *b, const void *node) {
+  /* stack: proxy */
+  lua_State *L = b->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->cache);
+  lua_pushvalue(L, -2);
+  lua_rawsetp(L, -2, node);
+  lua_pop(L, 1);
+}
+
+/* ---- setters ------------------------------------------------------------ */
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (!v) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+static void set_bool(lua_State *L, const char *k, bool v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+static void set_int(lua_State *L, const char *k, long long v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_loc(lua_State *L, ms_Loc loc) {
+  lua_createtable(L, 0, 3);
+  if (loc.src) set_str(L, "file", loc.src->path);
+  set_int(L, "line", loc.line);
+  set_int(L, "col", loc.col);
+  make_read_only(L);
+}
+
+static void set_loc(lua_State *L, ms_Loc loc) {
+  push_loc(L, loc);
+  lua_setfield(L, -2, "loc");
+}
+
+static void push_value(lua_State *L, const ms_Value *v) {
+  switch (v->kind) {
+    case MS_VALUE_INT:
+      if (v->negative) lua_pushinteger(L, (lua_Integer)(0 - v->u));
+      else if (v->u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)v->u);
+      else lua_pushnumber(L, (lua_Number)v->u);
+      break;
+    case MS_VALUE_FLOAT:
+      lua_pushnumber(L, v->negative ? -v->d : v->d);
+      break;
+    case MS_VALUE_IDENT:
+      if (!v->negative && strcmp(v->text, "true") == 0) lua_pushboolean(L, 1);
+      else if (!v->negative && strcmp(v->text, "false") == 0) lua_pushboolean(L, 0);
+      else if (v->negative) lua_pushfstring(L, "-%s", v->text);
+      else lua_pushstring(L, v->text);
+      break;
+    case MS_VALUE_STRING:
+      lua_pushlstring(L, v->text, v->text_len);
+      break;
+    default:
+      lua_createtable(L, 0, 1);
+      set_str(L, "aggregate", v->text);
+      make_read_only(L);
+  }
+}
+
+static void set_options(lua_State *L, const ms_Vec *options) {
+  lua_createtable(L, 0, (int)options->count);
+  for (unsigned i = 0; i < options->count; i++) {
+    const ms_Option *o = options->items[i];
+    push_value(L, &o->value);
+    lua_setfield(L, -2, o->name);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, "options");
+}
+
+static void set_comments(lua_State *L, const ms_Comment *c) {
+  lua_createtable(L, 0, 3);
+  set_str(L, "leading", c->leading);
+  set_str(L, "trailing", c->trailing);
+  lua_createtable(L, (int)c->detached.count, 0);
+  for (unsigned i = 0; i < c->detached.count; i++) {
+    lua_pushstring(L, c->detached.items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, "detached");
+  make_read_only(L);
+  lua_setfield(L, -2, "comments");
+}
+
+/* ---- nodes -------------------------------------------------------------- */
+
+typedef void (*FillFn)(Bridge *b, const void *node);
+
+/* Pushes the proxy for `node`, filling it with `fill` the first time. */
+static void push(Bridge *b, const void *node, FillFn fill) {
+  lua_State *L = b->L;
+  if (!node) {
+    lua_pushnil(L);
+    return;
+  }
+  if (!push_node(b, node)) return;
+  lua_newtable(L);          /* raw */
+  lua_pushvalue(L, -1);     /* raw raw */
+  make_read_only(L);        /* raw proxy */
+  remember_node(b, node);
+  lua_insert(L, -2);        /* proxy raw */
+  fill(b, node);            /* fills raw at top */
+  lua_pop(L, 1);            /* proxy */
+}
+
+static void set_node(Bridge *b, const char *k, const void *node, FillFn fill) {
+  if (!node) return;
+  push(b, node, fill);
+  lua_setfield(b->L, -2, k);
+}
+
+static void set_list(Bridge *b, const char *k, const ms_Vec *v, FillFn fill) {
+  lua_State *L = b->L;
+  lua_createtable(L, (int)v->count, 0);
+  for (unsigned i = 0; i < v->count; i++) {
+    push(b, v->items[i], fill);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, k);
+}
+
+static void fill_file(Bridge *b, const void *node);
+static void fill_message(Bridge *b, const void *node);
+static void fill_enum(Bridge *b, const void *node);
+static void fill_service(Bridge *b, const void *node);
+static void fill_oneof(Bridge *b, const void *node);
+
+static void fill_field(Bridge *b, const void *node) {
+  const ms_Field *f = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "field");
+  set_str(L, "name", f->name);
+  set_str(L, "full_name", f->full_name);
+  set_int(L, "number", f->number);
+  set_str(L, "label", ms_label_name(f->label));
+  set_str(L, "type", f->map_entry ? "map" : ms_type_name(f->type));
+  set_str(L, "wire_type", ms_type_name(f->type));
+  const char *type_name = f->message_type ? f->message_type->full_name
+                          : f->enum_type  ? f->enum_type->full_name
+                                          : NULL;
+  set_str(L, "type_name", type_name);
+  if (f->message_type && !f->map_entry) set_node(b, "type_ref", f->message_type, fill_message);
+  if (f->enum_type) set_node(b, "type_ref", f->enum_type, fill_enum);
+  if (f->map_entry) {
+    lua_createtable(L, 0, 3);
+    push(b, f->map_entry->fields.items[0], fill_field);
+    lua_setfield(L, -2, "key");
+    push(b, f->map_entry->fields.items[1], fill_field);
+    lua_setfield(L, -2, "value");
+    set_node(b, "entry", f->map_entry, fill_message);
+    make_read_only(L);
+    lua_setfield(L, -2, "map");
+  }
+  set_node(b, "oneof", f->oneof, fill_oneof);
+  set_str(L, "presence", f->has_presence ? "explicit" : "implicit");
+  set_bool(L, "repeated", f->label == MS_LABEL_REPEATED && !f->map_entry);
+  set_bool(L, "required", f->label == MS_LABEL_REQUIRED);
+  set_bool(L, "packed", f->packed);
+  set_bool(L, "proto3_optional", f->proto3_optional);
+  set_bool(L, "utf8_validation", f->utf8_validate);
+  set_bool(L, "delimited", f->type == MS_TYPE_GROUP);
+  set_str(L, "json_name", f->json_name);
+  if (f->default_value) {
+    push_value(L, f->default_value);
+    lua_setfield(L, -2, "default");
+  }
+  set_bool(L, "is_extension", f->is_extension);
+  if (f->is_extension) set_node(b, "extendee", f->extendee, fill_message);
+  set_node(b, "parent", f->parent ? (const void *)f->parent : NULL, fill_message);
+  set_node(b, "file", f->file, fill_file);
+  set_options(L, &f->options);
+  set_comments(L, &f->comments);
+  set_loc(L, f->name_loc);
+}
+
+static void fill_oneof(Bridge *b, const void *node) {
+  const ms_Oneof *o = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "oneof");
+  set_str(L, "name", o->name);
+  set_str(L, "full_name", o->full_name);
+  set_bool(L, "synthetic", o->synthetic);
+  set_node(b, "parent", o->parent, fill_message);
+  set_list(b, "fields", &o->fields, fill_field);
+  set_options(L, &o->options);
+  set_comments(L, &o->comments);
+  set_loc(L, o->loc);
+}
+
+static void fill_enum_value(Bridge *b, const void *node) {
+  const ms_EnumValue *v = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "enum_value");
+  set_str(L, "name", v->name);
+  set_str(L, "full_name", v->full_name);
+  set_int(L, "number", v->number);
+  set_node(b, "parent", v->parent, fill_enum);
+  set_options(L, &v->options);
+  set_comments(L, &v->comments);
+  set_loc(L, v->loc);
+}
+
+static void fill_enum(Bridge *b, const void *node) {
+  const ms_Enum *e = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "enum");
+  set_str(L, "name", e->name);
+  set_str(L, "full_name", e->full_name);
+  set_bool(L, "closed", e->closed);
+  set_bool(L, "allow_alias", e->allow_alias);
+  set_list(b, "values", &e->values, fill_enum_value);
+  set_node(b, "parent", e->parent, fill_message);
+  set_node(b, "file", e->file, fill_file);
+  set_options(L, &e->options);
+  set_comments(L, &e->comments);
+  set_loc(L, e->loc);
+}
+
+static void set_ranges(lua_State *L, const char *k, const ms_Vec *ranges) {
+  lua_createtable(L, (int)ranges->count, 0);
+  for (unsigned i = 0; i < ranges->count; i++) {
+    const ms_Range *r = ranges->items[i];
+    lua_createtable(L, 2, 0);
+    lua_pushinteger(L, r->start);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, r->end);
+    lua_rawseti(L, -2, 2);
+    make_read_only(L);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, k);
+}
+
+static void fill_message(Bridge *b, const void *node) {
+  const ms_Message *m = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "message");
+  set_str(L, "name", m->name);
+  set_str(L, "full_name", m->full_name);
+  set_bool(L, "is_map_entry", m->is_map_entry);
+  set_bool(L, "is_group", m->is_group);
+  set_bool(L, "message_set_wire_format", m->message_set_wire_format);
+  set_node(b, "file", m->file, fill_file);
+  set_node(b, "parent", m->parent, fill_message);
+  set_list(b, "fields", &m->fields, fill_field);
+  set_list(b, "oneofs", &m->oneofs, fill_oneof);
+  set_list(b, "messages", &m->messages, fill_message);
+  set_list(b, "enums", &m->enums, fill_enum);
+  set_list(b, "extensions", &m->extensions, fill_field);
+  set_ranges(L, "extension_ranges", &m->extension_ranges);
+  set_ranges(L, "reserved_ranges", &m->reserved_ranges);
+  lua_createtable(L, (int)m->reserved_names.count, 0);
+  for (unsigned i = 0; i < m->reserved_names.count; i++) {
+    lua_pushstring(L, ((const ms_ReservedName *)m->reserved_names.items[i])->name);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, "reserved_names");
+  set_options(L, &m->options);
+  set_comments(L, &m->comments);
+  set_loc(L, m->loc);
+}
+
+static void fill_method(Bridge *b, const void *node) {
+  const ms_Method *m = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "method");
+  set_str(L, "name", m->name);
+  set_str(L, "full_name", m->full_name);
+  set_node(b, "input", m->input, fill_message);
+  set_node(b, "output", m->output, fill_message);
+  set_bool(L, "client_streaming", m->client_streaming);
+  set_bool(L, "server_streaming", m->server_streaming);
+  set_node(b, "parent", m->parent, fill_service);
+  set_options(L, &m->options);
+  set_comments(L, &m->comments);
+  set_loc(L, m->loc);
+}
+
+static void fill_service(Bridge *b, const void *node) {
+  const ms_Service *s = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "service");
+  set_str(L, "name", s->name);
+  set_str(L, "full_name", s->full_name);
+  set_node(b, "file", s->file, fill_file);
+  set_list(b, "methods", &s->methods, fill_method);
+  set_options(L, &s->options);
+  set_comments(L, &s->comments);
+  set_loc(L, s->loc);
+}
+
+static const char *source_language(const ms_File *f) {
+  switch (f->syntax) {
+    case MS_SYNTAX_FDL: return "fdl";
+    case MS_SYNTAX_FBS: return "fbs";
+    default: return "proto";
+  }
+}
+
+static void fill_file(Bridge *b, const void *node) {
+  const ms_File *f = node;
+  lua_State *L = b->L;
+  set_str(L, "kind", "file");
+  set_str(L, "path", f->path);
+  set_str(L, "disk_path", f->disk_path);
+  set_str(L, "source", source_language(f));
+  set_str(L, "syntax", ms_syntax_name(f->syntax));
+  set_str(L, "edition", f->edition);
+  set_str(L, "package", f->package);
+  set_bool(L, "is_target", f->is_target);
+  lua_createtable(L, (int)f->imports.count, 0);
+  for (unsigned i = 0; i < f->imports.count; i++) {
+    const ms_Import *imp = f->imports.items[i];
+    lua_createtable(L, 0, 5);
+    set_str(L, "path", imp->path);
+    set_bool(L, "public", imp->is_public);
+    set_bool(L, "weak", imp->is_weak);
+    set_bool(L, "option", imp->is_option);
+    set_node(b, "file", imp->file, fill_file);
+    make_read_only(L);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, "imports");
+  set_list(b, "messages", &f->messages, fill_message);
+  set_list(b, "enums", &f->enums, fill_enum);
+  set_list(b, "services", &f->services, fill_service);
+  set_list(b, "extensions", &f->extensions, fill_field);
+  lua_newtable(L);
+  make_read_only(L);
+  lua_setfield(L, -2, "unions");
+  set_options(L, &f->options);
+  set_comments(L, &f->comments);
+  ms_Loc start = {&f->source, 1, 1};
+  set_loc(L, start);
+}
+
+static void push_schema(Bridge *b) {
+  lua_State *L = b->L;
+  const ms_Vec *files = &b->c->schema.files;
+  lua_createtable(L, 0, 1);
+  set_list(b, "files", files, fill_file);
+  make_read_only(L);
+}
+
+/* ---- host functions for the driver ---------------------------------------- */
+
+static Bridge *bridge_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+/* host.write(path, content) */
+static int host_write(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *content = luaL_checklstring(L, 2, &len);
+  lua_pushboolean(L, ms_output_add(b->out, &b->c->diag, path, content, len));
+  return 1;
+}
+
+/* host.report(severity, message [, loc]) — loc is a model node's `loc` */
+static int host_report(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *sev = luaL_checkstring(L, 1);
+  const char *msg = luaL_checkstring(L, 2);
+  ms_Severity severity = strcmp(sev, "warning") == 0 ? MS_WARNING
+                         : strcmp(sev, "note") == 0  ? MS_NOTE
+                                                     : MS_ERROR;
+  ms_Loc loc = {0};
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "file");
+    const char *file = lua_tostring(L, -1);
+    lua_getfield(L, 3, "line");
+    lua_getfield(L, 3, "col");
+    if (file) {
+      for (unsigned i = 0; i < b->c->schema.files.count; i++) {
+        const ms_File *f = b->c->schema.files.items[i];
+        if (strcmp(f->source.path, file) == 0) loc.src = &f->source;
+      }
+      loc.line = (unsigned)lua_tointeger(L, -2);
+      loc.col = (unsigned)lua_tointeger(L, -1);
+    }
+  }
+  if (loc.src) ms_diag_report(&b->c->diag, severity, loc, "%s", msg);
+  else ms_diag_plain(&b->c->diag, severity, "%s", msg);
+  return 0;
+}
+
+/* ---- embedded scripts ------------------------------------------------------ */
+
+static int search_embedded(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  for (const ms_EmbeddedScript *s = ms_embedded_scripts; s->module; s++) {
+    if (strcmp(s->module, name) != 0) continue;
+    const char *chunk = lua_pushfstring(L, "@%s", s->path);
+    if (luaL_loadbufferx(L, s->source, s->len, chunk, "t") != LUA_OK)
+      return luaL_error(L, "error loading module '%s':\n\t%s", name, lua_tostring(L, -1));
+    lua_pushstring(L, s->path);
+    return 2;
+  }
+  lua_pushfstring(L, "no built-in script '%s'", name);
+  return 1;
+}
+
+static void open_libraries(lua_State *L) {
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 1);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  luaL_requiref(L, "lpeg", luaopen_lpeg, 1);
+  lua_pop(L, 7);
+  /* no file access from scripts: the host writes through the output set */
+  lua_pushnil(L);
+  lua_setglobal(L, "dofile");
+  lua_pushnil(L);
+  lua_setglobal(L, "loadfile");
+  /* require searches the embedded scripts only */
+  lua_getglobal(L, LUA_LOADLIBNAME);
+  lua_createtable(L, 2, 0);
+  lua_getfield(L, -2, "searchers");
+  lua_rawgeti(L, -1, 1); /* the preload searcher */
+  lua_rawseti(L, -3, 1);
+  lua_pop(L, 1);
+  lua_pushcfunction(L, search_embedded);
+  lua_rawseti(L, -2, 2);
+  lua_setfield(L, -2, "searchers");
+  lua_pop(L, 1);
+}
+
+static int traceback_handler(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg) msg = luaL_tolstring(L, 1, NULL);
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+static void push_options(lua_State *L, const ms_RunOptions *o) {
+  lua_newtable(L);
+  set_str(L, "rules", o->rules ? o->rules : "default");
+  set_str(L, "python_out", o->python_out);
+  set_bool(L, "summary", o->summary);
+  lua_newtable(L);
+  for (unsigned i = 0; i < o->keys.count; i++) {
+    lua_pushstring(L, o->values.items[i]);
+    lua_setfield(L, -2, o->keys.items[i]);
+  }
+  lua_setfield(L, -2, "opt");
+}
+
+static int run_driver(lua_State *L) {
+  Bridge *b = lua_touserdata(L, 1);
+  const ms_RunOptions *opts = lua_touserdata(L, 2);
+  lua_settop(L, 0);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "emitters.driver");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "run");
+  push_schema(b);
+  push_options(L, opts);
+  lua_createtable(L, 0, 2);
+  lua_pushlightuserdata(L, b);
+  lua_pushcclosure(L, host_write, 1);
+  lua_setfield(L, -2, "write");
+  lua_pushlightuserdata(L, b);
+  lua_pushcclosure(L, host_report, 1);
+  lua_setfield(L, -2, "report");
+  lua_call(L, 3, 0);
+  return 0;
+}
+
+bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
+  Bridge b = {0};
+  b.c = c;
+  b.out = out;
+  b.L = luaL_newstate();
+  if (!b.L) {
+    ms_diag_plain(&c->diag, MS_ERROR, "cannot create a Lua state");
+    return false;
+  }
+  lua_State *L = b.L;
+  open_libraries(L);
+  lua_newtable(L);
+  b.cache = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushcfunction(L, traceback_handler);
+  lua_pushcfunction(L, run_driver);
+  lua_pushlightuserdata(L, &b);
+  lua_pushlightuserdata(L, (void *)opts);
+  if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    ms_diag_plain(&c->diag, MS_ERROR, "%s", msg ? msg : "(error object is not a string)");
+  }
+  lua_close(L);
+  return ms_compiler_ok(c);
+}

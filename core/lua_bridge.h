@@ -1,0 +1,23 @@
+/* The Lua side: the linked model converted once into read-only tables, the
+ * embedded scripts behind `require`, and the run of the Lua driver that
+ * applies the naming rules and the emitters. */
+#ifndef MS_LUA_BRIDGE_H
+#define MS_LUA_BRIDGE_H
+
+#include <stdbool.h>
+
+#include "compiler.h"
+#include "output.h"
+
+typedef struct ms_RunOptions {
+  const char *rules;      /* preset name: "default", "aristaproto", ... */
+  const char *python_out; /* NULL: no Python output */
+  bool summary;           /* print a summary of the model with Python names */
+  ms_Vec keys, values;    /* --opt KEY=VALUE pairs, as strings */
+} ms_RunOptions;
+
+/* Runs emitters.driver over the linked schema. Errors (including script
+ * errors with their traceback) go to the compiler's diagnostics. */
+bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts);
+
+#endif

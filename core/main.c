@@ -1,0 +1,160 @@
+/* moonstub's command line: flag parsing only; the compiler is a library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "lua_bridge.h"
+#include "model_json.h"
+#include "output.h"
+#include "version.h"
+
+static const char usage_text[] =
+    "usage: moonstub [options] FILE...\n"
+    "\n"
+    "Reads .proto schemas, checks them, and generates Python through Lua rules and emitters.\n"
+    "\n"
+    "options:\n"
+    "  -I DIR, --proto_path=DIR  add an import root (repeatable; default: the current folder)\n"
+    "  --python_out=DIR          write generated Python under DIR\n"
+    "  --rules=NAME              naming rules preset (default: default)\n"
+    "  --opt KEY=VALUE           an option for the rules and emitters (repeatable)\n"
+    "  --dump-model              print the linked schema model as JSON on stdout\n"
+    "  --summary                 print a summary of the model with the Python names the rules give\n"
+    "  --max-errors=N            stop printing errors after N (default: all)\n"
+    "  --version                 print the version and exit\n"
+    "  -h, --help                print this help and exit\n";
+
+typedef struct Args {
+  ms_Vec roots, files;
+  ms_RunOptions run;
+  bool dump_model;
+  unsigned max_errors;
+} Args;
+
+typedef enum { PARSE_OK, PARSE_EXIT_OK, PARSE_ERROR } ParseResult;
+
+static void complain(const char *fmt, const char *arg) {
+  fputs("moonstub: error: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs(" (see moonstub --help)\n", stderr);
+}
+
+/* Matches "--name=VALUE" or "--name VALUE"; advances *i for the latter. */
+static bool take_value(int argc, char **argv, int *i, const char *name, const char **value) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return false;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return true;
+  }
+  if (a[n] != '\0') return false;
+  if (*i + 1 >= argc) {
+    *value = NULL;
+    return true;
+  }
+  *value = argv[++*i];
+  return true;
+}
+
+static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args) {
+  bool only_files = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = NULL;
+    if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+      ms_vec_push(arena, &args->files, (void *)a);
+    } else if (strcmp(a, "--") == 0) {
+      only_files = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(usage_text, stdout);
+      return PARSE_EXIT_OK;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("moonstub %s\n", MS_VERSION);
+      return PARSE_EXIT_OK;
+    } else if (strcmp(a, "--dump-model") == 0) {
+      args->dump_model = true;
+    } else if (strcmp(a, "--summary") == 0) {
+      args->run.summary = true;
+    } else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0') {
+      ms_vec_push(arena, &args->roots, (void *)(a + 2));
+    } else if (strcmp(a, "-I") == 0 || take_value(argc, argv, &i, "--proto_path", &v)) {
+      if (strcmp(a, "-I") == 0) v = i + 1 < argc ? argv[++i] : NULL;
+      if (!v || !*v) {
+        complain("%s needs a folder", a);
+        return PARSE_ERROR;
+      }
+      ms_vec_push(arena, &args->roots, (void *)v);
+    } else if (take_value(argc, argv, &i, "--python_out", &v)) {
+      if (!v || !*v) {
+        complain("%s needs a folder", "--python_out");
+        return PARSE_ERROR;
+      }
+      args->run.python_out = v;
+    } else if (take_value(argc, argv, &i, "--rules", &v)) {
+      if (!v || !*v) {
+        complain("%s needs a preset name", "--rules");
+        return PARSE_ERROR;
+      }
+      args->run.rules = v;
+    } else if (take_value(argc, argv, &i, "--opt", &v)) {
+      const char *eq = v ? strchr(v, '=') : NULL;
+      if (!eq || eq == v) {
+        complain("%s needs KEY=VALUE", "--opt");
+        return PARSE_ERROR;
+      }
+      ms_vec_push(arena, &args->run.keys, ms_arena_strndup(arena, v, (size_t)(eq - v)));
+      ms_vec_push(arena, &args->run.values, (void *)(eq + 1));
+    } else if (take_value(argc, argv, &i, "--max-errors", &v)) {
+      char *end;
+      long n = v ? strtol(v, &end, 10) : -1;
+      if (!v || *end || n < 0) {
+        complain("%s needs a number", "--max-errors");
+        return PARSE_ERROR;
+      }
+      args->max_errors = (unsigned)n;
+    } else {
+      complain("unknown option \"%s\"", a);
+      return PARSE_ERROR;
+    }
+  }
+  if (args->files.count == 0) {
+    complain("%s", "no input files");
+    return PARSE_ERROR;
+  }
+  return PARSE_OK;
+}
+
+static int finish(ms_Compiler *c) {
+  fwrite(c->diag.text ? c->diag.text : "", 1, c->diag.len, stderr);
+  if (c->diag.max_errors && c->diag.errors > c->diag.max_errors)
+    fprintf(stderr, "moonstub: %u more errors not shown\n", c->diag.errors - c->diag.max_errors);
+  int status = ms_compiler_ok(c) ? 0 : 1;
+  ms_compiler_free(c);
+  return status;
+}
+
+static int run(int argc, char **argv) {
+  ms_Compiler *c = ms_compiler_new();
+  Args args = {0};
+  ParseResult parsed = parse_args(c->arena, argc, argv, &args);
+  if (parsed != PARSE_OK) {
+    ms_compiler_free(c);
+    return parsed == PARSE_EXIT_OK ? 0 : 1;
+  }
+  c->diag.max_errors = args.max_errors;
+  for (unsigned i = 0; i < args.roots.count; i++) ms_compiler_add_root(c, args.roots.items[i]);
+  for (unsigned i = 0; i < args.files.count; i++) ms_compiler_add_target(c, args.files.items[i]);
+  if (!ms_compiler_ok(c) || !ms_compiler_link(c)) return finish(c);
+  if (args.dump_model) ms_dump_model_json(&c->schema, stdout);
+  if (args.run.python_out || args.run.summary) {
+    ms_Output out;
+    ms_output_init(&out, c->arena);
+    if (ms_lua_run(c, &out, &args.run) && args.run.python_out)
+      ms_output_write_all(&out, &c->diag, args.run.python_out);
+  }
+  return finish(c);
+}
+
+int main(int argc, char **argv) { return run(argc, argv); }

@@ -1,0 +1,303 @@
+/* The schema model: one shape for every IDL. The front ends fill it, the
+ * linker resolves and checks it, the Lua bridge hands it to scripts. All of
+ * it lives in the compilation's arena. */
+#ifndef MS_MODEL_H
+#define MS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+/* Field types, numbered as in descriptor.proto. MS_TYPE_NAMED is a type
+ * name that the linker has not resolved yet. */
+typedef enum ms_Type {
+  MS_TYPE_NAMED = 0,
+  MS_TYPE_DOUBLE = 1,
+  MS_TYPE_FLOAT = 2,
+  MS_TYPE_INT64 = 3,
+  MS_TYPE_UINT64 = 4,
+  MS_TYPE_INT32 = 5,
+  MS_TYPE_FIXED64 = 6,
+  MS_TYPE_FIXED32 = 7,
+  MS_TYPE_BOOL = 8,
+  MS_TYPE_STRING = 9,
+  MS_TYPE_GROUP = 10,
+  MS_TYPE_MESSAGE = 11,
+  MS_TYPE_BYTES = 12,
+  MS_TYPE_UINT32 = 13,
+  MS_TYPE_ENUM = 14,
+  MS_TYPE_SFIXED32 = 15,
+  MS_TYPE_SFIXED64 = 16,
+  MS_TYPE_SINT32 = 17,
+  MS_TYPE_SINT64 = 18
+} ms_Type;
+
+typedef enum ms_Label {
+  MS_LABEL_NONE = 0, /* written without a label */
+  MS_LABEL_OPTIONAL = 1,
+  MS_LABEL_REQUIRED = 2,
+  MS_LABEL_REPEATED = 3
+} ms_Label;
+
+typedef enum ms_Syntax {
+  MS_SYNTAX_PROTO2,
+  MS_SYNTAX_PROTO3,
+  MS_SYNTAX_EDITIONS,
+  MS_SYNTAX_FDL,
+  MS_SYNTAX_FBS
+} ms_Syntax;
+
+/* Editions features that change generated code, resolved per element. */
+typedef enum { MS_PRESENCE_EXPLICIT = 1, MS_PRESENCE_IMPLICIT = 2, MS_PRESENCE_LEGACY_REQUIRED = 3 } ms_Presence;
+typedef enum { MS_ENUM_OPEN = 1, MS_ENUM_CLOSED = 2 } ms_EnumType;
+typedef enum { MS_REPEATED_PACKED = 1, MS_REPEATED_EXPANDED = 2 } ms_RepeatedEncoding;
+typedef enum { MS_UTF8_VERIFY = 2, MS_UTF8_NONE = 3 } ms_Utf8;
+typedef enum { MS_ENCODING_LENGTH_PREFIXED = 1, MS_ENCODING_DELIMITED = 2 } ms_MessageEncoding;
+typedef enum { MS_JSON_ALLOW = 1, MS_JSON_LEGACY_BEST_EFFORT = 2 } ms_JsonFormat;
+
+typedef struct ms_Features {
+  uint8_t field_presence;
+  uint8_t enum_type;
+  uint8_t repeated_field_encoding;
+  uint8_t utf8_validation;
+  uint8_t message_encoding;
+  uint8_t json_format;
+} ms_Features;
+
+typedef enum ms_ValueKind {
+  MS_VALUE_IDENT,     /* true, FOO, inf (sign in `negative`) */
+  MS_VALUE_INT,       /* uint64 magnitude in `u`, sign in `negative` */
+  MS_VALUE_FLOAT,     /* `d` */
+  MS_VALUE_STRING,    /* `text`/`text_len`: decoded bytes */
+  MS_VALUE_AGGREGATE  /* `text`: the text-format body between the braces */
+} ms_ValueKind;
+
+typedef struct ms_Value {
+  ms_ValueKind kind;
+  bool negative;
+  uint64_t u;
+  double d;
+  const char *text; /* identifier, string bytes, or aggregate text */
+  unsigned text_len;
+  ms_Loc loc;
+} ms_Value;
+
+/* One `option` or `[...]` entry as written: `(my.ext).sub = value`. */
+typedef struct ms_Option {
+  const char *name;      /* as written, normalised: "(my.ext).sub" */
+  const char *extension; /* first component if parenthesised: "my.ext", else NULL */
+  ms_Value value;
+  ms_Loc loc;
+  struct ms_Field *resolved; /* custom option: the extension it names */
+} ms_Option;
+
+typedef struct ms_Comment {
+  const char *leading;
+  const char *trailing;
+  ms_Vec detached; /* const char* */
+} ms_Comment;
+
+typedef struct ms_Range {
+  int64_t start; /* inclusive */
+  int64_t end;   /* inclusive */
+  ms_Loc loc;
+} ms_Range;
+
+typedef struct ms_ReservedName {
+  const char *name;
+  ms_Loc loc;
+} ms_ReservedName;
+
+struct ms_File;
+struct ms_Message;
+struct ms_Enum;
+struct ms_Oneof;
+
+typedef enum ms_Kind {
+  MS_KIND_FILE,
+  MS_KIND_MESSAGE,
+  MS_KIND_ENUM,
+  MS_KIND_ENUM_VALUE,
+  MS_KIND_FIELD,
+  MS_KIND_ONEOF,
+  MS_KIND_SERVICE,
+  MS_KIND_METHOD,
+  MS_KIND_UNION
+} ms_Kind;
+
+typedef struct ms_Field {
+  ms_Kind kind; /* MS_KIND_FIELD */
+  const char *name;
+  const char *full_name;
+  int64_t number;
+  ms_Label written_label; /* as written */
+  ms_Label label;         /* resolved */
+  ms_Type type;           /* resolved; MS_TYPE_NAMED until linked */
+  const char *type_name;  /* as written, for named types */
+  struct ms_Message *message_type; /* for message and group fields */
+  struct ms_Enum *enum_type;       /* for enum fields */
+  struct ms_Message *map_entry;    /* for map fields: the synthetic entry */
+  struct ms_Oneof *oneof;
+  struct ms_Message *parent;  /* containing message, NULL for file scope */
+  struct ms_File *file;
+  /* extensions */
+  const char *extendee_name; /* as written */
+  struct ms_Message *extendee;
+  struct ms_Message *extension_scope;
+  bool is_extension;
+  /* presence and encoding, resolved from syntax, labels and features */
+  bool has_presence;
+  bool packed;
+  bool utf8_validate;
+  bool proto3_optional;
+  bool is_group_syntax; /* written as `group` */
+  ms_Features features;
+  ms_Value *default_value; /* [default = ...] */
+  const char *json_name;   /* resolved */
+  bool has_json_name;      /* written explicitly */
+  ms_Vec options;          /* ms_Option* */
+  ms_Comment comments;
+  ms_Loc loc, name_loc, number_loc, type_loc, label_loc;
+  /* front-end specific properties (Fory IDL, FlatBuffers) */
+  ms_Vec attributes; /* ms_Option* kept verbatim */
+  void *extra;
+} ms_Field;
+
+typedef struct ms_Oneof {
+  ms_Kind kind; /* MS_KIND_ONEOF */
+  const char *name;
+  const char *full_name;
+  struct ms_Message *parent;
+  ms_Vec fields; /* ms_Field* */
+  bool synthetic;
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc;
+  unsigned index;
+} ms_Oneof;
+
+typedef struct ms_EnumValue {
+  ms_Kind kind; /* MS_KIND_ENUM_VALUE */
+  const char *name;
+  const char *full_name;
+  int64_t number;
+  struct ms_Enum *parent;
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc, number_loc;
+} ms_EnumValue;
+
+typedef struct ms_Enum {
+  ms_Kind kind; /* MS_KIND_ENUM */
+  const char *name;
+  const char *full_name;
+  struct ms_File *file;
+  struct ms_Message *parent;
+  ms_Vec values; /* ms_EnumValue* */
+  ms_Vec reserved_ranges; /* ms_Range* */
+  ms_Vec reserved_names;  /* ms_ReservedName* */
+  bool closed;
+  bool allow_alias;
+  ms_Features features;
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc;
+} ms_Enum;
+
+typedef struct ms_Message {
+  ms_Kind kind; /* MS_KIND_MESSAGE */
+  const char *name;
+  const char *full_name;
+  struct ms_File *file;
+  struct ms_Message *parent;
+  ms_Vec fields;     /* ms_Field* in declaration order */
+  ms_Vec oneofs;     /* ms_Oneof*, real ones first, then synthetic */
+  ms_Vec messages;   /* nested ms_Message* (map entries and groups included) */
+  ms_Vec enums;      /* ms_Enum* */
+  ms_Vec extensions; /* ms_Field* declared in `extend` blocks inside */
+  ms_Vec extension_ranges; /* ms_Range* */
+  ms_Vec reserved_ranges;  /* ms_Range* */
+  ms_Vec reserved_names;   /* ms_ReservedName* */
+  bool is_map_entry;
+  bool is_group; /* the body of a group field */
+  bool message_set_wire_format;
+  ms_Features features;
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc;
+  void *extra;
+} ms_Message;
+
+typedef struct ms_Method {
+  ms_Kind kind; /* MS_KIND_METHOD */
+  const char *name;
+  const char *full_name;
+  struct ms_Service *parent;
+  const char *input_name, *output_name; /* as written */
+  ms_Message *input, *output;
+  bool client_streaming, server_streaming;
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc, input_loc, output_loc;
+} ms_Method;
+
+typedef struct ms_Service {
+  ms_Kind kind; /* MS_KIND_SERVICE */
+  const char *name;
+  const char *full_name;
+  struct ms_File *file;
+  ms_Vec methods; /* ms_Method* */
+  ms_Vec options;
+  ms_Comment comments;
+  ms_Loc loc;
+} ms_Service;
+
+typedef struct ms_Import {
+  const char *path; /* as written: the virtual path */
+  bool is_public, is_weak, is_option;
+  struct ms_File *file; /* resolved */
+  ms_Loc loc;
+} ms_Import;
+
+typedef struct ms_File {
+  ms_Kind kind; /* MS_KIND_FILE */
+  const char *path;      /* virtual path, relative to its import root */
+  const char *disk_path; /* where it was read from */
+  ms_Source source;
+  ms_Syntax syntax;
+  const char *edition; /* "2023", "2024" or NULL */
+  const char *package; /* NULL when none */
+  ms_Loc package_loc;
+  ms_Vec imports;    /* ms_Import* */
+  ms_Vec messages;   /* ms_Message* */
+  ms_Vec enums;      /* ms_Enum* */
+  ms_Vec services;   /* ms_Service* */
+  ms_Vec extensions; /* ms_Field* from top-level extend blocks */
+  ms_Features features;
+  ms_Vec options;
+  ms_Comment comments; /* of the syntax / package statement */
+  bool is_target;
+  bool syntax_written;
+  /* linker state */
+  int link_state; /* 0 new, 1 loading imports, 2 done */
+  ms_Vec visible;    /* ms_File*: itself, its imports and their public ones */
+  unsigned order;
+  void *extra;
+} ms_File;
+
+/* The whole compilation result: files in dependency order. */
+typedef struct ms_Schema {
+  ms_Vec files; /* ms_File*, dependencies first */
+} ms_Schema;
+
+const char *ms_type_name(ms_Type t);
+ms_Type ms_type_from_keyword(const char *s, unsigned len);
+const char *ms_label_name(ms_Label l);
+const char *ms_syntax_name(ms_Syntax s);
+bool ms_type_is_scalar(ms_Type t);
+bool ms_type_is_packable(ms_Type t);
+ms_Option *ms_find_option(const ms_Vec *options, const char *name);
+
+#endif

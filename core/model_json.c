@@ -1,0 +1,282 @@
+/* `--dump-model`: the linked model as JSON (see docs/cli.md for the keys). */
+#include "model_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct Out {
+  FILE *fp;
+} Out;
+
+static void put_string(Out *o, const char *s) {
+  if (!s) {
+    fputs("null", o->fp);
+    return;
+  }
+  putc('"', o->fp);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    switch (*p) {
+      case '"': fputs("\\\"", o->fp); break;
+      case '\\': fputs("\\\\", o->fp); break;
+      case '\n': fputs("\\n", o->fp); break;
+      case '\r': fputs("\\r", o->fp); break;
+      case '\t': fputs("\\t", o->fp); break;
+      default:
+        if (*p < 0x20) fprintf(o->fp, "\\u%04x", *p);
+        else putc(*p, o->fp);
+    }
+  }
+  putc('"', o->fp);
+}
+
+static void key(Out *o, const char *k) {
+  put_string(o, k);
+  putc(':', o->fp);
+}
+
+static void put_bool(Out *o, bool b) { fputs(b ? "true" : "false", o->fp); }
+
+static void put_comments(Out *o, const ms_Comment *c) {
+  key(o, "comments");
+  fputs("{", o->fp);
+  key(o, "leading");
+  put_string(o, c->leading);
+  fputs(",", o->fp);
+  key(o, "trailing");
+  put_string(o, c->trailing);
+  fputs(",", o->fp);
+  key(o, "detached");
+  fputs("[", o->fp);
+  for (unsigned i = 0; i < c->detached.count; i++) {
+    if (i) putc(',', o->fp);
+    put_string(o, c->detached.items[i]);
+  }
+  fputs("]}", o->fp);
+}
+
+static void put_value(Out *o, const ms_Value *v) {
+  if (!v) {
+    fputs("null", o->fp);
+    return;
+  }
+  switch (v->kind) {
+    case MS_VALUE_INT:
+      fprintf(o->fp, "%s%llu", v->negative ? "-" : "", (unsigned long long)v->u);
+      break;
+    case MS_VALUE_FLOAT:
+      fprintf(o->fp, "%s%s", v->negative ? "-" : "", v->text);
+      break;
+    case MS_VALUE_IDENT:
+      if (!v->negative && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
+        fputs(v->text, o->fp);
+      } else {
+        putc('"', o->fp);
+        if (v->negative) putc('-', o->fp);
+        fputs(v->text, o->fp);
+        putc('"', o->fp);
+      }
+      break;
+    default:
+      put_string(o, v->text);
+  }
+}
+
+static void put_options(Out *o, const ms_Vec *options) {
+  key(o, "options");
+  fputs("{", o->fp);
+  for (unsigned i = 0; i < options->count; i++) {
+    const ms_Option *opt = options->items[i];
+    if (i) putc(',', o->fp);
+    key(o, opt->name);
+    put_value(o, &opt->value);
+  }
+  fputs("}", o->fp);
+}
+
+static void put_field(Out *o, const ms_Field *f) {
+  fputs("{", o->fp);
+  key(o, "name"); put_string(o, f->name);
+  fputs(",", o->fp); key(o, "full_name"); put_string(o, f->full_name);
+  fprintf(o->fp, ",\"number\":%lld", (long long)f->number);
+  fputs(",", o->fp); key(o, "label"); put_string(o, ms_label_name(f->label));
+  fputs(",", o->fp); key(o, "type"); put_string(o, ms_type_name(f->type));
+  const char *type_name = f->message_type ? f->message_type->full_name
+                          : f->enum_type  ? f->enum_type->full_name
+                                          : NULL;
+  fputs(",", o->fp); key(o, "type_name"); put_string(o, type_name);
+  fputs(",", o->fp); key(o, "oneof"); put_string(o, f->oneof ? f->oneof->name : NULL);
+  fputs(",", o->fp); key(o, "presence"); put_string(o, f->has_presence ? "explicit" : "implicit");
+  fputs(",", o->fp); key(o, "json_name"); put_string(o, f->json_name);
+  fputs(",", o->fp); key(o, "extendee");
+  put_string(o, f->is_extension ? (f->extendee ? f->extendee->full_name : f->extendee_name) : NULL);
+  fputs(",", o->fp); key(o, "packed"); put_bool(o, f->packed);
+  fputs(",", o->fp); key(o, "proto3_optional"); put_bool(o, f->proto3_optional);
+  fputs(",", o->fp); key(o, "utf8_validation"); put_bool(o, f->utf8_validate);
+  fputs(",", o->fp); key(o, "is_map"); put_bool(o, f->map_entry != NULL);
+  fputs(",", o->fp); key(o, "default"); put_value(o, f->default_value);
+  fputs(",", o->fp); put_options(o, &f->options);
+  fputs(",", o->fp); put_comments(o, &f->comments);
+  fprintf(o->fp, ",\"line\":%u}", f->name_loc.line);
+}
+
+static void put_fields(Out *o, const char *name, const ms_Vec *fields) {
+  fputs(",", o->fp);
+  key(o, name);
+  fputs("[", o->fp);
+  for (unsigned i = 0; i < fields->count; i++) {
+    if (i) putc(',', o->fp);
+    put_field(o, fields->items[i]);
+  }
+  fputs("]", o->fp);
+}
+
+static void put_enum(Out *o, const ms_Enum *e) {
+  fputs("{", o->fp);
+  key(o, "name"); put_string(o, e->name);
+  fputs(",", o->fp); key(o, "full_name"); put_string(o, e->full_name);
+  fputs(",", o->fp); key(o, "closed"); put_bool(o, e->closed);
+  fputs(",\"values\":[", o->fp);
+  for (unsigned i = 0; i < e->values.count; i++) {
+    const ms_EnumValue *v = e->values.items[i];
+    if (i) putc(',', o->fp);
+    fputs("{", o->fp);
+    key(o, "name"); put_string(o, v->name);
+    fprintf(o->fp, ",\"number\":%lld,", (long long)v->number);
+    put_options(o, &v->options);
+    fputs(",", o->fp); put_comments(o, &v->comments);
+    fputs("}", o->fp);
+  }
+  fputs("],", o->fp);
+  put_options(o, &e->options);
+  fputs(",", o->fp); put_comments(o, &e->comments);
+  fputs("}", o->fp);
+}
+
+static void put_enums(Out *o, const ms_Vec *enums) {
+  fputs(",\"enums\":[", o->fp);
+  for (unsigned i = 0; i < enums->count; i++) {
+    if (i) putc(',', o->fp);
+    put_enum(o, enums->items[i]);
+  }
+  fputs("]", o->fp);
+}
+
+static void put_message(Out *o, const ms_Message *m);
+
+static void put_messages(Out *o, const ms_Vec *messages) {
+  fputs(",\"messages\":[", o->fp);
+  for (unsigned i = 0; i < messages->count; i++) {
+    if (i) putc(',', o->fp);
+    put_message(o, messages->items[i]);
+  }
+  fputs("]", o->fp);
+}
+
+static void put_message(Out *o, const ms_Message *m) {
+  fputs("{", o->fp);
+  key(o, "name"); put_string(o, m->name);
+  fputs(",", o->fp); key(o, "full_name"); put_string(o, m->full_name);
+  fputs(",", o->fp); key(o, "is_map_entry"); put_bool(o, m->is_map_entry);
+  fputs(",", o->fp); key(o, "is_group"); put_bool(o, m->is_group);
+  put_fields(o, "fields", &m->fields);
+  fputs(",\"oneofs\":[", o->fp);
+  for (unsigned i = 0; i < m->oneofs.count; i++) {
+    const ms_Oneof *one = m->oneofs.items[i];
+    if (i) putc(',', o->fp);
+    fputs("{", o->fp);
+    key(o, "name"); put_string(o, one->name);
+    fputs(",", o->fp); key(o, "synthetic"); put_bool(o, one->synthetic);
+    fputs(",\"fields\":[", o->fp);
+    for (unsigned j = 0; j < one->fields.count; j++) {
+      if (j) putc(',', o->fp);
+      put_string(o, ((const ms_Field *)one->fields.items[j])->name);
+    }
+    fputs("]}", o->fp);
+  }
+  fputs("]", o->fp);
+  put_messages(o, &m->messages);
+  put_enums(o, &m->enums);
+  put_fields(o, "extensions", &m->extensions);
+  fputs(",\"extension_ranges\":[", o->fp);
+  for (unsigned i = 0; i < m->extension_ranges.count; i++) {
+    const ms_Range *r = m->extension_ranges.items[i];
+    fprintf(o->fp, "%s[%lld,%lld]", i ? "," : "", (long long)r->start, (long long)r->end);
+  }
+  fputs("],", o->fp);
+  put_options(o, &m->options);
+  fputs(",", o->fp); put_comments(o, &m->comments);
+  fputs("}", o->fp);
+}
+
+static void put_service(Out *o, const ms_Service *s) {
+  fputs("{", o->fp);
+  key(o, "name"); put_string(o, s->name);
+  fputs(",", o->fp); key(o, "full_name"); put_string(o, s->full_name);
+  fputs(",\"methods\":[", o->fp);
+  for (unsigned i = 0; i < s->methods.count; i++) {
+    const ms_Method *m = s->methods.items[i];
+    if (i) putc(',', o->fp);
+    fputs("{", o->fp);
+    key(o, "name"); put_string(o, m->name);
+    fputs(",", o->fp); key(o, "input"); put_string(o, m->input ? m->input->full_name : m->input_name);
+    fputs(",", o->fp); key(o, "output"); put_string(o, m->output ? m->output->full_name : m->output_name);
+    fputs(",", o->fp); key(o, "client_streaming"); put_bool(o, m->client_streaming);
+    fputs(",", o->fp); key(o, "server_streaming"); put_bool(o, m->server_streaming);
+    fputs(",", o->fp); put_options(o, &m->options);
+    fputs(",", o->fp); put_comments(o, &m->comments);
+    fputs("}", o->fp);
+  }
+  fputs("],", o->fp);
+  put_options(o, &s->options);
+  fputs(",", o->fp); put_comments(o, &s->comments);
+  fputs("}", o->fp);
+}
+
+static void put_import_list(Out *o, const char *name, const ms_File *f, int which) {
+  fputs(",", o->fp);
+  key(o, name);
+  fputs("[", o->fp);
+  bool first = true;
+  for (unsigned i = 0; i < f->imports.count; i++) {
+    const ms_Import *imp = f->imports.items[i];
+    if ((which == 1 && !imp->is_public) || (which == 2 && !imp->is_weak) || (which == 0 && imp->is_option))
+      continue;
+    if (!first) putc(',', o->fp);
+    first = false;
+    put_string(o, imp->path);
+  }
+  fputs("]", o->fp);
+}
+
+static void put_file(Out *o, const ms_File *f) {
+  fputs("{", o->fp);
+  key(o, "path"); put_string(o, f->path);
+  fputs(",", o->fp); key(o, "package"); put_string(o, f->package);
+  fputs(",", o->fp); key(o, "syntax"); put_string(o, ms_syntax_name(f->syntax));
+  fputs(",", o->fp); key(o, "edition"); put_string(o, f->edition);
+  fputs(",", o->fp); key(o, "is_target"); put_bool(o, f->is_target);
+  put_import_list(o, "imports", f, 0);
+  put_import_list(o, "public_imports", f, 1);
+  put_import_list(o, "weak_imports", f, 2);
+  put_messages(o, &f->messages);
+  put_enums(o, &f->enums);
+  fputs(",\"services\":[", o->fp);
+  for (unsigned i = 0; i < f->services.count; i++) {
+    if (i) putc(',', o->fp);
+    put_service(o, f->services.items[i]);
+  }
+  fputs("]", o->fp);
+  put_fields(o, "extensions", &f->extensions);
+  fputs(",", o->fp); put_options(o, &f->options);
+  fputs("}", o->fp);
+}
+
+void ms_dump_model_json(const ms_Schema *schema, FILE *fp) {
+  Out o = {fp};
+  fputs("{\"files\":[", fp);
+  for (unsigned i = 0; i < schema->files.count; i++) {
+    if (i) fputs(",\n", fp);
+    put_file(&o, schema->files.items[i]);
+  }
+  fputs("]}\n", fp);
+}

@@ -1,0 +1,1 @@
+#define MS_VERSION "0.1.0"

@@ -1,0 +1,40 @@
+-- The default naming policy (Fory's conventions): one module per package,
+-- dots turned into underscores (demo.greeter -> demo_greeter.py, no package
+-- -> generated.py), IDL type names kept, snake_case methods and fields,
+-- a trailing underscore on Python keywords and on names a module defines.
+local words = require("rules.words")
+local python = require("rules.python")
+
+local M = {}
+
+--- Escapes a Python name: keywords, soft keywords and names in `taken`
+--- (what the generated module itself defines) get a trailing underscore.
+function M.escape(name, taken)
+  if python.is_reserved(name) or (taken and taken[name]) then
+    return name .. "_"
+  end
+  return name
+end
+
+--- file -> dotted module path ("demo_greeter")
+function M.module(file)
+  local pkg = file.package
+  if not pkg or pkg == "" then return "generated" end
+  return (pkg:gsub("%.", "_"))
+end
+
+--- file -> path of the module's source file, relative to the output folder
+function M.module_path(file)
+  return M.module(file):gsub("%.", "/") .. ".py"
+end
+
+function M.message(message) return M.escape(message.name) end
+function M.enum(enum) return M.escape(enum.name) end
+function M.enum_value(value) return M.escape(value.name) end
+function M.field(field) return M.escape(field.name) end
+function M.service_stub(service) return service.name .. "Stub" end
+function M.service_servicer(service) return service.name .. "Servicer" end
+function M.service_base(service) return service.name .. "Base" end
+function M.method(method) return M.escape(words.snake(method.name)) end
+
+return M
