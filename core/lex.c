@@ -174,7 +174,7 @@ static void read_number(ms_Lexer *lx, ms_Token *t) {
   if (at2(lx, '0', 'x') || at2(lx, '0', 'X')) {
     lx->p += 2;
     if (!(lx->p < lx->end && is_hex(*lx->p)))
-      ms_error(lx->diag, t->loc, "\"0x\" must be followed by hex digits");
+      ms_error(lx->diag, t->loc, "\"0x\" must be followed by hex digits"), t->invalid = true;
     uint64_t v = 0;
     while (lx->p < lx->end && is_hex(*lx->p)) {
       if (v >> 60) t->overflow = true;
@@ -186,7 +186,8 @@ static void read_number(ms_Lexer *lx, ms_Token *t) {
     lx->p++;
     while (lx->p < lx->end && is_digit(*lx->p)) {
       if (*lx->p > '7') {
-        ms_error(lx->diag, here(lx), "numbers starting with leading zero must be in octal");
+        if (!t->invalid) ms_error(lx->diag, here(lx), "numbers starting with a leading zero must be octal");
+        t->invalid = true;
         lx->p++;
         continue;
       }
@@ -359,11 +360,16 @@ static void read_token(ms_Lexer *lx, ms_Token *t) {
       lx->p++;
       t->kind = MS_TOK_SYMBOL;
       if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7F || c == '\\' || c == '`' || c == '$') {
-        if ((unsigned char)c >= 0x80)
-          ms_error(lx->diag, t->loc, "invalid character (byte 0x%02X); schemas use ASCII outside strings and comments",
-                   (unsigned char)c);
-        else
-          ms_error(lx->diag, t->loc, "invalid character '%c'", c >= 0x20 ? c : '?');
+        if ((unsigned char)c >= 0x80) {
+          ms_error(lx->diag, t->loc, "non-ASCII character; identifiers and symbols must be ASCII "
+                   "(only strings and comments may hold other text)");
+          while (lx->p < lx->end && ((unsigned char)*lx->p & 0xC0) == 0x80) lx->p++;
+          while (lx->p < lx->end && (unsigned char)*lx->p >= 0x80) lx->p++;
+        } else if ((unsigned char)c < 0x20 || c == 0x7F) {
+          ms_error(lx->diag, t->loc, "invalid control character (byte 0x%02X)", (unsigned char)c);
+        } else {
+          ms_error(lx->diag, t->loc, "invalid character '%c'", c);
+        }
         /* skip it and read the next token instead */
         skip_spaces_not_newline(lx);
         while (lx->p < lx->end && (*lx->p == '\n' || *lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r')) {
@@ -518,5 +524,7 @@ bool ms_tok_is_symbol(const ms_Token *t, char c) {
 
 const char *ms_tok_describe(ms_Arena *a, const ms_Token *t) {
   if (t->kind == MS_TOK_EOF) return "end of file";
+  if (t->kind == MS_TOK_STRING)
+    return ms_arena_printf(a, "string %.*s", (int)(t->len > 40 ? 40 : t->len), t->start);
   return ms_arena_printf(a, "\"%.*s\"", (int)(t->len > 40 ? 40 : t->len), t->start);
 }

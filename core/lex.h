@@ -33,6 +33,7 @@ typedef struct ms_Token {
   unsigned end_line;  /* line of the token's last character */
   uint64_t int_value; /* MS_TOK_INT */
   bool overflow;      /* MS_TOK_INT did not fit in 64 bits */
+  bool invalid;       /* malformed, and already reported by the lexer */
   const char *str;    /* MS_TOK_STRING: decoded bytes, NUL-terminated */
   unsigned str_len;
   ms_Comments comments;

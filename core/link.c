@@ -550,8 +550,8 @@ static void check_builtin_option(Linker *l, ms_Option *o, enum Target target) {
       } else {
         const char *needle = ms_arena_printf(l->arena, " %s ", o->value.text);
         if (!strstr(b->enum_values, needle))
-          ms_error(l->diag, o->value.loc, "\"%s\" is not a valid value for %s (valid:%s)",
-                   o->value.text, what, b->enum_values);
+          ms_error(l->diag, o->value.loc, "\"%s\" is not a valid value for %s (valid: %.*s)",
+                   o->value.text, what, (int)strlen(b->enum_values) - 2, b->enum_values + 1);
       }
       return;
     }
@@ -621,6 +621,10 @@ static void resolve_field_type(Linker *l, ms_Field *f) {
       ms_error(l->diag, f->type_loc, "\"%s\" is not a type", f->type_name);
     else
       report_unresolved(l, f->type_name, f->type_loc, &info);
+    return;
+  }
+  if (!is_type(s)) {
+    ms_error(l->diag, f->type_loc, "\"%s\" is not a type", f->type_name);
     return;
   }
   if (s->kind == SYM_MESSAGE) {
@@ -875,7 +879,7 @@ static void check_json_names(Linker *l, ms_Message *m) {
     ms_Field *f = m->fields.items[i];
     for (unsigned j = 0; j < i; j++) {
       ms_Field *g = m->fields.items[j];
-      if (strcmp(f->json_name, g->json_name) == 0) {
+      if (strcmp(f->json_name, g->json_name) == 0 && strcmp(f->name, g->name) != 0) {
         ms_error(l->diag, f->name_loc,
                  "the JSON name of field \"%s\" (\"%s\") conflicts with field \"%s\"; JSON names "
                  "must be unique within a message",

@@ -226,6 +226,10 @@ static bool parse_value(Parser *p, ms_Value *v) {
   const ms_Token *t = peek(p);
   switch (t->kind) {
     case MS_TOK_INT:
+      if (t->invalid) {
+        next(p);
+        return false;
+      }
       if (t->overflow) {
         ms_error(p->diag, t->loc, "integer out of range");
         next(p);
@@ -322,6 +326,10 @@ static bool parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc
   bool negative = try_consume_symbol(p, '-');
   const ms_Token *t = peek(p);
   if (t->kind != MS_TOK_INT) return fail(p, what);
+  if (t->invalid) {
+    next(p);
+    return false;
+  }
   if (t->overflow || t->int_value > (uint64_t)INT64_MAX + (negative ? 1u : 0u)) {
     ms_error(p->diag, t->loc, "integer out of range");
     next(p);
@@ -608,6 +616,7 @@ static bool parse_oneof(Parser *p, ms_Message *m) {
   o->index = m->oneofs.count;
   ms_vec_push(p->arena, &m->oneofs, o);
   FieldScope s = {.message = m, .oneof = o, .fields = &m->fields, .nested = &m->messages};
+  unsigned errors_before = p->diag->errors;
   for (;;) {
     if (try_consume_symbol(p, '}')) break;
     if (at_eof(p)) {
@@ -624,7 +633,7 @@ static bool parse_oneof(Parser *p, ms_Message *m) {
     }
     if (!ok) skip_statement(p);
   }
-  if (o->fields.count == 0) {
+  if (o->fields.count == 0 && p->diag->errors == errors_before) {
     ms_error(p->diag, o->loc, "oneof \"%s\" must have at least one field", o->name);
   }
   return true;
@@ -640,6 +649,7 @@ static bool parse_extend(Parser *p, ms_Message *scope, ms_Vec *extensions, ms_Ve
   ms_Loc open = peek(p)->loc;
   if (!end_declaration(p, '{', &comments)) return false;
   unsigned before = extensions->count;
+  unsigned errors_before = p->diag->errors;
   for (;;) {
     if (try_consume_symbol(p, '}')) break;
     if (at_eof(p)) {
@@ -653,7 +663,7 @@ static bool parse_extend(Parser *p, ms_Message *scope, ms_Vec *extensions, ms_Ve
     ms_Field *f = extensions->items[i];
     f->type_loc = f->type_loc.src ? f->type_loc : s.extendee_loc;
   }
-  if (extensions->count == before) {
+  if (extensions->count == before && p->diag->errors == errors_before) {
     ms_error(p->diag, s.extendee_loc, "extend blocks must contain at least one field");
   }
   return true;
@@ -699,6 +709,7 @@ static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Loc open = peek(p)->loc;
   if (!end_declaration(p, '{', &e->comments)) return false;
   ms_vec_push(p->arena, into, e);
+  unsigned errors_before = p->diag->errors;
   for (;;) {
     if (try_consume_symbol(p, '}')) break;
     if (at_eof(p)) {
@@ -716,7 +727,7 @@ static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
     }
     if (!ok) skip_statement(p);
   }
-  if (e->values.count == 0) {
+  if (e->values.count == 0 && p->diag->errors == errors_before) {
     ms_error(p->diag, e->loc, "enums must contain at least one value");
   }
   return true;
@@ -795,8 +806,7 @@ static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
 /* ( [stream] Type ) */
 static bool parse_rpc_type(Parser *p, bool *streaming, const char **name, ms_Loc *loc) {
   if (!expect_symbol(p, '(')) return false;
-  if (looking_at(p, "stream") && !ms_tok_is_symbol(peek_at(p, 1), ')') &&
-      !ms_tok_is_symbol(peek_at(p, 1), '.')) {
+  if (looking_at(p, "stream") && !ms_tok_is_symbol(peek_at(p, 1), ')')) {
     next(p);
     *streaming = true;
   }
@@ -895,6 +905,7 @@ static bool parse_syntax(Parser *p) {
   } else {
     ms_error(p->diag, loc, "unrecognized syntax identifier \"%s\"; this parser only recognizes \"proto2\" and \"proto3\"",
              value);
+    p->file->syntax = MS_SYNTAX_PROTO3; /* the least strict about labels: no cascade of errors */
   }
   return end_declaration(p, ';', &p->file->comments);
 }
