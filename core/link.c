@@ -341,6 +341,62 @@ static const FeatureSpec feature_specs[] = {
     {"features.json_format", offsetof(ms_Features, json_format), {"ALLOW", "LEGACY_BEST_EFFORT"}},
 };
 
+static bool set_feature(ms_Features *x, const char *option, const char *value, size_t value_len,
+                        bool *known) {
+  const FeatureSpec *spec = NULL;
+  for (size_t k = 0; k < sizeof feature_specs / sizeof *feature_specs; k++)
+    if (strcmp(feature_specs[k].option, option) == 0) spec = &feature_specs[k];
+  *known = spec != NULL;
+  if (!spec) return true; /* other features (naming style, visibility) do not shape code */
+  for (int v = 0; v < 4 && spec->values[v]; v++) {
+    const char *name = spec->values[v];
+    if (*name && strlen(name) == value_len && strncmp(value, name, value_len) == 0) {
+      ((uint8_t *)x)[spec->offset] = (uint8_t)(v + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* `features = { enum_type: CLOSED utf8_validation: NONE }`: the text-format
+ * form; language-specific sub-messages ([pb.cpp] {...}) are skipped. */
+static void apply_feature_aggregate(Linker *l, ms_Features *x, const ms_Option *o) {
+  const char *p = o->value.text;
+  while (*p) {
+    if (*p == '[' || *p == '{') {
+      int depth = 0;
+      do {
+        if (*p == '[' || *p == '{') depth++;
+        if (*p == ']' || *p == '}') depth--;
+        p++;
+      } while (*p && depth > 0);
+      continue;
+    }
+    if (!is_word_char(*p)) {
+      p++;
+      continue;
+    }
+    const char *key = p;
+    while (is_word_char(*p)) p++;
+    size_t key_len = (size_t)(p - key);
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (*p != ':') continue;
+    p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (*p == '{' || *p == '[') continue;
+    const char *value = p;
+    while (is_word_char(*p)) p++;
+    char *option = ms_arena_printf(l->arena, "features.%.*s", (int)key_len, key);
+    bool known;
+    if (!set_feature(x, option, value, (size_t)(p - value), &known))
+      ms_error(l->diag, o->value.loc, "invalid value for %s", option);
+  }
+}
+
 /* Applies `features.X = V` options on top of the inherited features. */
 static ms_Features apply_features(Linker *l, ms_Features inherited, const ms_Vec *options) {
   for (unsigned i = 0; i < options->count; i++) {
@@ -350,21 +406,15 @@ static ms_Features apply_features(Linker *l, ms_Features inherited, const ms_Vec
       ms_error(l->diag, o->loc, "features are only valid under editions");
       continue;
     }
-    if (strcmp(o->name, "features") == 0 || o->name[8] != '.' || o->name[9] == '(') continue;
-    const FeatureSpec *spec = NULL;
-    for (size_t k = 0; k < sizeof feature_specs / sizeof *feature_specs; k++)
-      if (strcmp(feature_specs[k].option, o->name) == 0) spec = &feature_specs[k];
-    if (!spec) continue; /* other features (naming style, visibility) do not shape code */
-    bool matched = false;
-    for (int v = 0; v < 4 && spec->values[v]; v++) {
-      if (o->value.kind == MS_VALUE_IDENT && *spec->values[v] && strcmp(o->value.text, spec->values[v]) == 0) {
-        ((uint8_t *)&inherited)[spec->offset] = (uint8_t)(v + 1);
-        matched = true;
-      }
+    if (strcmp(o->name, "features") == 0) {
+      if (o->value.kind == MS_VALUE_AGGREGATE) apply_feature_aggregate(l, &inherited, o);
+      continue;
     }
-    if (!matched) {
+    if (o->name[8] != '.' || o->name[9] == '(') continue;
+    bool known;
+    const char *value = o->value.kind == MS_VALUE_IDENT ? o->value.text : "";
+    if (!set_feature(&inherited, o->name, value, strlen(value), &known))
       ms_error(l->diag, o->value.loc, "invalid value for %s", o->name);
-    }
   }
   return inherited;
 }
@@ -946,6 +996,7 @@ static void resolve_enum(Linker *l, ms_Enum *e, ms_Features inherited) {
 }
 
 static void resolve_extension(Linker *l, ms_Field *f, ms_Features inherited) {
+  f->proto3_optional = l->file->syntax == MS_SYNTAX_PROTO3 && f->written_label == MS_LABEL_OPTIONAL;
   f->extendee = resolve_message_name(l, f->extendee_name, f->full_name, f->type_loc);
   resolve_field(l, f, inherited, false);
   if (f->written_label == MS_LABEL_REQUIRED)
@@ -1034,7 +1085,9 @@ static void check_message_options(Linker *l, ms_Message *m) {
 }
 
 static void check_file_options(Linker *l, ms_File *f) {
-  check_options(l, &f->options, T_FILE, f->package ? f->package : "");
+  /* protoc looks option names up from the package itself */
+  const char *scope = f->package ? ms_arena_printf(l->arena, "%s._", f->package) : "_";
+  check_options(l, &f->options, T_FILE, scope);
   check_field_options(l, &f->extensions);
   for (unsigned i = 0; i < f->enums.count; i++) check_enum_options(l, f->enums.items[i]);
   for (unsigned i = 0; i < f->messages.count; i++) check_message_options(l, f->messages.items[i]);

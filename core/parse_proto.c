@@ -489,7 +489,7 @@ static bool parse_map_field(Parser *p, FieldScope *s, ms_Field *f) {
   ms_Field *v = new_field(p, "value", ms_type_from_keyword(value_name, (unsigned)strlen(value_name)));
   k->number = 1;
   v->number = 2;
-  k->written_label = v->written_label = MS_LABEL_OPTIONAL;
+  k->written_label = v->written_label = MS_LABEL_NONE; /* resolved to optional */
   k->type_name = key_name;
   v->type_name = value_name;
   k->loc = k->name_loc = k->type_loc = k->number_loc = key_loc;
