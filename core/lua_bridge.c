@@ -3,6 +3,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "embedded.h"
@@ -484,6 +485,53 @@ static int search_embedded(lua_State *L) {
   return 1;
 }
 
+/* Searches the folders in upvalue 1 (a Lua array of paths) for NAME.lua,
+ * dots in NAME being folders. Used before the embedded scripts. */
+static int search_folders(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  luaL_Buffer tried;
+  luaL_buffinit(L, &tried);
+  lua_Integer n = luaL_len(L, lua_upvalueindex(1));
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, lua_upvalueindex(1), i);
+    const char *dir = lua_tostring(L, -1);
+    const char *file = luaL_gsub(L, name, ".", "/");
+    const char *path = lua_pushfstring(L, "%s/%s.lua", dir, file);
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+      fclose(fp);
+      if (luaL_loadfilex(L, path, "t") != LUA_OK)
+        return luaL_error(L, "error loading module '%s' from '%s':\n\t%s", name, path, lua_tostring(L, -1));
+      lua_pushstring(L, path);
+      return 2;
+    }
+    lua_pushfstring(L, "\n\tno file '%s'", path);
+    luaL_addvalue(&tried);
+    lua_pop(L, 3);
+  }
+  luaL_pushresult(&tried);
+  return 1;
+}
+
+static void add_folder_searcher(lua_State *L, const char *const *dirs, unsigned count) {
+  lua_getglobal(L, LUA_LOADLIBNAME);
+  lua_getfield(L, -1, "searchers");
+  lua_newtable(L);
+  for (unsigned i = 0; i < count; i++) {
+    lua_pushstring(L, dirs[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_pushcclosure(L, search_folders, 1);
+  /* insert at position 2, before the embedded searcher */
+  lua_Integer n = luaL_len(L, -2);
+  for (lua_Integer i = n; i >= 2; i--) {
+    lua_rawgeti(L, -2, i);
+    lua_rawseti(L, -3, i + 1);
+  }
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 2);
+}
+
 static void open_libraries(lua_State *L) {
   luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 1);
@@ -535,6 +583,18 @@ static int run_driver(lua_State *L) {
   Bridge *b = lua_touserdata(L, 1);
   const ms_RunOptions *opts = lua_touserdata(L, 2);
   lua_settop(L, 0);
+  if (opts->lua_test) {
+    /* developer mode (tests/lua): run a script from disk with the model;
+     * modules beside it are found too */
+    const char *slash = strrchr(opts->lua_test, '/');
+    const char *dir = slash ? lua_pushlstring(L, opts->lua_test, (size_t)(slash - opts->lua_test)) : ".";
+    add_folder_searcher(L, &dir, 1);
+    if (luaL_loadfilex(L, opts->lua_test, "t") != LUA_OK) return lua_error(L);
+    push_schema(b);
+    push_options(L, opts);
+    lua_call(L, 2, 0);
+    return 0;
+  }
   lua_getglobal(L, "require");
   lua_pushliteral(L, "emitters.driver");
   lua_call(L, 1, 1);

@@ -22,6 +22,7 @@ static const char usage_text[] =
     "  --dump-model              print the linked schema model as JSON on stdout\n"
     "  --summary                 print a summary of the model with the Python names the rules give\n"
     "  --max-errors=N            stop printing errors after N (default: all)\n"
+    "  --lua-test=SCRIPT         run a Lua test script with the model (for moonstub's own tests)\n"
     "  --version                 print the version and exit\n"
     "  -h, --help                print this help and exit\n";
 
@@ -86,6 +87,12 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       ms_vec_push(arena, &args->roots, (void *)v);
+    } else if (take_value(argc, argv, &i, "--lua-test", &v)) {
+      if (!v || !*v) {
+        complain("%s needs a script", "--lua-test");
+        return PARSE_ERROR;
+      }
+      args->run.lua_test = v;
     } else if (take_value(argc, argv, &i, "--python_out", &v)) {
       if (!v || !*v) {
         complain("%s needs a folder", "--python_out");
@@ -148,7 +155,7 @@ static int run(int argc, char **argv) {
   for (unsigned i = 0; i < args.files.count; i++) ms_compiler_add_target(c, args.files.items[i]);
   if (!ms_compiler_ok(c) || !ms_compiler_link(c)) return finish(c);
   if (args.dump_model) ms_dump_model_json(&c->schema, stdout);
-  if (args.run.python_out || args.run.summary) {
+  if (args.run.python_out || args.run.summary || args.run.lua_test) {
     ms_Output out;
     ms_output_init(&out, c->arena);
     if (ms_lua_run(c, &out, &args.run) && args.run.python_out)
