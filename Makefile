@@ -11,7 +11,7 @@
 
 CC        ?= gcc
 BUILD     ?= build
-CORPUS    ?= ../shared/corpus
+CORPUS    ?= $(firstword $(wildcard ../shared/corpus /work/shared/corpus) ../shared/corpus)
 PYTHON    ?= python3
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 LIBDIR    := /usr/lib/$(MULTIARCH)
