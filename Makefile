@@ -126,3 +126,13 @@ bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- sanitizers ----------------------------------------------------------------
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: test-asan
+test-asan: $(BUILD)/corpus/.stamp
+	$(MAKE) BUILD=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  build-asan/moonstub test-unit test-lua
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/diag/run.sh build-asan/moonstub $(BUILD)/corpus/protobuf/src

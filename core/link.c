@@ -869,8 +869,14 @@ static int compare_fields_by_number(const void *a, const void *b) {
   return x->number_loc.col < y->number_loc.col ? -1 : (x->number_loc.col > y->number_loc.col);
 }
 
+static void check_message_ranges(Linker *l, ms_Message *m);
+
 static void check_message_numbers(Linker *l, ms_Message *m) {
   unsigned n = m->fields.count;
+  if (n < 2) {
+    check_message_ranges(l, m);
+    return;
+  }
   ms_Field *small[64];
   ms_Field **sorted = n <= 64 ? small : malloc(n * sizeof *sorted);
   if (!sorted) abort();
@@ -883,7 +889,10 @@ static void check_message_numbers(Linker *l, ms_Message *m) {
                (long long)sorted[i]->number, m->full_name, sorted[i - 1]->name);
   }
   if (sorted != small) free(sorted);
+  check_message_ranges(l, m);
+}
 
+static void check_message_ranges(Linker *l, ms_Message *m) {
   check_reserved_ranges(l, &m->reserved_ranges, "reserved range");
   check_reserved_ranges(l, &m->extension_ranges, "extension range");
   for (unsigned i = 0; i < m->extension_ranges.count; i++) {
