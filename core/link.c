@@ -1083,6 +1083,10 @@ static void check_enum_options(Linker *l, ms_Enum *e) {
 
 static void check_message_options(Linker *l, ms_Message *m) {
   check_options(l, &m->options, T_MESSAGE, m->full_name);
+  for (unsigned i = 0; i < m->extension_ranges.count; i++) {
+    ms_Range *r = m->extension_ranges.items[i];
+    check_options(l, &r->options, T_RANGE, m->full_name);
+  }
   check_field_options(l, &m->fields);
   check_field_options(l, &m->extensions);
   for (unsigned i = 0; i < m->oneofs.count; i++) {

@@ -103,6 +103,7 @@ typedef struct ms_Range {
   int64_t start; /* inclusive */
   int64_t end;   /* inclusive */
   ms_Loc loc;
+  ms_Vec options; /* extension ranges: [declaration = {...}, verification = ...] */
 } ms_Range;
 
 typedef struct ms_ReservedName {

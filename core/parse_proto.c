@@ -675,7 +675,8 @@ static bool parse_extensions(Parser *p, ms_Message *m) {
   if (!parse_ranges(p, &m->extension_ranges, MAX_FIELD_NUMBER)) return false;
   ms_Vec range_options = {0};
   if (!parse_bracket_options(p, &range_options, NULL, NULL)) return false;
-  (void)before;
+  for (unsigned i = before; i < m->extension_ranges.count; i++)
+    ((ms_Range *)m->extension_ranges.items[i])->options = range_options;
   return end_declaration(p, ';', NULL);
 }
 
