@@ -52,12 +52,13 @@ int main(int argc, char **argv) {
     char name[4096];
     snprintf(name, sizeof name, "%s", rel);
     size_t len = strlen(name);
-    if (len > 4 && strcmp(name + len - 4, ".lua") == 0) name[len - 4] = '\0';
-    for (char *p = name; *p; p++)
+    int lua = len > 4 && strcmp(name + len - 4, ".lua") == 0;
+    if (lua) name[len - 4] = '\0';
+    for (char *p = name; *p && lua; p++)
       if (*p == '/') *p = '.';
-    fprintf(out, "  {\"%s\", \"%s\", src_%d, %ld},\n", name, rel, i, sizes[i]);
+    fprintf(out, "  {\"%s\", \"%s\", src_%d, %ld, %d},\n", name, rel, i, sizes[i], lua);
   }
-  fputs("  {0, 0, 0, 0}\n};\n", out);
+  fputs("  {0, 0, 0, 0, 0}\n};\n", out);
   free(sizes);
   return fclose(out) == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@ typedef struct ms_EmbeddedScript {
   const char *path;   /* "rules/default.lua", used as the chunk name */
   const char *source;
   size_t len;
+  int lua; /* 1 for Lua modules, 0 for other files (the Python support module) */
 } ms_EmbeddedScript;
 
 extern const ms_EmbeddedScript ms_embedded_scripts[];

@@ -634,10 +634,6 @@ static void check_custom_option(Linker *l, ms_Option *o, enum Target target, con
     return;
   }
   if (strchr(o->name + strlen(o->extension) + 2, '.')) return; /* sub-field of a message option */
-  if (ext->written_label == MS_LABEL_REPEATED && o->value.kind != MS_VALUE_AGGREGATE &&
-      ext->type != MS_TYPE_MESSAGE) {
-    /* a repeated scalar option may be set several times */
-  }
   const char *what = ms_arena_printf(l->arena, "option \"(%s)\"", o->extension);
   if (ext->type != MS_TYPE_NAMED) check_value_for_type(l, &o->value, ext->type, ext->enum_type, what);
 }
@@ -729,7 +725,7 @@ static const char *label_word(ms_Label l) {
 static void resolve_field(Linker *l, ms_Field *f, ms_Features inherited, bool in_map_entry) {
   ms_File *file = l->file;
   check_option_allowed_in_editions(l, &f->options);
-  if (f->oneof && !f->oneof->synthetic) inherited = f->oneof->parent->features, inherited = apply_features(l, inherited, &f->oneof->options);
+  if (f->oneof && !f->oneof->synthetic) inherited = f->oneof->features;
   f->features = apply_features(l, inherited, &f->options);
   resolve_field_type(l, f);
   check_field_number(l, f);
@@ -847,9 +843,6 @@ static void check_reserved_ranges(Linker *l, const ms_Vec *ranges, const char *w
       ms_error(l->diag, r->loc, "%s end number must be greater than or equal to start number", what);
       continue;
     }
-    if (r->start <= 0 && strcmp(what, "reserved range") == 0 && l->file) {
-      /* messages only: enums may reserve negative numbers */
-    }
     for (unsigned j = 0; j < i; j++) {
       ms_Range *q = ranges->items[j];
       if (r->start <= q->end && q->start <= r->end) {
@@ -894,6 +887,10 @@ static void check_message_numbers(Linker *l, ms_Message *m) {
 
 static void check_message_ranges(Linker *l, ms_Message *m) {
   check_reserved_ranges(l, &m->reserved_ranges, "reserved range");
+  for (unsigned i = 0; i < m->reserved_ranges.count; i++) {
+    ms_Range *r = m->reserved_ranges.items[i];
+    if (r->start <= 0) ms_error(l->diag, r->loc, "reserved field numbers must be positive integers");
+  }
   check_reserved_ranges(l, &m->extension_ranges, "extension range");
   for (unsigned i = 0; i < m->extension_ranges.count; i++) {
     ms_Range *r = m->extension_ranges.items[i];
@@ -1060,6 +1057,10 @@ static void compute_enum_features(Linker *l, ms_Enum *e, ms_Features inherited) 
 
 static void compute_message_features(Linker *l, ms_Message *m, ms_Features inherited) {
   m->features = apply_features(l, inherited, &m->options);
+  for (unsigned i = 0; i < m->oneofs.count; i++) {
+    ms_Oneof *o = m->oneofs.items[i];
+    o->features = apply_features(l, m->features, &o->options);
+  }
   for (unsigned i = 0; i < m->enums.count; i++) compute_enum_features(l, m->enums.items[i], m->features);
   for (unsigned i = 0; i < m->messages.count; i++)
     compute_message_features(l, m->messages.items[i], m->features);
@@ -1085,7 +1086,10 @@ static void check_message_options(Linker *l, ms_Message *m) {
   check_options(l, &m->options, T_MESSAGE, m->full_name);
   for (unsigned i = 0; i < m->extension_ranges.count; i++) {
     ms_Range *r = m->extension_ranges.items[i];
-    check_options(l, &r->options, T_RANGE, m->full_name);
+    ms_Range *previous = i ? m->extension_ranges.items[i - 1] : NULL;
+    /* ranges of one statement share its options: check them once */
+    if (!previous || previous->options.items != r->options.items)
+      check_options(l, &r->options, T_RANGE, m->full_name);
   }
   check_field_options(l, &m->fields);
   check_field_options(l, &m->extensions);

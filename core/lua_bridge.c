@@ -137,12 +137,31 @@ static void push_value(lua_State *L, const ms_Value *v) {
   }
 }
 
+/* options[name] is the value; a name set several times (repeated options)
+ * maps to an array of its values. */
 static void set_options(lua_State *L, const ms_Vec *options) {
   lua_createtable(L, 0, (int)options->count);
   for (unsigned i = 0; i < options->count; i++) {
     const ms_Option *o = options->items[i];
+    unsigned count = 0, index = 0;
+    for (unsigned j = 0; j < options->count; j++) {
+      if (strcmp(((const ms_Option *)options->items[j])->name, o->name) != 0) continue;
+      count++;
+      if (j < i) index++;
+    }
+    if (count == 1) {
+      push_value(L, &o->value);
+      lua_setfield(L, -2, o->name);
+      continue;
+    }
+    if (index == 0) {
+      lua_createtable(L, (int)count, 0);
+      lua_setfield(L, -2, o->name);
+    }
+    lua_getfield(L, -1, o->name);
     push_value(L, &o->value);
-    lua_setfield(L, -2, o->name);
+    lua_rawseti(L, -2, index + 1);
+    lua_pop(L, 1);
   }
   make_read_only(L);
   lua_setfield(L, -2, "options");
@@ -469,12 +488,24 @@ static int host_report(lua_State *L) {
   return 0;
 }
 
+/* host.builtin_source(path) — the text of an embedded file ("emitters/python/_moonstub.py") */
+static int host_builtin_source(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  for (const ms_EmbeddedScript *s = ms_embedded_scripts; s->module; s++) {
+    if (strcmp(s->path, path) == 0) {
+      lua_pushlstring(L, s->source, s->len);
+      return 1;
+    }
+  }
+  return luaL_error(L, "no built-in file '%s'", path);
+}
+
 /* ---- embedded scripts ------------------------------------------------------ */
 
 static int search_embedded(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   for (const ms_EmbeddedScript *s = ms_embedded_scripts; s->module; s++) {
-    if (strcmp(s->module, name) != 0) continue;
+    if (strcmp(s->module, name) != 0 || !s->lua) continue;
     const char *chunk = lua_pushfstring(L, "@%s", s->path);
     if (luaL_loadbufferx(L, s->source, s->len, chunk, "t") != LUA_OK)
       return luaL_error(L, "error loading module '%s':\n\t%s", name, lua_tostring(L, -1));
@@ -546,7 +577,14 @@ static void open_libraries(lua_State *L) {
   lua_setglobal(L, "dofile");
   lua_pushnil(L);
   lua_setglobal(L, "loadfile");
-  /* require searches the embedded scripts only */
+  /* no native code */
+  lua_getglobal(L, LUA_LOADLIBNAME);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "loadlib");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "cpath");
+  lua_pop(L, 1);
+  /* require: package.preload, then the embedded scripts */
   lua_getglobal(L, LUA_LOADLIBNAME);
   lua_createtable(L, 2, 0);
   lua_getfield(L, -2, "searchers");
@@ -608,6 +646,8 @@ static int run_driver(lua_State *L) {
   lua_pushlightuserdata(L, b);
   lua_pushcclosure(L, host_report, 1);
   lua_setfield(L, -2, "report");
+  lua_pushcfunction(L, host_builtin_source);
+  lua_setfield(L, -2, "builtin_source");
   lua_call(L, 3, 0);
   return 0;
 }

@@ -174,6 +174,7 @@ typedef struct ms_Oneof {
   ms_Vec fields; /* ms_Field* */
   bool synthetic;
   ms_Vec options;
+  ms_Features features;
   ms_Comment comments;
   ms_Loc loc;
   unsigned index;
@@ -283,9 +284,8 @@ typedef struct ms_File {
   bool syntax_written;
   /* linker state */
   int link_state; /* 0 new, 1 loading imports, 2 done */
-  ms_Vec visible;    /* ms_File*: itself, its imports and their public ones */
   unsigned order;
-  void *extra;
+  void *extra; /* linker: stamp marking the files visible from the one being linked */
 } ms_File;
 
 /* The whole compilation result: files in dependency order. */

@@ -8,25 +8,53 @@ typedef struct Out {
   FILE *fp;
 } Out;
 
-static void put_string(Out *o, const char *s) {
-  if (!s) {
-    fputs("null", o->fp);
-    return;
-  }
+/* Length of the valid UTF-8 sequence at p (0 if invalid). */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end) {
+  size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+  if (n == 0 || (size_t)(end - p) < n || p[0] > 0xF4) return 0;
+  for (size_t i = 1; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+/* A JSON string of `len` bytes; invalid UTF-8 bytes become \u00XX. */
+static void put_bytes(Out *o, const char *s, size_t len) {
   putc('"', o->fp);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    switch (*p) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + len;
+  while (p < end) {
+    unsigned char c = *p;
+    if (c >= 0x80) {
+      size_t n = utf8_sequence(p, end);
+      if (n) {
+        fwrite(p, 1, n, o->fp);
+        p += n;
+      } else {
+        fprintf(o->fp, "\\u%04x", c);
+        p++;
+      }
+      continue;
+    }
+    switch (c) {
       case '"': fputs("\\\"", o->fp); break;
       case '\\': fputs("\\\\", o->fp); break;
       case '\n': fputs("\\n", o->fp); break;
       case '\r': fputs("\\r", o->fp); break;
       case '\t': fputs("\\t", o->fp); break;
       default:
-        if (*p < 0x20) fprintf(o->fp, "\\u%04x", *p);
-        else putc(*p, o->fp);
+        if (c < 0x20 || c == 0x7F) fprintf(o->fp, "\\u%04x", c);
+        else putc(c, o->fp);
     }
+    p++;
   }
   putc('"', o->fp);
+}
+
+static void put_string(Out *o, const char *s) {
+  if (!s) {
+    fputs("null", o->fp);
+    return;
+  }
+  put_bytes(o, s, strlen(s));
 }
 
 static void key(Out *o, const char *k) {
@@ -63,8 +91,16 @@ static void put_value(Out *o, const ms_Value *v) {
     case MS_VALUE_INT:
       fprintf(o->fp, "%s%llu", v->negative ? "-" : "", (unsigned long long)v->u);
       break;
-    case MS_VALUE_FLOAT:
-      fprintf(o->fp, "%s%s", v->negative ? "-" : "", v->text);
+    case MS_VALUE_FLOAT: {
+      double d = v->negative ? -v->d : v->d;
+      if (d != d || (d == d * 2 && d != 0)) /* nan, inf: not JSON numbers */
+        fprintf(o->fp, "\"%s\"", d != d ? "nan" : d > 0 ? "inf" : "-inf");
+      else
+        fprintf(o->fp, "%.17g", d);
+      break;
+    }
+    case MS_VALUE_STRING:
+      put_bytes(o, v->text, v->text_len);
       break;
     case MS_VALUE_IDENT:
       if (!v->negative && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
@@ -81,14 +117,40 @@ static void put_value(Out *o, const ms_Value *v) {
   }
 }
 
+/* Options as an object; a name set several times (repeated options) maps to
+ * an array of its values in order. */
 static void put_options(Out *o, const ms_Vec *options) {
   key(o, "options");
   fputs("{", o->fp);
+  bool first = true;
   for (unsigned i = 0; i < options->count; i++) {
     const ms_Option *opt = options->items[i];
-    if (i) putc(',', o->fp);
+    bool seen = false;
+    unsigned count = 0;
+    for (unsigned j = 0; j < options->count; j++) {
+      const ms_Option *other = options->items[j];
+      if (strcmp(other->name, opt->name) != 0) continue;
+      if (j < i) seen = true;
+      count++;
+    }
+    if (seen) continue;
+    if (!first) putc(',', o->fp);
+    first = false;
     key(o, opt->name);
-    put_value(o, &opt->value);
+    if (count == 1) {
+      put_value(o, &opt->value);
+      continue;
+    }
+    putc('[', o->fp);
+    bool first_value = true;
+    for (unsigned j = i; j < options->count; j++) {
+      const ms_Option *other = options->items[j];
+      if (strcmp(other->name, opt->name) != 0) continue;
+      if (!first_value) putc(',', o->fp);
+      first_value = false;
+      put_value(o, &other->value);
+    }
+    putc(']', o->fp);
   }
   fputs("}", o->fp);
 }

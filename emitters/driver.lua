@@ -3,12 +3,16 @@
 -- rules and runs the emitters.
 local M = {}
 
+local PRESETS = { default = true, aristaproto = true }
+
 local function load_rules(name)
-  local ok, rules = pcall(require, "rules." .. name)
-  if not ok then
-    error(string.format("unknown rules preset %q", name), 0)
+  if not PRESETS[name] then
+    local known = {}
+    for k in pairs(PRESETS) do known[#known + 1] = k end
+    table.sort(known)
+    error(string.format("unknown rules preset %q (presets: %s)", name, table.concat(known, ", ")), 0)
   end
-  return rules
+  return require("rules." .. name)
 end
 
 function M.run(schema, options, host)

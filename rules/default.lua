@@ -1,11 +1,15 @@
 -- The default naming policy (Fory's conventions): one module per package,
 -- dots turned into underscores (demo.greeter -> demo_greeter.py, no package
--- -> generated.py), IDL type names kept, snake_case methods and fields,
--- a trailing underscore on Python keywords and on names a module defines.
+-- -> generated.py), IDL type and field names kept as written, snake_case
+-- methods, a trailing underscore on Python keywords and on names a module
+-- defines. Generated modules import each other with absolute imports (the
+-- output folder is on sys.path, as in Fory's examples).
 local words = require("rules.words")
 local python = require("rules.python")
 
 local M = {}
+
+M.import_style = "absolute"
 
 --- Escapes a Python name: keywords, soft keywords and names in `taken`
 --- (what the generated module itself defines) get a trailing underscore.

@@ -49,10 +49,14 @@ function M.pascal(name)
   return table.concat(out)
 end
 
---- lowerCamelCase
+--- lowerCamelCase: the first word in lower case, the others capitalised.
 function M.camel(name)
-  local s = M.pascal(name)
-  return s:sub(1, 1):lower() .. s:sub(2)
+  local parts = M.split(name)
+  local out = {}
+  for i, w in ipairs(parts) do
+    out[i] = i == 1 and w:lower() or (w:sub(1, 1):upper() .. w:sub(2))
+  end
+  return table.concat(out)
 end
 
 return M

@@ -1,8 +1,63 @@
--- Python output (message classes and codecs arrive with the message issue).
+-- Python output: one module per package, the support module beside them.
+local messages = require("emitters.python.messages")
+local names_mod = require("emitters.python.names")
+
 local M = {}
 
+local SUPPORT = "_moonstub"
+
+-- The import lines that bring `module_name` into `mod` as `alias`: absolute
+-- imports for flat layouts, relative ones for package layouts.
+local function import_lines_for(rules)
+  return function(mod, module_name, alias)
+    if rules.import_style ~= "relative" then
+      return { string.format("import %s as %s", module_name, alias) }
+    end
+    local depth = select(2, mod.name:gsub("%.", "")) + 1
+    if not mod.path:match("__init__%.py$") then depth = depth - 1 end
+    local dots = string.rep(".", depth + 1)
+    local parent, leaf = module_name:match("^(.*)%.([^.]+)$")
+    if parent then return { string.format("from %s%s import %s as %s", dots, parent, leaf, alias) } end
+    return { string.format("from %s import %s as %s", dots, module_name, alias) }
+  end
+end
+
 function M.emit(ctx)
-  ctx.host.report("error", "--python_out: Python generation is not available in this build yet")
+  local rules, host = ctx.rules, ctx.host
+  local names = names_mod.new(rules)
+  local modules, order = {}, {}
+  for _, file in ipairs(ctx.schema.files) do
+    local name = rules.module(file)
+    names.module_of[file] = name
+    local mod = modules[name]
+    if not mod then
+      mod = messages.new_module(name, rules.module_path(file), names)
+      modules[name] = mod
+      order[#order + 1] = mod
+    end
+    mod.files[#mod.files + 1] = file
+  end
+  ctx.import_lines = import_lines_for(rules)
+  local written = {}
+  for _, mod in ipairs(order) do
+    host.write(mod.path, messages.module_text(ctx, mod))
+    written[mod.path] = true
+  end
+  -- package layouts: every parent folder is a package
+  if rules.import_style == "relative" then
+    for _, mod in ipairs(order) do
+      local dir = mod.path:match("^(.*)/[^/]+$")
+      while dir do
+        local init = dir .. "/__init__.py"
+        if not written[init] then
+          host.write(init, "")
+          written[init] = true
+        end
+        dir = dir:match("^(.*)/[^/]+$")
+      end
+    end
+  end
+  host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/_moonstub.py"))
 end
 
 return M

@@ -14,5 +14,6 @@ for input, expected in pairs(snake) do
 end
 t.eq(words.pascal("say_hello"), "SayHello", "pascal")
 t.eq(words.camel("say_hello_world"), "sayHelloWorld", "camel")
+t.eq(words.camel("HTTPServer"), "httpServer", "camel lowercases a leading acronym")
 t.eq(words.screaming_snake("HTTPServer"), "HTTP_SERVER", "screaming")
 t.eq(table.concat(words.split("ListURLs"), ","), "List,URLs", "split")

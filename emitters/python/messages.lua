@@ -1,0 +1,463 @@
+-- Python modules of message classes and enums with the protobuf wire codec:
+-- one module per package (the rules decide the module name and path).
+local Writer = require("emitters.writer")
+local codec = require("emitters.python.codec")
+local names_mod = require("emitters.python.names")
+
+local M = {}
+
+local scalar_py = {
+  double = "float", float = "float", int64 = "int", uint64 = "int", int32 = "int", fixed64 = "int",
+  fixed32 = "int", bool = "bool", string = "str", bytes = "bytes", uint32 = "int",
+  sfixed32 = "int", sfixed64 = "int", sint32 = "int", sint64 = "int",
+}
+local scalar_zero = {
+  double = "0.0", float = "0.0", bool = "False", string = '""', bytes = 'b""',
+}
+local kind_const = {
+  double = "DOUBLE", float = "FLOAT", int64 = "INT64", uint64 = "UINT64", int32 = "INT32",
+  fixed64 = "FIXED64", fixed32 = "FIXED32", bool = "BOOL", string = "STRING", group = "GROUP",
+  message = "MESSAGE", bytes = "BYTES", uint32 = "UINT32", enum = "ENUM", sfixed32 = "SFIXED32",
+  sfixed64 = "SFIXED64", sint32 = "SINT32", sint64 = "SINT64",
+}
+
+-- Mixins from the support module for the well-known types.
+local wkt_mixins = {
+  ["google.protobuf.Timestamp"] = "_ms.TimestampMixin",
+  ["google.protobuf.Duration"] = "_ms.DurationMixin",
+  ["google.protobuf.Any"] = "_ms.AnyMixin",
+  ["google.protobuf.Struct"] = "_ms.StructMixin",
+  ["google.protobuf.Value"] = "_ms.ValueMixin",
+  ["google.protobuf.ListValue"] = "_ms.ListValueMixin",
+  ["google.protobuf.FieldMask"] = "_ms.FieldMaskMixin",
+}
+
+local function py_string(s)
+  local out = s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("\r", "\\r"):gsub("\t", "\\t")
+  out = out:gsub("[%z\1-\31\127-\255]", function(c) return string.format("\\x%02x", c:byte()) end)
+  return '"' .. out .. '"'
+end
+
+local function py_bytes(s)
+  local out = s:gsub("[^%w _%-%.,;:/]", function(c) return string.format("\\x%02x", c:byte()) end)
+  return 'b"' .. out .. '"'
+end
+
+-- ---- references between modules ------------------------------------------
+
+local Module = {}
+Module.__index = Module
+
+local function new_module(name, path, names)
+  return setmetatable({ name = name, path = path, files = {}, names = names, imports = {},
+    messages = {}, enums = {} }, Module)
+end
+
+function Module:prefix_for(node)
+  local other = self.names.module_of[node.file]
+  if other == self.name then return "" end
+  self.imports[other] = true
+  return self.names:import_alias(other) .. "."
+end
+
+function Module:message_ref(message)
+  return self:prefix_for(message) .. self.names:message_qualname(message)
+end
+
+function Module:message_codec(message, which)
+  return self:prefix_for(message) .. which .. self.names:message_flat(message)
+end
+
+function Module:enum_ref(enum)
+  return self:prefix_for(enum) .. self.names:enum_qualname(enum)
+end
+
+function Module:enum_flat(enum)
+  return self:prefix_for(enum) .. self.names:enum_flat(enum)
+end
+
+-- ---- field plans ------------------------------------------------------------
+
+local function zero_of_enum(mod, enum)
+  return mod:enum_flat(enum) .. "." .. mod.names.rules.enum_value(enum.values[1])
+end
+
+-- The plan of a singular value of `field` (also used for map keys/values).
+local function value_plan(mod, field)
+  local kind = field.wire_type
+  local p = { kind = kind, number = field.number, utf8 = field.utf8_validation }
+  if kind == "message" or kind == "group" then
+    local t = field.type_ref
+    p.py_type = mod:message_ref(t)
+    p.zero = "None"
+    p.msg_decode = mod:message_codec(t, "_d_")
+    p.msg_encode = mod:message_codec(t, "_e_")
+    p.type_expr = mod:message_ref(t)
+  elseif kind == "enum" then
+    local e = field.type_ref
+    p.py_type = mod:enum_ref(e)
+    p.zero = zero_of_enum(mod, e)
+    p.enum_flat = mod:enum_flat(e)
+    p.enum_closed = e.closed
+    p.type_expr = mod:enum_flat(e)
+  else
+    p.py_type = scalar_py[kind]
+    p.zero = scalar_zero[kind] or "0"
+  end
+  return p
+end
+
+local function default_literal(field, p, mod)
+  local d = field.default
+  if d == nil then return "None" end
+  local kind = p.kind
+  if kind == "string" then return py_string(d) end
+  if kind == "bytes" then return py_bytes(d) end
+  if kind == "bool" then return d and "True" or "False" end
+  if kind == "enum" then return mod:enum_flat(field.type_ref) .. "." .. d end
+  if kind == "float" or kind == "double" then
+    if d == "inf" then return 'float("inf")' end
+    if d == "-inf" then return 'float("-inf")' end
+    if d == "nan" or d == "-nan" then return 'float("nan")' end
+    return string.format("%.17g", d)
+  end
+  return tostring(math.tointeger(d) or d)
+end
+
+local function field_plan(mod, message, field, attr)
+  local f = value_plan(mod, field)
+  f.attr = attr
+  f.name = field.name
+  f.json_name = field.json_name
+  f.message_full_name = message.full_name
+  f.repeated = field.repeated
+  f.required = field.required
+  f.packed = field.packed
+  f.delimited = field.delimited
+  f.oneof = field.oneof and not field.oneof.synthetic and field.oneof.name or nil
+  f.presence = not field.repeated and not field.map and field.presence == "explicit"
+  f.default = default_literal(field, f, mod)
+  if field.map then
+    f.map = { key = value_plan(mod, field.map.key), value = value_plan(mod, field.map.value) }
+    f.entry_decode = "_de_" .. mod.names:message_flat(message) .. "_" .. attr
+    f.py_type = string.format("dict[%s, %s]", f.map.key.py_type, f.map.value.py_type)
+    f.class_default = "dataclasses.field(default_factory=dict)"
+    f.decode_init = "{}"
+  elseif field.repeated then
+    f.py_type = string.format("list[%s]", f.py_type)
+    f.class_default = "dataclasses.field(default_factory=list)"
+    f.decode_init = "[]"
+  elseif f.presence then
+    f.py_type = f.py_type .. " | None"
+    f.class_default = "None"
+    f.decode_init = "None"
+  else
+    f.class_default = f.zero
+    f.decode_init = f.zero
+  end
+  return f
+end
+
+-- Python attribute names of a message's fields; two IDL names that map to
+-- one Python name are an error naming both.
+local function attribute_names(ctx, message)
+  local rules, seen, out = ctx.rules, {}, {}
+  for i, field in ipairs(message.fields) do
+    local attr = rules.field(field)
+    if names_mod.message_taken[attr] then attr = attr .. "_" end
+    local other = seen[attr]
+    if other then
+      ctx.host.report("error", string.format(
+        "fields %q (line %d) and %q (line %d) of %s both become the Python attribute %q; rename one",
+        other.name, other.loc.line, field.name, field.loc.line, message.full_name, attr), field.loc)
+    end
+    seen[attr] = field
+    out[i] = attr
+  end
+  return out
+end
+
+local function message_plan(ctx, mod, message)
+  local names = mod.names
+  local plan = {
+    message = message,
+    qualname = names:message_qualname(message),
+    flat = names:message_flat(message),
+    fields = {},
+    oneofs = {},
+  }
+  local attrs = attribute_names(ctx, message)
+  for i, field in ipairs(message.fields) do
+    plan.fields[i] = field_plan(mod, message, field, attrs[i])
+  end
+  -- oneof siblings: decoding one member clears the others
+  for _, oneof in ipairs(message.oneofs) do
+    if not oneof.synthetic then
+      local members = {}
+      for i, field in ipairs(message.fields) do
+        if field.oneof == oneof then members[#members + 1] = plan.fields[i] end
+      end
+      plan.oneofs[#plan.oneofs + 1] = { name = oneof.name, members = members }
+      for _, f in ipairs(members) do
+        f.oneof_siblings = {}
+        for _, g in ipairs(members) do
+          if g ~= f then f.oneof_siblings[#f.oneof_siblings + 1] = g.attr end
+        end
+      end
+    end
+  end
+  local by_number = {}
+  for i, f in ipairs(plan.fields) do by_number[i] = f end
+  table.sort(by_number, function(a, b) return a.number < b.number end)
+  plan.fields_by_number = by_number
+  return plan
+end
+
+-- ---- writing -----------------------------------------------------------------------
+
+local function docstring(w, comments)
+  local text = comments and (comments.leading or comments.trailing)
+  if not text or text:match("^%s*$") then return false end
+  text = text:gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
+  local lines = {}
+  for l in text:gmatch("([^\n]*)\n?") do lines[#lines + 1] = l end
+  while #lines > 0 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
+  -- drop the common leading space that comment text carries after "//"
+  local common
+  for _, l in ipairs(lines) do
+    if l:match("%S") then
+      local lead = #l:match("^ *")
+      common = common and math.min(common, lead) or lead
+    end
+  end
+  common = common or 0
+  for i, l in ipairs(lines) do lines[i] = l:sub(common + 1) end
+  if #lines == 1 then
+    local single = lines[1]
+    if single:sub(-1) == '"' then single = single .. " " end
+    w:line('"""%s"""', single)
+  else
+    w:line('"""%s', lines[1])
+    for i = 2, #lines do w:line("%s", lines[i]) end
+    w:line('"""')
+  end
+  return true
+end
+
+local function write_enum(w, mod, enum)
+  local names = mod.names
+  local rules = names.rules
+  w:line("class %s(enum.IntEnum):", names:enum_flat(enum))
+  w:indent()
+  docstring(w, enum.comments)
+  if enum.parent then w:line('__qualname__ = "%s"', names:enum_qualname(enum)) end
+  w:line("_ms_full_name: typing.ClassVar[str]")
+  w:line("_ms_closed: typing.ClassVar[bool]")
+  w:blank()
+  for _, v in ipairs(enum.values) do
+    w:line("%s = %d", rules.enum_value(v), v.number)
+  end
+  if not enum.closed then
+    w:blank()
+    w:line("@classmethod")
+    w:line("def _missing_(cls, value: object) -> %s | None:", names:enum_flat(enum))
+    w:line("    return _ms.open_enum_member(cls, value)")
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+local function write_class(ctx, w, mod, message)
+  local names = mod.names
+  local plan = message_plan(ctx, mod, message)
+  mod.plans[#mod.plans + 1] = plan
+  local bases = { "_ms.Message" }
+  local mixin = wkt_mixins[message.full_name]
+  if mixin then table.insert(bases, 1, mixin) end
+  w:line("@dataclasses.dataclass(slots=True)")
+  w:line("class %s(%s):", ctx.rules.message(message), table.concat(bases, ", "))
+  w:indent()
+  local had_doc = docstring(w, message.comments)
+  if had_doc then w:blank() end
+  for _, enum in ipairs(message.enums) do
+    w:line("%s = %s", ctx.rules.enum(enum), names:enum_flat(enum))
+  end
+  for _, nested in ipairs(message.messages) do
+    if not nested.is_map_entry then
+      w:blank()
+      write_class(ctx, w, mod, nested)
+      w:blank()
+    end
+  end
+  if #message.enums > 0 or #message.messages > 0 then w:blank() end
+  if not had_doc and #message.enums == 0 and #message.messages == 0 and #plan.fields == 0 then
+    -- an empty message still gets its unknown-field store below
+  end
+  for _, f in ipairs(plan.fields) do
+    w:line("%s: %s = %s", f.attr, f.py_type, f.class_default)
+  end
+  w:line("_unknown: bytes = dataclasses.field(default=b\"\", repr=False, compare=False)")
+  if #plan.oneofs > 0 then
+    w:blank()
+    w:line("def __setattr__(self, name: str, value: typing.Any) -> None:")
+    w:indent()
+    w:line("others = _ONEOF_SIBLINGS_%s.get(name)", plan.flat)
+    w:line("if others is not None and value is not None:")
+    w:line("    for other in others:")
+    w:line("        object.__setattr__(self, other, None)")
+    w:line("object.__setattr__(self, name, value)")
+    w:dedent()
+  end
+  w:dedent()
+  w:blank()
+end
+
+local function write_oneof_tables(w, plan)
+  if #plan.oneofs == 0 then return end
+  local entries = {}
+  for _, o in ipairs(plan.oneofs) do
+    for _, f in ipairs(o.members) do
+      local others = {}
+      for _, g in ipairs(o.members) do
+        if g ~= f then others[#others + 1] = py_string(g.attr) end
+      end
+      entries[#entries + 1] = string.format("%s: (%s%s)", py_string(f.attr), table.concat(others, ", "),
+        #others == 1 and "," or "")
+    end
+  end
+  w:line("_ONEOF_SIBLINGS_%s: dict[str, tuple[str, ...]] = {%s}", plan.flat, table.concat(entries, ", "))
+end
+
+local function field_info(f)
+  local args = {
+    py_string(f.attr), py_string(f.name), py_string(f.json_name), tostring(f.number),
+    "_ms." .. kind_const[f.map and "message" or f.kind], f.repeated and not f.map and "True" or "False",
+    f.presence and "True" or "False", f.oneof and py_string(f.oneof) or "None",
+  }
+  local extra = {}
+  if f.type_expr and not f.map then extra[#extra + 1] = "type=" .. f.type_expr end
+  if f.map then
+    extra[#extra + 1] = "map_key=_ms." .. kind_const[f.map.key.kind]
+    extra[#extra + 1] = "map_value=_ms." .. kind_const[f.map.value.kind]
+    if f.map.value.type_expr then extra[#extra + 1] = "map_type=" .. f.map.value.type_expr end
+  end
+  if f.default ~= "None" then extra[#extra + 1] = "default=" .. f.default end
+  for _, e in ipairs(extra) do args[#args + 1] = e end
+  return "_ms.FieldInfo(" .. table.concat(args, ", ") .. ")"
+end
+
+local function write_tables(w, mod)
+  w:line("def _ms_init() -> None:")
+  w:indent()
+  for _, plan in ipairs(mod.plans) do
+    local c = plan.qualname
+    w:line("%s._ms_full_name = %s", c, py_string(plan.message.full_name))
+    w:line("%s._ms_encoder = _e_%s", c, plan.flat)
+    w:line("%s._ms_decoder = _d_%s", c, plan.flat)
+    if #plan.fields > 0 then
+      w:line("%s._ms_fields = (", c)
+      for _, f in ipairs(plan.fields) do w:line("    %s,", field_info(f)) end
+      w:line(")")
+    end
+    if #plan.oneofs > 0 then
+      local items = {}
+      for _, o in ipairs(plan.oneofs) do
+        local members = {}
+        for _, f in ipairs(o.members) do members[#members + 1] = py_string(f.attr) end
+        items[#items + 1] = string.format("%s: (%s%s)", py_string(o.name), table.concat(members, ", "),
+          #members == 1 and "," or "")
+      end
+      w:line("%s._ms_oneofs = {%s}", c, table.concat(items, ", "))
+    end
+    w:line("_ms.register(%s)", c)
+  end
+  for _, enum in ipairs(mod.enums) do
+    local flat = mod.names:enum_flat(enum)
+    w:line("%s._ms_full_name = %s", flat, py_string(enum.full_name))
+    w:line("%s._ms_closed = %s", flat, enum.closed and "True" or "False")
+  end
+  if #mod.plans == 0 and #mod.enums == 0 then w:line("pass") end
+  w:dedent()
+  w:blank(2)
+  w:line("_ms_init()")
+end
+
+local function collect(mod, message)
+  if message.is_map_entry then return end
+  mod.messages[#mod.messages + 1] = message
+  for _, e in ipairs(message.enums) do mod.enums[#mod.enums + 1] = e end
+  for _, m in ipairs(message.messages) do collect(mod, m) end
+end
+
+local HEADER_ALIASES = [[
+_DecodeError = _ms.DecodeError
+_MAX_DEPTH = _ms.MAX_DEPTH
+_read_varint = _ms.read_varint
+_read_length = _ms.read_length
+_skip = _ms.skip_field
+_varint = _ms.varint
+_to_int32 = _ms.to_int32
+_to_int64 = _ms.to_int64
+_zz_enc = _ms.zigzag_encode
+_zz_dec = _ms.zigzag_decode
+_zz_dec32 = _ms.zigzag_decode32
+_utf8 = _ms.decode_utf8
+_utf8_lenient = _ms.decode_utf8_lenient
+_enc_utf8 = _ms.encode_utf8
+_enc_utf8_lenient = _ms.encode_utf8_lenient
+_copysign = math.copysign]]
+
+--- The text of one module.
+function M.module_text(ctx, mod)
+  mod.plans = {}
+  local body = Writer.new()
+  for _, file in ipairs(mod.files) do
+    for _, e in ipairs(file.enums) do mod.enums[#mod.enums + 1] = e end
+    for _, m in ipairs(file.messages) do collect(mod, m) end
+  end
+  for _, enum in ipairs(mod.enums) do write_enum(body, mod, enum) end
+  for _, file in ipairs(mod.files) do
+    for _, message in ipairs(file.messages) do
+      body:blank(2)
+      write_class(ctx, body, mod, message)
+    end
+  end
+  local codecs = Writer.new()
+  for _, plan in ipairs(mod.plans) do write_oneof_tables(codecs, plan) end
+  codecs:blank()
+  for _, plan in ipairs(mod.plans) do
+    codec.write_map_entry_decoders(codecs, plan)
+    codec.write_encoder(codecs, plan)
+    codec.write_decoder(codecs, plan)
+  end
+  write_tables(codecs, mod)
+
+  local w = Writer.new()
+  local sources = {}
+  for _, file in ipairs(mod.files) do sources[#sources + 1] = file.path end
+  w:line('"""Generated by moonstub from %s. Do not edit."""', table.concat(sources, ", "))
+  w:blank()
+  w:line("from __future__ import annotations")
+  w:blank()
+  w:line("import dataclasses")
+  if #mod.enums > 0 then w:line("import enum") end
+  w:line("import math")
+  w:line("import typing")
+  w:blank()
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
+  local others = {}
+  for other in pairs(mod.imports) do others[#others + 1] = other end
+  table.sort(others)
+  for _, other in ipairs(others) do
+    for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line(line) end
+  end
+  w:blank()
+  w:lines(HEADER_ALIASES)
+  w:blank(2)
+  local text = w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
+  return (text:gsub("\n\n\n\n+", "\n\n\n"))
+end
+
+M.new_module = new_module
+
+return M

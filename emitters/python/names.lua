@@ -1,0 +1,75 @@
+-- Python names for the model: modules, classes, fields, and how one module
+-- refers to what another defines. Every name comes from the active rules.
+local M = {}
+
+-- Names every generated message class inherits or defines; a field with one
+-- of these names gets the escape suffix.
+M.message_taken = {
+  SerializeToString = true, FromString = true, parse = true, which_oneof = true,
+  to_dict = true, from_dict = true, to_json = true, from_json = true, MergeFromString = true,
+  _unknown = true, _ms_full_name = true, _ms_fields = true, _ms_oneofs = true,
+  _ms_encoder = true, _ms_decoder = true, _ms_required = true,
+  -- well-known type helpers
+  from_datetime = true, to_datetime = true, from_timedelta = true, to_timedelta = true,
+  pack = true, unpack = true, is_ = true, from_python = true, to_python = true,
+  from_nanoseconds = true, to_nanoseconds = true, now = true, type_name = true,
+  from_paths = true, to_json_string = true,
+}
+
+-- Names a generated module defines at top level besides its classes.
+M.module_taken = {
+  annotations = true, dataclasses = true, enum = true, typing = true, _ms = true,
+}
+
+local Names = {}
+Names.__index = Names
+
+--- Builds the naming context for one run: `rules` is the active policy.
+function M.new(rules)
+  return setmetatable({ rules = rules, module_of = {}, qualified = {}, flat = {} }, Names)
+end
+
+function Names:module(file)
+  return self.rules.module(file)
+end
+
+--- Message class name chain inside its module: "Outer.Inner".
+function Names:message_qualname(message)
+  local cached = self.qualified[message]
+  if cached then return cached end
+  local own = self.rules.message(message)
+  local q = message.parent and (self:message_qualname(message.parent) .. "." .. own) or own
+  self.qualified[message] = q
+  return q
+end
+
+function Names:enum_qualname(enum)
+  local cached = self.qualified[enum]
+  if cached then return cached end
+  local own = self.rules.enum(enum)
+  local q = enum.parent and (self:message_qualname(enum.parent) .. "." .. own) or own
+  self.qualified[enum] = q
+  return q
+end
+
+--- Module-level name of an enum: top-level enums keep their name, nested
+--- ones get a private flat name so field defaults can use them anywhere.
+function Names:enum_flat(enum)
+  if not enum.parent then return self:enum_qualname(enum) end
+  return "_" .. self:enum_qualname(enum):gsub("%.", "_")
+end
+
+--- Module-level name of the codec functions of a message.
+function Names:message_flat(message)
+  local cached = self.flat[message]
+  if cached then return cached end
+  local f = self:message_qualname(message):gsub("%.", "_")
+  self.flat[message] = f
+  return f
+end
+
+function Names:import_alias(module_name)
+  return "_i_" .. module_name:gsub("%.", "_")
+end
+
+return M

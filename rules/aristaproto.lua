@@ -1,0 +1,33 @@
+-- The aristaproto (betterproto) layout: one Python package per protobuf
+-- package (a.b -> a/b/__init__.py, parents get __init__.py), modules import
+-- each other relatively, PascalCase class names, snake_case fields and methods.
+local words = require("rules.words")
+local default = require("rules.default")
+
+local M = {}
+
+M.import_style = "relative"
+M.escape = default.escape
+
+function M.module(file)
+  local pkg = file.package
+  if not pkg or pkg == "" then return "generated" end
+  local parts = {}
+  for part in pkg:gmatch("[^.]+") do parts[#parts + 1] = M.escape(words.snake(part)) end
+  return table.concat(parts, ".")
+end
+
+function M.module_path(file)
+  return M.module(file):gsub("%.", "/") .. "/__init__.py"
+end
+
+function M.message(message) return M.escape(words.pascal(message.name)) end
+function M.enum(enum) return M.escape(words.pascal(enum.name)) end
+function M.enum_value(value) return M.escape(value.name) end
+function M.field(field) return M.escape(words.snake(field.name)) end
+M.service_stub = default.service_stub
+M.service_servicer = default.service_servicer
+M.service_base = default.service_base
+function M.method(method) return M.escape(words.snake(method.name)) end
+
+return M
