@@ -75,41 +75,69 @@ static bool same_content(const char *path, const char *content, size_t len) {
   return same && off == len;
 }
 
-static bool write_one(const char *dir, const ms_OutputFile *f, ms_Diag *diag) {
+/* Phase 1 of a write: the content goes to "<path>.tmp.<pid>"; returns the
+ * temporary path, or NULL when the file is unchanged (nothing to do) or on
+ * error (*ok cleared). */
+static char *write_temporary(const char *dir, const ms_OutputFile *f, ms_Diag *diag, char **final,
+                             bool *ok) {
   size_t n = strlen(dir) + strlen(f->path) + 64;
   char *full = malloc(n), *tmp = malloc(n);
   if (!full || !tmp) abort();
   snprintf(full, n, "%s/%s", dir, f->path);
-  bool ok = true;
-  if (same_content(full, f->content, f->len)) goto done;
+  *final = full;
+  if (same_content(full, f->content, f->len)) {
+    free(tmp);
+    return NULL;
+  }
   snprintf(tmp, n, "%s.tmp.%ld", full, (long)getpid());
   if (!make_dirs(full)) {
     ms_diag_plain(diag, MS_ERROR, "cannot create the folder for %s: %s", full, strerror(errno));
-    ok = false;
-    goto done;
+    *ok = false;
+    free(tmp);
+    return NULL;
   }
   FILE *fp = fopen(tmp, "wb");
   if (!fp) {
     ms_diag_plain(diag, MS_ERROR, "cannot write %s: %s", full, strerror(errno));
-    ok = false;
-    goto done;
+    *ok = false;
+    free(tmp);
+    return NULL;
   }
   bool written = fwrite(f->content, 1, f->len, fp) == f->len;
   written = (fflush(fp) == 0) && written;
   written = (fclose(fp) == 0) && written;
-  if (!written || rename(tmp, full) != 0) {
+  if (!written) {
     ms_diag_plain(diag, MS_ERROR, "cannot write %s: %s", full, strerror(errno));
     unlink(tmp);
-    ok = false;
+    *ok = false;
+    free(tmp);
+    return NULL;
   }
-done:
-  free(full);
-  free(tmp);
-  return ok;
+  return tmp;
 }
 
+/* Every changed file is first written under a temporary name; only when all
+ * of them were written are they renamed into place, so an error (a full
+ * disk, say) leaves the output folder as it was. */
 bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir) {
+  unsigned n = o->files.count;
+  char **tmp = calloc(n ? n : 1, sizeof *tmp), **final = calloc(n ? n : 1, sizeof *final);
+  if (!tmp || !final) abort();
   bool ok = true;
-  for (unsigned i = 0; i < o->files.count; i++) ok = write_one(dir, o->files.items[i], diag) && ok;
+  for (unsigned i = 0; i < n && ok; i++) tmp[i] = write_temporary(dir, o->files.items[i], diag, &final[i], &ok);
+  for (unsigned i = 0; i < n; i++) {
+    if (!tmp[i]) continue;
+    if (ok && rename(tmp[i], final[i]) != 0) {
+      ms_diag_plain(diag, MS_ERROR, "cannot write %s: %s", final[i], strerror(errno));
+      ok = false;
+    }
+    if (!ok) unlink(tmp[i]);
+  }
+  for (unsigned i = 0; i < n; i++) {
+    free(tmp[i]);
+    free(final[i]);
+  }
+  free(tmp);
+  free(final);
   return ok;
 }
