@@ -14,6 +14,11 @@ M.import_style = "absolute"
 --- Escapes a Python name: keywords, soft keywords and names in `taken`
 --- (what the generated module itself defines) get a trailing underscore.
 function M.escape(name, taken)
+  if name:match("^__") and not name:match("__$") then
+    -- Python would mangle "__x" inside a class body: one leading underscore
+    -- goes, and the escape suffix marks the change
+    return name:sub(2) .. "_"
+  end
   if python.is_reserved(name) or (taken and taken[name]) then
     return name .. "_"
   end

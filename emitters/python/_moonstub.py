@@ -404,3 +404,34 @@ def _json() -> typing.Any:
 
 
 _JSON_IMPL: typing.Any = None
+
+
+# ---- well-known type helpers (placeholder until the JSON/WKT section lands) -----------------
+
+
+class TimestampMixin:
+    __slots__ = ()
+
+
+class DurationMixin:
+    __slots__ = ()
+
+
+class AnyMixin:
+    __slots__ = ()
+
+
+class StructMixin:
+    __slots__ = ()
+
+
+class ValueMixin:
+    __slots__ = ()
+
+
+class ListValueMixin:
+    __slots__ = ()
+
+
+class FieldMaskMixin:
+    __slots__ = ()

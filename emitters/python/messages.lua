@@ -125,7 +125,7 @@ local function default_literal(field, p, mod)
 end
 
 local function field_plan(mod, message, field, attr)
-  local f = value_plan(mod, field)
+  local f = field.map and { kind = "message", number = field.number } or value_plan(mod, field)
   f.attr = attr
   f.name = field.name
   f.json_name = field.json_name
