@@ -183,7 +183,10 @@ def pack_f32(v: float) -> bytes:
 # ---- enums ---------------------------------------------------------------------------------
 
 
-def open_enum_member(cls: typing.Any, value: object) -> typing.Any:
+E = typing.TypeVar("E", bound=int)
+
+
+def open_enum_member(cls: type[E], value: object) -> E | None:
     """``_missing_`` of open enums: an unknown number becomes a pseudo-member
     that keeps its value, so it survives a round trip."""
     if not isinstance(value, int) or isinstance(value, bool):
@@ -191,8 +194,8 @@ def open_enum_member(cls: typing.Any, value: object) -> typing.Any:
     if not -0x80000000 <= value <= 0x7FFFFFFF:
         return None
     member = int.__new__(cls, value)
-    member._name_ = str(value)
-    member._value_ = value
+    member._name_ = str(value)  # type: ignore[attr-defined]
+    member._value_ = value  # type: ignore[attr-defined]
     return member
 
 

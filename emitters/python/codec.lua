@@ -119,10 +119,11 @@ local function encode_scalar(w, f, kind, tag, v, out)
       w:line("%s += %s.pack(%s)", out, struct_of[kind], v)
     end
   elseif kind == "string" then
-    w:line("b = %s(%s)", f.utf8 and "_enc_utf8" or "_enc_utf8_lenient", v)
+    local b = "s_" .. (f.attr or "value")
+    w:line("%s = %s(%s)", b, f.utf8 and "_enc_utf8" or "_enc_utf8_lenient", v)
     w:line("%s += %s", out, tag)
-    w:line("%s += _varint(len(b))", out)
-    w:line("%s += b", out)
+    w:line("%s += _varint(len(%s))", out, b)
+    w:line("%s += %s", out, b)
   elseif kind == "bytes" then
     w:line("%s += %s", out, tag)
     w:line("%s += _varint(len(%s))", out, v)
@@ -140,14 +141,15 @@ end
 
 local function decode_message_value(w, f, target_expr, assign)
   -- `target_expr` is the existing value to merge into (or "None")
+  local tmp = "m_" .. f.attr
   if f.delimited then
-    w:line("%s, pos = %s(buf, pos, end, depth + 1, %s, %d)", "m", f.msg_decode, target_expr, f.number)
+    w:line("%s, pos = %s(buf, pos, end, depth + 1, %s, %d)", tmp, f.msg_decode, target_expr, f.number)
   else
     w:line("stop, pos = _read_length(buf, pos, end)")
-    w:line("m, _ = %s(buf, pos, stop, depth + 1, %s, 0)", f.msg_decode, target_expr)
+    w:line("%s, _ = %s(buf, pos, stop, depth + 1, %s, 0)", tmp, f.msg_decode, target_expr)
     w:line("pos = stop")
   end
-  assign("m")
+  assign(tmp)
 end
 
 -- The branches of one field in the decode loop.
@@ -157,8 +159,8 @@ local function decode_field_branches(w, f, emit_branch)
     local tag = tag_of(f.number, LEN)
     emit_branch(tag, function()
       w:line("stop, pos = _read_length(buf, pos, end)")
-      w:line("k, x, pos = %s(buf, pos, stop, depth + 1)", f.entry_decode)
-      w:line("%s[k] = x", var)
+      w:line("k_%s, x_%s, pos = %s(buf, pos, stop, depth + 1)", f.attr, f.attr, f.entry_decode)
+      w:line("%s[k_%s] = x_%s", var, f.attr, f.attr)
     end)
     return
   end
@@ -349,94 +351,98 @@ local function encode_message_value(w, f, v, tag_number)
     w:line("%s(%s, out)", f.msg_encode, v)
     w:line("out += %s", select(2, tag_of(tag_number, EGROUP)))
   else
-    w:line("b = bytearray()")
-    w:line("%s(%s, b)", f.msg_encode, v)
+    local b = "b_" .. f.attr
+    w:line("%s = bytearray()", b)
+    w:line("%s(%s, %s)", f.msg_encode, v, b)
     w:line("out += %s", select(2, tag_of(tag_number, LEN)))
-    w:line("out += _varint(len(b))")
-    w:line("out += b")
+    w:line("out += _varint(len(%s))", b)
+    w:line("out += %s", b)
   end
 end
 
 local function encode_map(w, f, var)
   local k, v = f.map.key, f.map.value
   local _, ktag = tag_of(1, wire_of[k.kind])
-  w:line("for mk, mv in %s.items():", var)
+  local mk, mv, e = "mk_" .. f.attr, "mv_" .. f.attr, "e_" .. f.attr
+  w:line("for %s, %s in %s.items():", mk, mv, var)
   w:indent()
-  w:line("e = bytearray()")
-  encode_scalar(w, k, k.kind, ktag, "mk", "e")
+  w:line("%s = bytearray()", e)
+  encode_scalar(w, k, k.kind, ktag, mk, e)
   if v.kind == "message" or v.kind == "group" then
-    w:line("b = bytearray()")
-    w:line("%s(mv, b)", v.msg_encode)
-    w:line("e += %s", select(2, tag_of(2, LEN)))
-    w:line("e += _varint(len(b))")
-    w:line("e += b")
+    local b = "b_" .. f.attr
+    w:line("%s = bytearray()", b)
+    w:line("%s(%s, %s)", v.msg_encode, mv, b)
+    w:line("%s += %s", e, select(2, tag_of(2, LEN)))
+    w:line("%s += _varint(len(%s))", e, b)
+    w:line("%s += %s", e, b)
   else
-    encode_scalar(w, v, v.kind, select(2, tag_of(2, wire_of[v.kind])), "mv", "e")
+    encode_scalar(w, v, v.kind, select(2, tag_of(2, wire_of[v.kind])), mv, e)
   end
   w:line("out += %s", select(2, tag_of(f.number, LEN)))
-  w:line("out += _varint(len(e))")
-  w:line("out += e")
+  w:line("out += _varint(len(%s))", e)
+  w:line("out += %s", e)
   w:dedent()
 end
 
 local function encode_field(w, f)
-  local var = "v"
-  w:line("v = m.%s", f.attr)
+  local var = "v_" .. f.attr
+  w:line("%s = m.%s", var, f.attr)
   if f.map then
     encode_map(w, f, var)
     return
   end
+  local x, b = "x_" .. f.attr, "b_" .. f.attr
   local kind = f.kind
   if f.repeated then
     if kind == "message" or kind == "group" then
-      w:line("for x in v:")
+      w:line("for %s in %s:", x, var)
       w:indent()
-      encode_message_value(w, f, "x", f.number)
+      encode_message_value(w, f, x, f.number)
       w:dedent()
     elseif f.packed then
-      w:line("if v:")
+      w:line("if %s:", var)
       w:indent()
       if struct_of[kind] then
         if kind == "float" then
-          w:line("b = bytearray()")
-          w:line("for x in v:")
-          w:line("    b += _ms.pack_f32(x)")
+          w:line("%s = bytearray()", b)
+          w:line("for %s in %s:", x, var)
+          w:line("    %s += _ms.pack_f32(%s)", b, x)
         else
-          w:line('b = bytearray(_ms.pack_repeated("%s", v))', struct_code[kind])
+          w:line('%s = bytearray(_ms.pack_repeated("%s", %s))', b, struct_code[kind], var)
         end
       else
-        w:line("b = bytearray()")
-        w:line("for x in v:")
-        w:line("    b += %s", to_varint(kind, "x"))
+        w:line("%s = bytearray()", b)
+        w:line("for %s in %s:", x, var)
+        w:line("    %s += %s", b, to_varint(kind, x))
       end
       w:line("out += %s", select(2, tag_of(f.number, LEN)))
-      w:line("out += _varint(len(b))")
-      w:line("out += b")
+      w:line("out += _varint(len(%s))", b)
+      w:line("out += %s", b)
       w:dedent()
     else
-      w:line("for x in v:")
+      w:line("for %s in %s:", x, var)
       w:indent()
-      encode_scalar(w, f, kind, select(2, tag_of(f.number, wire_of[kind])), "x")
+      encode_scalar(w, f, kind, select(2, tag_of(f.number, wire_of[kind])), x)
       w:dedent()
     end
     return
   end
   if f.required then
-    w:line("if v is None:")
+    w:line("if %s is None:", var)
     w:line('    raise _ms.EncodeError("required field %s.%s is not set")', f.message_full_name, f.name)
   end
   if f.presence then
-    w:line("if v is not None:")
+    w:line("if %s is not None:", var)
   elseif kind == "float" or kind == "double" then
-    w:line("if v or _copysign(1.0, v) < 0.0:")
+    w:line("if %s or _copysign(1.0, %s) < 0.0:", var, var)
   else
-    w:line("if v:")
+    w:line("if %s:", var)
   end
   w:indent()
   if kind == "message" or kind == "group" then
-    encode_message_value(w, f, "v", f.number)
+    encode_message_value(w, f, var, f.number)
   else
-    encode_scalar(w, f, kind, select(2, tag_of(f.number, wire_of[kind])), "v")
+    encode_scalar(w, f, kind, select(2, tag_of(f.number, wire_of[kind])), var)
   end
   w:dedent()
 end

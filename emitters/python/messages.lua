@@ -82,6 +82,20 @@ local function zero_of_enum(mod, enum)
   return mod:enum_flat(enum) .. "." .. mod.names.rules.enum_value(enum.values[1])
 end
 
+-- The class-body default of an enum field of `message`: top-level enums and
+-- the message's own nested enums are in scope; any other nested enum is only
+-- reachable once the module is loaded, hence a factory.
+local function enum_default_in_class(mod, message, enum, member)
+  local value = member or mod.names.rules.enum_value(enum.values[1])
+  if not enum.parent and mod.names.module_of[enum.file] == mod.name then
+    return enum.name and (mod.names:enum_qualname(enum) .. "." .. value)
+  end
+  if enum.parent == message then
+    return mod.names.rules.enum(enum) .. "." .. value
+  end
+  return string.format("dataclasses.field(default_factory=lambda: %s.%s)", mod:enum_ref(enum), value)
+end
+
 -- The plan of a singular value of `field` (also used for map keys/values).
 local function value_plan(mod, field)
   local kind = field.wire_type
@@ -152,7 +166,7 @@ local function field_plan(mod, message, field, attr)
     f.class_default = "None"
     f.decode_init = "None"
   else
-    f.class_default = f.zero
+    f.class_default = f.kind == "enum" and enum_default_in_class(mod, message, field.type_ref) or f.zero
     f.decode_init = f.zero
   end
   return f
@@ -247,10 +261,9 @@ end
 local function write_enum(w, mod, enum)
   local names = mod.names
   local rules = names.rules
-  w:line("class %s(enum.IntEnum):", names:enum_flat(enum))
+  w:line("class %s(enum.IntEnum):", rules.enum(enum))
   w:indent()
   docstring(w, enum.comments)
-  if enum.parent then w:line('__qualname__ = "%s"', names:enum_qualname(enum)) end
   w:line("_ms_full_name: typing.ClassVar[str]")
   w:line("_ms_closed: typing.ClassVar[bool]")
   w:blank()
@@ -260,11 +273,11 @@ local function write_enum(w, mod, enum)
   if not enum.closed then
     w:blank()
     w:line("@classmethod")
-    w:line("def _missing_(cls, value: object) -> %s | None:", names:enum_flat(enum))
+    w:line("def _missing_(cls, value: object) -> %s | None:", names:enum_qualname(enum))
     w:line("    return _ms.open_enum_member(cls, value)")
   end
   w:dedent()
-  w:blank(2)
+  w:blank(enum.parent and 1 or 2)
 end
 
 local function write_class(ctx, w, mod, message)
@@ -280,7 +293,8 @@ local function write_class(ctx, w, mod, message)
   local had_doc = docstring(w, message.comments)
   if had_doc then w:blank() end
   for _, enum in ipairs(message.enums) do
-    w:line("%s = %s", ctx.rules.enum(enum), names:enum_flat(enum))
+    w:blank()
+    write_enum(w, mod, enum)
   end
   for _, nested in ipairs(message.messages) do
     if not nested.is_map_entry then
@@ -372,9 +386,9 @@ local function write_tables(w, mod)
     w:line("_ms.register(%s)", c)
   end
   for _, enum in ipairs(mod.enums) do
-    local flat = mod.names:enum_flat(enum)
-    w:line("%s._ms_full_name = %s", flat, py_string(enum.full_name))
-    w:line("%s._ms_closed = %s", flat, enum.closed and "True" or "False")
+    local q = mod.names:enum_qualname(enum)
+    w:line("%s._ms_full_name = %s", q, py_string(enum.full_name))
+    w:line("%s._ms_closed = %s", q, enum.closed and "True" or "False")
   end
   if #mod.plans == 0 and #mod.enums == 0 then w:line("pass") end
   w:dedent()
@@ -415,7 +429,9 @@ function M.module_text(ctx, mod)
     for _, e in ipairs(file.enums) do mod.enums[#mod.enums + 1] = e end
     for _, m in ipairs(file.messages) do collect(mod, m) end
   end
-  for _, enum in ipairs(mod.enums) do write_enum(body, mod, enum) end
+  for _, enum in ipairs(mod.enums) do
+    if not enum.parent then write_enum(body, mod, enum) end
+  end
   for _, file in ipairs(mod.files) do
     for _, message in ipairs(file.messages) do
       body:blank(2)
@@ -423,6 +439,11 @@ function M.module_text(ctx, mod)
     end
   end
   local codecs = Writer.new()
+  for _, enum in ipairs(mod.enums) do
+    if enum.parent then
+      codecs:line("%s = %s", mod.names:enum_flat(enum), mod.names:enum_qualname(enum))
+    end
+  end
   for _, plan in ipairs(mod.plans) do write_oneof_tables(codecs, plan) end
   codecs:blank()
   for _, plan in ipairs(mod.plans) do

@@ -52,11 +52,12 @@ function Names:enum_qualname(enum)
   return q
 end
 
---- Module-level name of an enum: top-level enums keep their name, nested
---- ones get a private flat name so field defaults can use them anywhere.
+--- Module-level name of an enum for the codec: top-level enums keep their
+--- name, nested ones get a private alias "_E_Outer_Color" (one lookup, not
+--- an attribute chain, on the hot path).
 function Names:enum_flat(enum)
   if not enum.parent then return self:enum_qualname(enum) end
-  return "_" .. self:enum_qualname(enum):gsub("%.", "_")
+  return "_E_" .. self:enum_qualname(enum):gsub("%.", "_")
 end
 
 --- Module-level name of the codec functions of a message.
