@@ -4,17 +4,29 @@
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "embedded.h"
 
 int luaopen_lpeg(lua_State *L);
 
+struct Bridge;
+typedef void (*FillFn)(struct Bridge *b, const void *node);
+
+typedef struct Pending {
+  const void *node;
+  FillFn fill;
+} Pending;
+
 typedef struct Bridge {
   lua_State *L;
   ms_Compiler *c;
   ms_Output *out;
-  int cache; /* registry ref: lightuserdata(node) -> proxy */
+  int cache;   /* registry ref: lightuserdata(node) -> proxy */
+  int raws;    /* registry ref: array of raw tables waiting to be filled */
+  Pending *pending; /* nodes whose tables are created but not filled yet */
+  size_t pending_count, pending_cap;
 } Bridge;
 
 /* ---- read-only proxies --------------------------------------------------- */
@@ -184,23 +196,50 @@ static void set_comments(lua_State *L, const ms_Comment *c) {
 
 /* ---- nodes -------------------------------------------------------------- */
 
-typedef void (*FillFn)(Bridge *b, const void *node);
-
-/* Pushes the proxy for `node`, filling it with `fill` the first time. */
+/* Pushes the proxy for `node`. The first time, an empty table and its proxy
+ * are made and the node is queued to be filled later: the model is a graph
+ * with cycles and long reference chains, so filling is a loop, not a
+ * recursion (see fill_pending). */
 static void push(Bridge *b, const void *node, FillFn fill) {
   lua_State *L = b->L;
+  luaL_checkstack(L, 8, "schema model");
   if (!node) {
     lua_pushnil(L);
     return;
   }
   if (!push_node(b, node)) return;
   lua_newtable(L);          /* raw */
-  lua_pushvalue(L, -1);     /* raw raw */
-  make_read_only(L);        /* raw proxy */
+  if (b->pending_count == b->pending_cap) {
+    b->pending_cap = b->pending_cap ? b->pending_cap * 2 : 1024;
+    Pending *grown = realloc(b->pending, b->pending_cap * sizeof *grown);
+    if (!grown) luaL_error(L, "out of memory");
+    b->pending = grown;
+  }
+  b->pending[b->pending_count].node = node;
+  b->pending[b->pending_count].fill = fill;
+  b->pending_count++;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->raws);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)b->pending_count);
+  lua_pop(L, 1);            /* raw */
+  make_read_only(L);        /* proxy */
   remember_node(b, node);
-  lua_insert(L, -2);        /* proxy raw */
-  fill(b, node);            /* fills raw at top */
-  lua_pop(L, 1);            /* proxy */
+}
+
+/* Fills every queued table; filling may queue more. */
+static void fill_pending(Bridge *b) {
+  lua_State *L = b->L;
+  while (b->pending_count > 0) {
+    size_t i = --b->pending_count;
+    Pending p = b->pending[i];
+    lua_rawgeti(L, LUA_REGISTRYINDEX, b->raws);
+    lua_rawgeti(L, -1, (lua_Integer)i + 1);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, (lua_Integer)i + 1);
+    lua_remove(L, -2);      /* raw */
+    p.fill(b, p.node);
+    lua_pop(L, 1);
+  }
 }
 
 static void set_node(Bridge *b, const char *k, const void *node, FillFn fill) {
@@ -441,9 +480,14 @@ static void fill_file(Bridge *b, const void *node) {
 static void push_schema(Bridge *b) {
   lua_State *L = b->L;
   const ms_Vec *files = &b->c->schema.files;
+  /* everything built here stays alive: collecting while building is waste */
+  lua_gc(L, LUA_GCSTOP);
   lua_createtable(L, 0, 1);
   set_list(b, "files", files, fill_file);
   make_read_only(L);
+  fill_pending(b);
+  lua_gc(L, LUA_GCRESTART);
+  lua_gc(L, LUA_GCGEN, 0, 0);
 }
 
 /* ---- host functions for the driver ---------------------------------------- */
@@ -665,6 +709,8 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
   open_libraries(L);
   lua_newtable(L);
   b.cache = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  b.raws = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushcfunction(L, traceback_handler);
   lua_pushcfunction(L, run_driver);
   lua_pushlightuserdata(L, &b);
@@ -674,5 +720,6 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
     ms_diag_plain(&c->diag, MS_ERROR, "%s", msg ? msg : "(error object is not a string)");
   }
   lua_close(L);
+  free(b.pending);
   return ms_compiler_ok(c);
 }

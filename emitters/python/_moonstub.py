@@ -307,9 +307,24 @@ class FieldInfo(typing.NamedTuple):
 
 REGISTRY: dict[str, type[Message]] = {}
 
+_PENDING_FIELDS: list[typing.Callable[[], None]] = []
+
 
 def register(cls: type[Message]) -> None:
     REGISTRY[cls._ms_full_name] = cls
+
+
+def defer_fields(init: typing.Callable[[], None]) -> None:
+    """Generated modules build their field tables on first use, when every
+    module they refer to has finished loading."""
+    _PENDING_FIELDS.append(init)
+
+
+def fields_of(cls: type[Message]) -> tuple[FieldInfo, ...]:
+    """The field table of a message class."""
+    while _PENDING_FIELDS:
+        _PENDING_FIELDS.pop()()
+    return cls._ms_fields
 
 
 class Message:

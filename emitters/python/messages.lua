@@ -361,6 +361,22 @@ local function field_info(f)
 end
 
 local function write_tables(w, mod)
+  -- field tables name classes of other modules, which may still be loading
+  -- when packages import each other: they are built on first use
+  w:line("def _ms_init_fields() -> None:")
+  w:indent()
+  local any = false
+  for _, plan in ipairs(mod.plans) do
+    if #plan.fields > 0 then
+      any = true
+      w:line("%s._ms_fields = (", plan.qualname)
+      for _, f in ipairs(plan.fields) do w:line("    %s,", field_info(f)) end
+      w:line(")")
+    end
+  end
+  if not any then w:line("pass") end
+  w:dedent()
+  w:blank(2)
   w:line("def _ms_init() -> None:")
   w:indent()
   for _, plan in ipairs(mod.plans) do
@@ -368,11 +384,6 @@ local function write_tables(w, mod)
     w:line("%s._ms_full_name = %s", c, py_string(plan.message.full_name))
     w:line("%s._ms_encoder = _e_%s", c, plan.flat)
     w:line("%s._ms_decoder = _d_%s", c, plan.flat)
-    if #plan.fields > 0 then
-      w:line("%s._ms_fields = (", c)
-      for _, f in ipairs(plan.fields) do w:line("    %s,", field_info(f)) end
-      w:line(")")
-    end
     if #plan.oneofs > 0 then
       local items = {}
       for _, o in ipairs(plan.oneofs) do
@@ -390,7 +401,7 @@ local function write_tables(w, mod)
     w:line("%s._ms_full_name = %s", q, py_string(enum.full_name))
     w:line("%s._ms_closed = %s", q, enum.closed and "True" or "False")
   end
-  if #mod.plans == 0 and #mod.enums == 0 then w:line("pass") end
+  w:line("_ms.defer_fields(_ms_init_fields)")
   w:dedent()
   w:blank(2)
   w:line("_ms_init()")
@@ -475,8 +486,7 @@ function M.module_text(ctx, mod)
   w:blank()
   w:lines(HEADER_ALIASES)
   w:blank(2)
-  local text = w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
-  return (text:gsub("\n\n\n\n+", "\n\n\n"))
+  return w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
 end
 
 M.new_module = new_module
