@@ -68,6 +68,30 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
+def encode_varints(values: typing.Iterable[int]) -> bytes:
+    """The varints of ``values`` back to back (a packed repeated field)."""
+    small = SMALL_VARINTS
+    return b"".join([small[v] if 0 <= v < 0x4000 else varint(v) for v in values])
+
+
+def decode_varints(buf: bytes, pos: int, stop: int) -> list[int]:
+    """The raw (unsigned 64-bit) varints of a packed field's payload."""
+    out: list[int] = []
+    append = out.append
+    while pos < stop:
+        b = buf[pos]
+        if b < 0x80:
+            append(b)
+            pos += 1
+        elif pos + 1 < stop and buf[pos + 1] < 0x80:
+            append((b & 0x7F) | (buf[pos + 1] << 7))
+            pos += 2
+        else:
+            v, pos = read_varint(buf, pos, stop)
+            append(v)
+    return out
+
+
 def read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
     """Reads a varint at ``pos``; returns (value, new position)."""
     result = 0
@@ -381,6 +405,21 @@ class Message:
             raise DecodeError(f"malformed input: {exc}") from None
         return typing.cast(T, message)
 
+    # -- repr --------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        """Only the fields that differ from their defaults, like protobuf's
+        text form: ``Person(name='Ada', emails=['ada@example.com'])``."""
+        parts = []
+        for name, default, factory in _repr_plan(type(self)):
+            value = getattr(self, name)
+            if factory is not None:
+                if value:
+                    parts.append(f"{name}={value!r}")
+            elif value is not default and value != default:
+                parts.append(f"{name}={value!r}")
+        return f"{type(self).__qualname__}({', '.join(parts)})"
+
     # -- oneofs ------------------------------------------------------------------------------
 
     def which_oneof(self, name: str) -> str | None:
@@ -415,6 +454,24 @@ class Message:
         """Parses canonical protobuf JSON; raises ValueError (JsonError) on
         anything the mapping forbids."""
         return typing.cast(T, _json().message_from_json_text(cls, text, ignore_unknown_fields))
+
+
+_REPR_PLANS: dict[type, list[tuple[str, typing.Any, typing.Any]]] = {}
+
+
+def _repr_plan(cls: type) -> list[tuple[str, typing.Any, typing.Any]]:
+    plan = _REPR_PLANS.get(cls)
+    if plan is None:
+        import dataclasses
+
+        plan = []
+        for f in dataclasses.fields(cls):
+            if f.name == "_unknown":
+                continue
+            factory = None if f.default_factory is dataclasses.MISSING else f.default_factory
+            plan.append((f.name, None if factory else f.default, factory))
+        _REPR_PLANS[cls] = plan
+    return plan
 
 
 def _json() -> typing.Any:

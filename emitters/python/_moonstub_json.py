@@ -287,10 +287,17 @@ def _float_to_json(value: float) -> float | str:
     return _shortest_float32(value)
 
 
+_FLOAT32_MIN_NORMAL = 2.0 ** -126
+
+
 def _shortest_float32(value: float) -> float:
     """The float with the fewest significant digits that rounds to the float32
-    ``value`` (as protobuf's Python runtime prints float fields)."""
-    for precision in range(6, 10):
+    ``value``. For normal numbers 6 digits is never too many (the float32
+    spacing is finer than 6-digit decimals), so the search starts there, as in
+    protobuf's Python runtime; subnormals can need fewer (1e-45, where protobuf
+    prints 1.4013e-45)."""
+    start = 6 if abs(value) >= _FLOAT32_MIN_NORMAL else 1
+    for precision in range(start, 10):
         rounded = float(f"{value:.{precision}g}")
         if float32(rounded) == value:
             return rounded

@@ -194,6 +194,14 @@ local function decode_field_branches(w, f, emit_branch)
         elseif struct_of[kind] then
           w:line('%s.extend(_ms.read_packed_fixed("%s", %d, buf, pos, stop))', var, struct_code[kind], struct_size[kind])
           w:line("pos = stop")
+        elseif kind == "uint64" then
+          w:line("%s.extend(_ms.decode_varints(buf, pos, stop))", var)
+          w:line("pos = stop")
+        elseif kind == "int64" or kind == "uint32" or kind == "sint32" or kind == "sint64" or kind == "bool"
+            or kind == "int32" or (kind == "enum" and not f.enum_closed) then
+          w:line("%s.extend([%s for v in _ms.decode_varints(buf, pos, stop)])", var,
+            kind == "enum" and (f.enum_flat .. "(_to_int32(v))") or from_varint(kind, "v"))
+          w:line("pos = stop")
         else
           w:line("while pos < stop:")
           w:indent()
@@ -410,10 +418,12 @@ local function encode_field(w, f)
         else
           w:line('%s = bytearray(_ms.pack_repeated("%s", %s))', b, struct_code[kind], var)
         end
+      elseif kind == "bool" then
+        w:line("%s = bytes([1 if %s else 0 for %s in %s])", b, x, x, var)
+      elseif kind == "sint32" or kind == "sint64" then
+        w:line("%s = _ms.encode_varints([_zz_enc(%s) for %s in %s])", b, x, x, var)
       else
-        w:line("%s = bytearray()", b)
-        w:line("for %s in %s:", x, var)
-        w:line("    %s += %s", b, to_varint(kind, x))
+        w:line("%s = _ms.encode_varints(%s)", b, var)
       end
       w:line("out += %s", select(2, tag_of(f.number, LEN)))
       w:line("out += _varint(len(%s))", b)

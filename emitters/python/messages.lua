@@ -287,7 +287,7 @@ local function write_class(ctx, w, mod, message)
   local bases = { "_ms.Message" }
   local mixin = wkt_mixins[message.full_name]
   if mixin then table.insert(bases, 1, mixin) end
-  w:line("@dataclasses.dataclass(slots=True)")
+  w:line("@dataclasses.dataclass(slots=True, repr=False)")
   w:line("class %s(%s):", ctx.rules.message(message), table.concat(bases, ", "))
   w:indent()
   local had_doc = docstring(w, message.comments)
