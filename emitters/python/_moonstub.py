@@ -447,7 +447,7 @@ class Message:
 
     def to_json(self, indent: int | None = None) -> str:
         """The message as canonical protobuf JSON text."""
-        return _json().dumps(self.to_dict(), indent)
+        return typing.cast(str, _json().dumps(self.to_dict(), indent))
 
     @classmethod
     def from_json(cls: type[T], text: str | bytes, ignore_unknown_fields: bool = False) -> T:
