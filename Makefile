@@ -35,7 +35,7 @@ HEADERS   := $(wildcard core/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps venv test test-unit test-diag test-lua test-corpus demo bench clean
+.PHONY: all deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean
 
 all: $(BUILD)/moonstub
 
@@ -94,7 +94,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(BUILD)/libmoonstub.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmoonstub.a $(LUA_LIBS) -lcmocka
 
-test: test-unit test-diag test-lua test-corpus
+test: test-unit test-diag test-lua test-corpus test-py test-conformance
 	@echo "make test: all suites passed"
 
 test-unit: $(UNIT_TESTS)
@@ -108,6 +108,15 @@ test-lua: $(BUILD)/moonstub
 
 test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
+
+test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
+	  $(VPY) -m pytest -q tests/py
+
+CONFORMANCE_RUNNER ?= $(firstword $(wildcard ../shared/tools/conformance-runner /work/shared/tools/conformance-runner) ../shared/tools/conformance-runner)
+
+test-conformance: $(BUILD)/moonstub $(VENV)/.stamp
+	CONFORMANCE_RUNNER=$(abspath $(CONFORMANCE_RUNNER)) tests/conformance/run.sh $(BUILD)/moonstub $(VPY) $(BUILD)/conformance
 
 $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 	@test -f $(CORPUS)/googleapis-protos.tar.gz || { echo "make: corpus not found at $(CORPUS) (set CORPUS=...)" >&2; exit 1; }
@@ -123,6 +132,7 @@ demo: $(BUILD)/moonstub
 
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
+	$(VPY) bench/bench_codec.py --moonstub $(BUILD)/moonstub
 
 clean:
 	rm -rf $(BUILD)

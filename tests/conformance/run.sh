@@ -11,7 +11,6 @@ python=$(realpath -s "$2")
 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 runner=${CONFORMANCE_RUNNER:-$(cd "$here/../.." && cd .. && pwd)/shared/tools/conformance-runner}
-[ -x "$runner" ] || runner=/work/shared/tools/conformance-runner
 inc=$("$runner" --include-dir)
 mkdir -p "$work"
 work=$(realpath "$work")
