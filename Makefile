@@ -108,6 +108,7 @@ test-lua: $(BUILD)/moonstub
 
 test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
+	$(VPY) tests/corpus/check_python.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 
 test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
