@@ -128,8 +128,9 @@ $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 
 # ---- demo and bench ------------------------------------------------------------
 
-demo: $(BUILD)/moonstub
+demo: $(BUILD)/moonstub $(VENV)/.stamp
 	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.proto
+	examples/greeter/run_demo.sh $(BUILD)/moonstub $(VPY)
 
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus

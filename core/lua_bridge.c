@@ -653,6 +653,8 @@ static void push_options(lua_State *L, const ms_RunOptions *o) {
   set_str(L, "rules", o->rules ? o->rules : "default");
   set_str(L, "python_out", o->python_out);
   set_bool(L, "summary", o->summary);
+  set_bool(L, "grpc", o->grpc);
+  set_str(L, "grpc_mode", o->grpc_mode ? o->grpc_mode : "aio");
   lua_newtable(L);
   for (unsigned i = 0; i < o->keys.count; i++) {
     lua_pushstring(L, o->values.items[i]);

@@ -12,6 +12,8 @@
 typedef struct ms_RunOptions {
   const char *rules;      /* preset name: "default", "aristaproto", ... */
   const char *python_out; /* NULL: no Python output */
+  bool grpc;              /* write gRPC companions */
+  const char *grpc_mode;  /* "aio" (default) or "sync" */
   bool summary;           /* print a summary of the model with Python names */
   const char *lua_test;   /* a Lua test script to run instead of the driver */
   ms_Vec keys, values;    /* --opt KEY=VALUE pairs, as strings */

@@ -17,7 +17,9 @@ static const char usage_text[] =
     "options:\n"
     "  -I DIR, --proto_path=DIR  add an import root (repeatable; default: the current folder)\n"
     "  --python_out=DIR          write generated Python under DIR\n"
-    "  --rules=NAME              naming rules preset (default: default)\n"
+    "  --grpc                    also write gRPC companions (<module>_grpc.py)\n"
+    "  --grpc-python-mode=MODE   aio (default: grpc.aio) or sync (grpc.server, plain def)\n"
+    "  --rules=NAME              naming rules preset: default, aristaproto\n"
     "  --opt KEY=VALUE           an option for the rules and emitters (repeatable)\n"
     "  --dump-model              print the linked schema model as JSON on stdout\n"
     "  --summary                 print a summary of the model with the Python names the rules give\n"
@@ -76,6 +78,15 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       return PARSE_EXIT_OK;
     } else if (strcmp(a, "--dump-model") == 0) {
       args->dump_model = true;
+    } else if (strcmp(a, "--grpc") == 0) {
+      args->run.grpc = true;
+    } else if (take_value(argc, argv, &i, "--grpc-python-mode", &v)) {
+      if (!v || (strcmp(v, "aio") != 0 && strcmp(v, "sync") != 0)) {
+        complain("%s must be aio or sync", "--grpc-python-mode");
+        return PARSE_ERROR;
+      }
+      args->run.grpc_mode = v;
+      args->run.grpc = true;
     } else if (strcmp(a, "--summary") == 0) {
       args->run.summary = true;
     } else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0') {

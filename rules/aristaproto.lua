@@ -21,6 +21,14 @@ function M.module_path(file)
   return M.module(file):gsub("%.", "/") .. "/__init__.py"
 end
 
+function M.grpc_module(file)
+  return M.module(file) .. "._grpc"
+end
+
+function M.grpc_module_path(file)
+  return M.grpc_module(file):gsub("%.", "/") .. ".py"
+end
+
 function M.message(message) return M.escape(words.pascal(message.name)) end
 function M.enum(enum) return M.escape(words.pascal(enum.name)) end
 function M.enum_value(value) return M.escape(value.name) end

@@ -37,6 +37,15 @@ function M.module_path(file)
   return M.module(file):gsub("%.", "/") .. ".py"
 end
 
+--- file -> module of its gRPC companion ("demo_greeter_grpc")
+function M.grpc_module(file)
+  return M.module(file) .. "_grpc"
+end
+
+function M.grpc_module_path(file)
+  return M.grpc_module(file):gsub("%.", "/") .. ".py"
+end
+
 function M.message(message) return M.escape(message.name) end
 function M.enum(enum) return M.escape(enum.name) end
 function M.enum_value(value) return M.escape(value.name) end

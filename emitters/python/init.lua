@@ -1,5 +1,6 @@
 -- Python output: one module per package, the support module beside them.
 local messages = require("emitters.python.messages")
+local grpc = require("emitters.python.grpc")
 local names_mod = require("emitters.python.names")
 
 local M = {}
@@ -58,6 +59,35 @@ function M.emit(ctx)
     end
   end
   host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/_moonstub.py"))
+  if ctx.options.grpc then M.emit_grpc(ctx, order, written) end
+end
+
+--- gRPC companions for the modules whose target files define services.
+function M.emit_grpc(ctx, modules, written)
+  local rules, host = ctx.rules, ctx.host
+  local any = false
+  for _, mod in ipairs(modules) do
+    local services = {}
+    for _, file in ipairs(mod.files) do
+      if file.is_target then
+        for _, service in ipairs(file.services) do services[#services + 1] = service end
+      end
+    end
+    if #services > 0 then
+      any = true
+      local file = mod.files[1]
+      local companion = messages.new_module(rules.grpc_module(file), rules.grpc_module_path(file), mod.names)
+      companion.files = mod.files
+      local path = companion.path
+      if written[path] then
+        host.report("error", string.format("the gRPC companion of %s would overwrite %s", mod.name, path))
+      else
+        host.write(path, grpc.module_text(ctx, companion, services))
+        written[path] = true
+      end
+    end
+  end
+  if any then host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py")) end
 end
 
 return M

@@ -50,7 +50,7 @@ Module.__index = Module
 
 local function new_module(name, path, names)
   return setmetatable({ name = name, path = path, files = {}, names = names, imports = {},
-    messages = {}, enums = {} }, Module)
+    grpc_imports = {}, messages = {}, enums = {} }, Module)
 end
 
 function Module:prefix_for(node)
@@ -66,6 +66,13 @@ end
 
 function Module:message_codec(message, which)
   return self:prefix_for(message) .. which .. self.names:message_flat(message)
+end
+
+--- A message class seen from this module's gRPC companion (another file).
+function Module:message_ref_grpc(message)
+  local other = self.names.module_of[message.file]
+  self.grpc_imports[other] = true
+  return self.names:import_alias(other) .. "." .. self.names:message_qualname(message)
 end
 
 function Module:enum_ref(enum)

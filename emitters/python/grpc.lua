@@ -1,0 +1,294 @@
+-- gRPC companions: <module>_grpc.py beside each module whose files define
+-- services. grpc.aio by default; `grpc_python_mode = "sync"` writes the same
+-- public names for grpc.server(...) and plain def methods.
+--
+--   <Service>Stub(channel)   one snake_case method per RPC; grpcio's per-call
+--                            keywords (timeout, metadata, credentials,
+--                            wait_for_ready, compression)
+--   <Service>Servicer        base class; unimplemented methods answer UNIMPLEMENTED
+--   add_servicer(s, server)  registers every generated servicer type `s` is
+--
+-- Wire paths keep the IDL's names: /pkg.Service/Method.
+local Writer = require("emitters.writer")
+
+local M = {}
+
+local SHAPES = {
+  [false] = { [false] = "unary_unary", [true] = "unary_stream" },
+  [true] = { [false] = "stream_unary", [true] = "stream_stream" },
+}
+
+local function shape_of(method)
+  return SHAPES[method.client_streaming][method.server_streaming]
+end
+
+local function py_string(s)
+  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+end
+
+local function docstring(w, comments, fallback)
+  local text = comments and (comments.leading or comments.trailing)
+  if not text or text:match("^%s*$") then
+    if fallback then w:line('"""%s"""', fallback) end
+    return
+  end
+  local lines = {}
+  for l in text:gmatch("([^\n]*)\n?") do lines[#lines + 1] = l end
+  while #lines > 0 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
+  local common
+  for _, l in ipairs(lines) do
+    if l:match("%S") then
+      local lead = #l:match("^ *")
+      common = common and math.min(common, lead) or lead
+    end
+  end
+  for i, l in ipairs(lines) do
+    lines[i] = l:sub((common or 0) + 1):gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
+  end
+  if #lines == 1 then
+    local single = lines[1]
+    if single:sub(-1) == '"' then single = single .. " " end
+    w:line('"""%s"""', single)
+  else
+    w:line('"""%s', lines[1])
+    for i = 2, #lines do w:line("%s", lines[i]) end
+    w:line('"""')
+  end
+end
+
+-- Python method names of a service; two RPCs with one Python name are an
+-- error naming both.
+local function method_names(ctx, service, taken)
+  local out, seen = {}, {}
+  for i, method in ipairs(service.methods) do
+    local name = ctx.rules.method(method)
+    if taken[name] then name = name .. "_" end
+    local other = seen[name]
+    if other then
+      ctx.host.report("error", string.format(
+        "methods %q (line %d) and %q (line %d) of %s both become the Python method %q; rename one",
+        other.name, other.loc.line, method.name, method.loc.line, service.full_name, name), method.loc)
+    end
+    seen[name] = method
+    out[i] = name
+  end
+  return out
+end
+
+local STUB_TAKEN = { _channel = true }
+local SERVICER_TAKEN = {}
+
+-- ---- stubs ----------------------------------------------------------------------
+
+local function write_stub(w, ctx, svc, aio)
+  local rules = ctx.rules
+  w:line("class %s:", rules.service_stub(svc.service))
+  w:indent()
+  docstring(w, svc.service.comments, string.format("Client of %s.", svc.service.full_name))
+  w:blank()
+  w:line("def __init__(self, channel: %s) -> None:", aio and "grpc.aio.Channel | grpc.Channel" or "grpc.Channel")
+  w:indent()
+  for i, method in ipairs(svc.service.methods) do
+    local m = svc.methods[i]
+    w:line("self._%s: typing.Any = channel.%s(", m.attr, m.shape)
+    w:line('    "/%s/%s",', svc.service.full_name, method.name)
+    w:line("    request_serializer=_serialize,")
+    w:line("    response_deserializer=%s.FromString,", m.output)
+    w:line("    **_REGISTERED,")
+    w:line(")")
+  end
+  if #svc.service.methods == 0 then w:line("del channel") end
+  w:dedent()
+  for i, method in ipairs(svc.service.methods) do
+    local m = svc.methods[i]
+    w:blank()
+    local request = method.client_streaming
+      and (aio and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input)
+        or string.format("typing.Iterator[%s]", m.input))
+      or m.input
+    local result
+    if aio then
+      result = ({
+        unary_unary = "grpc.aio.UnaryUnaryCall", unary_stream = "grpc.aio.UnaryStreamCall",
+        stream_unary = "grpc.aio.StreamUnaryCall", stream_stream = "grpc.aio.StreamStreamCall",
+      })[m.shape]
+    else
+      result = method.server_streaming and string.format("typing.Iterator[%s]", m.output) or m.output
+    end
+    w:line("def %s(", m.name)
+    w:line("    self,")
+    w:line("    %s: %s,", method.client_streaming and "request_iterator" or "request", request)
+    w:line("    *,")
+    w:line("    timeout: float | None = None,")
+    w:line("    metadata: typing.Sequence[tuple[str, str | bytes]] | None = None,")
+    w:line("    credentials: grpc.CallCredentials | None = None,")
+    w:line("    wait_for_ready: bool | None = None,")
+    w:line("    compression: grpc.Compression | None = None,")
+    w:line(") -> %s:", aio and "typing.Any" or result)
+    w:indent()
+    docstring(w, method.comments, string.format("%s: /%s/%s.", m.shape:gsub("_", "-"), svc.service.full_name,
+      method.name))
+    if aio then w:line("# returns %s", result) end
+    w:line("return self._%s(", m.attr)
+    w:line("    %s,", method.client_streaming and "request_iterator" or "request")
+    w:line("    timeout=timeout,")
+    w:line("    metadata=metadata,")
+    w:line("    credentials=credentials,")
+    w:line("    wait_for_ready=wait_for_ready,")
+    w:line("    compression=compression,")
+    w:line(")")
+    w:dedent()
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+-- ---- servicers ----------------------------------------------------------------------
+
+local function write_servicer(w, ctx, svc, aio)
+  w:line("class %s:", ctx.rules.service_servicer(svc.service))
+  w:indent()
+  docstring(w, svc.service.comments, string.format("Server side of %s: subclass it and override the methods.",
+    svc.service.full_name))
+  local context = aio and "grpc.aio.ServicerContext[typing.Any, typing.Any]" or "grpc.ServicerContext"
+  for i, method in ipairs(svc.service.methods) do
+    local m = svc.methods[i]
+    w:blank()
+    local req_name = method.client_streaming and "request_iterator" or "request"
+    local req_type = method.client_streaming
+      and (aio and string.format("typing.AsyncIterator[%s]", m.input) or string.format("typing.Iterator[%s]", m.input))
+      or m.input
+    local result = method.server_streaming
+      and (aio and string.format("typing.AsyncIterator[%s]", m.output) or string.format("typing.Iterator[%s]", m.output))
+      or m.output
+    w:line("%sdef %s(", aio and "async " or "", m.name)
+    w:line("    self,")
+    w:line("    %s: %s,", req_name, req_type)
+    w:line("    context: %s,", context)
+    w:line(") -> %s:", result)
+    w:indent()
+    docstring(w, method.comments, nil)
+    local message = string.format("Method /%s/%s is not implemented", svc.service.full_name, method.name)
+    w:line("%scontext.abort(grpc.StatusCode.UNIMPLEMENTED, %s)", aio and "await " or "", py_string(message))
+    if method.server_streaming then
+      -- a generator, as the override will be
+      w:line("return")
+      w:line("yield")
+    else
+      w:line("raise NotImplementedError(%s)", py_string(message))
+    end
+    w:dedent()
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+-- Handler factories: requests are decoded by moonstub, so that a payload that
+-- cannot be decoded is answered INVALID_ARGUMENT rather than INTERNAL.
+local function write_handlers(w, ctx, svc, aio)
+  local servicer = ctx.rules.service_servicer(svc.service)
+  w:line("def _handlers_%s(servicer: %s) -> dict[str, grpc.RpcMethodHandler]:", svc.flat, servicer)
+  w:indent()
+  for i, method in ipairs(svc.service.methods) do
+    local m = svc.methods[i]
+    w:line("%s = servicer.%s", "impl_" .. m.attr, m.name)
+  end
+  w:line("return {")
+  w:indent()
+  for i, method in ipairs(svc.service.methods) do
+    local m = svc.methods[i]
+    local wrap = string.format("_ms_grpc.%s_%s(impl_%s, %s.FromString)", aio and "aio" or "sync", m.shape,
+      m.attr, m.input)
+    w:line("%s: grpc.%s_rpc_method_handler(", py_string(method.name), m.shape)
+    w:line("    %s,", wrap)
+    w:line("    request_deserializer=None,")
+    w:line("    response_serializer=_serialize,")
+    w:line("),")
+  end
+  w:dedent()
+  w:line("}")
+  w:dedent()
+  w:blank(2)
+end
+
+--- The text of `<module>_grpc.py` for the services of `mod`.
+function M.module_text(ctx, mod, services)
+  local aio = (ctx.options.grpc_mode or "aio") ~= "sync"
+  local names = mod.names
+  -- plans: Python names and message references
+  local plans = {}
+  for _, service in ipairs(services) do
+    local svc = { service = service, methods = {}, flat = service.full_name:gsub("%.", "_") }
+    local pynames = method_names(ctx, service, STUB_TAKEN)
+    for i, method in ipairs(service.methods) do
+      svc.methods[i] = {
+        name = pynames[i],
+        attr = pynames[i]:gsub("^_+", ""),
+        shape = shape_of(method),
+        input = mod:message_ref_grpc(method.input),
+        output = mod:message_ref_grpc(method.output),
+      }
+    end
+    plans[#plans + 1] = svc
+  end
+  local _ = SERVICER_TAKEN
+
+  local body = Writer.new()
+  for _, svc in ipairs(plans) do
+    write_stub(body, ctx, svc, aio)
+    write_servicer(body, ctx, svc, aio)
+    write_handlers(body, ctx, svc, aio)
+  end
+  -- the registrar
+  body:line("def add_servicer(servicer: object, server: %s) -> None:", aio and "grpc.aio.Server" or "grpc.Server")
+  body:indent()
+  body:line('"""Registers `servicer` for every generated servicer type it is an instance of."""')
+  body:line("added = False")
+  for _, svc in ipairs(plans) do
+    body:line("if isinstance(servicer, %s):", ctx.rules.service_servicer(svc.service))
+    body:line("    _ms_grpc.register(server, %s, _handlers_%s(servicer))", py_string(svc.service.full_name), svc.flat)
+    body:line("    added = True")
+  end
+  body:line("if not added:")
+  body:line('    raise TypeError(f"Unsupported gRPC servicer type: {type(servicer).__name__}")')
+  body:dedent()
+
+  local w = Writer.new()
+  local sources = {}
+  for _, file in ipairs(mod.files) do
+    if #file.services > 0 then sources[#sources + 1] = file.path end
+  end
+  w:line('"""gRPC companion (%s) generated by moonstub from %s. Do not edit."""', aio and "grpc.aio" or "sync grpcio",
+    table.concat(sources, ", "))
+  w:blank()
+  w:line("from __future__ import annotations")
+  w:blank()
+  w:line("import typing")
+  w:blank()
+  w:line("import grpc")
+  if aio then w:line("import grpc.aio") end
+  w:blank()
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub_grpc", "_ms_grpc")) do w:line(line) end
+  local imported = {}
+  for other in pairs(mod.grpc_imports) do imported[#imported + 1] = other end
+  table.sort(imported)
+  for _, other in ipairs(imported) do
+    for _, line in ipairs(ctx.import_lines(mod, other, names:import_alias(other))) do w:line(line) end
+  end
+  w:blank()
+  w:line("__all__ = [")
+  for _, svc in ipairs(plans) do
+    w:line("    %s,", py_string(ctx.rules.service_stub(svc.service)))
+    w:line("    %s,", py_string(ctx.rules.service_servicer(svc.service)))
+  end
+  w:line('    "add_servicer",')
+  w:line("]")
+  w:blank()
+  w:line("_serialize = _ms.Message.SerializeToString")
+  w:line("_REGISTERED = _ms_grpc.registered_method_keywords()")
+  w:blank(2)
+  return w:text() .. "\n\n" .. body:text()
+end
+
+return M
