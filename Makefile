@@ -135,6 +135,7 @@ demo: $(BUILD)/moonstub $(VENV)/.stamp
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
 	$(VPY) bench/bench_codec.py --moonstub $(BUILD)/moonstub
+	$(VPY) bench/bench_rpc.py --moonstub $(BUILD)/moonstub
 
 clean:
 	rm -rf $(BUILD)
