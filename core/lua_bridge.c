@@ -303,6 +303,14 @@ static void fill_field(Bridge *b, const void *node) {
   if (f->default_value) {
     push_value(L, f->default_value);
     lua_setfield(L, -2, "default");
+    if (f->default_value->kind == MS_VALUE_INT) { /* exact, even beyond 2^63 */
+      lua_pushfstring(L, "%s%s", f->default_value->negative ? "-" : "", "");
+      char digits[32];
+      snprintf(digits, sizeof digits, "%llu", (unsigned long long)f->default_value->u);
+      lua_pushstring(L, digits);
+      lua_concat(L, 2);
+      lua_setfield(L, -2, "default_text");
+    }
   }
   set_bool(L, "is_extension", f->is_extension);
   if (f->is_extension) set_node(b, "extendee", f->extendee, fill_message);

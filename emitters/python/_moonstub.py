@@ -119,6 +119,25 @@ def read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
             raise DecodeError("varint longer than 10 bytes")
 
 
+def read_tag(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+    """Reads a tag of more than one byte; field numbers above 2**29 - 1 and
+    tags longer than 5 bytes are malformed."""
+    tag, stop = read_varint(buf, pos, end)
+    if stop - pos > 5 or tag >> 3 > 0x1FFFFFFF:
+        raise DecodeError("field number out of range")
+    return tag, stop
+
+
+def range_error(field: str, kind: str, value: object) -> typing.NoReturn:
+    raise EncodeError(f"{field}: {value!r} is out of range for {kind}")
+
+
+def range_errors(field: str, kind: str, values: typing.Iterable[int]) -> typing.NoReturn:
+    for v in values:
+        range_error(field, kind, v)
+    raise EncodeError(f"{field}: value out of range for {kind}")  # not reached
+
+
 def read_length(buf: bytes, pos: int, end: int) -> tuple[int, int]:
     """Reads a length prefix; returns (end of the payload, start of it)."""
     if pos < end and buf[pos] < 0x80:
@@ -249,7 +268,10 @@ def decode_utf8_lenient(buf: bytes, pos: int, stop: int) -> str:
 
 
 def encode_utf8_lenient(s: str) -> bytes:
-    return s.encode("utf-8", "surrogateescape")
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"string cannot be encoded: {exc.reason}") from None
 
 
 def encode_utf8(s: str) -> bytes:

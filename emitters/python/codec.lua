@@ -105,9 +105,35 @@ local function decode_scalar(w, f, kind, assign, endvar)
   end
 end
 
+-- Valid ranges of integer kinds, checked before encoding (protobuf refuses
+-- out-of-range values; they must not wrap silently on the wire).
+local RANGES = {
+  int32 = { "-0x80000000", "0x7FFFFFFF" }, sint32 = { "-0x80000000", "0x7FFFFFFF" },
+  sfixed32 = { "-0x80000000", "0x7FFFFFFF" }, uint32 = { "0", "0xFFFFFFFF" }, fixed32 = { "0", "0xFFFFFFFF" },
+  int64 = { "-0x8000000000000000", "0x7FFFFFFFFFFFFFFF" }, sint64 = { "-0x8000000000000000", "0x7FFFFFFFFFFFFFFF" },
+  sfixed64 = { "-0x8000000000000000", "0x7FFFFFFFFFFFFFFF" }, uint64 = { "0", "0xFFFFFFFFFFFFFFFF" },
+  fixed64 = { "0", "0xFFFFFFFFFFFFFFFF" },
+}
+M.RANGES = RANGES
+
+local function check_range(w, f, kind, v)
+  local r = RANGES[kind]
+  if not r then return end
+  w:line("if not %s <= %s <= %s:", r[1], v, r[2])
+  w:line('    _range_error("%s", "%s", %s)', f.full_name or "map entry", kind, v)
+end
+
+local function check_range_all(w, f, kind, values)
+  local r = RANGES[kind]
+  if not r then return end
+  w:line("if min(%s) < %s or max(%s) > %s:", values, r[1], values, r[2])
+  w:line('    _range_errors("%s", "%s", %s)', f.full_name or "map entry", kind, values)
+end
+
 -- Lines encoding scalar expression `v` of `kind` with tag bytes `tag`.
 local function encode_scalar(w, f, kind, tag, v, out)
   out = out or "out"
+  check_range(w, f, kind, v)
   if wire_of[kind] == VARINT then
     w:line("%s += %s", out, tag)
     w:line("%s += %s", out, to_varint(kind, v))
@@ -222,10 +248,12 @@ local function decode_field_branches(w, f, emit_branch)
     return
   end
   emit_branch(tag_of(f.number, wire), function()
-    decode_scalar(w, f, kind, function(e) w:line("%s = %s", var, e) end, "end")
-    if f.oneof_siblings then
-      for _, other in ipairs(f.oneof_siblings) do w:line("f_%s = None", other) end
-    end
+    decode_scalar(w, f, kind, function(e)
+      w:line("%s = %s", var, e)
+      -- a oneof member clears the others, only when the value is stored (an
+      -- unknown closed-enum number goes to the unknown fields instead)
+      for _, other in ipairs(f.oneof_siblings or {}) do w:line("f_%s = None", other) end
+    end, "end")
   end)
 end
 
@@ -262,7 +290,7 @@ function M.write_decoder(w, plan)
   w:line("if tag < 128:")
   w:line("    pos += 1")
   w:line("else:")
-  w:line("    tag, pos = _read_varint(buf, pos, end)")
+  w:line("    tag, pos = _read_tag(buf, pos, end)")
   local first = true
   local function emit_branch(tag, body)
     w:line("%s tag == %d:", first and "if" or "elif", tag)
@@ -312,7 +340,7 @@ function M.write_map_entry_decoders(w, plan)
       w:line("if tag < 128:")
       w:line("    pos += 1")
       w:line("else:")
-      w:line("    tag, pos = _read_varint(buf, pos, end)")
+      w:line("    tag, pos = _read_tag(buf, pos, end)")
       w:line("if tag == %d:", (tag_of(1, wire_of[k.kind])))
       w:indent()
       decode_scalar(w, k, k.kind, function(e) w:line("k = %s", e) end, "end")
@@ -410,6 +438,7 @@ local function encode_field(w, f)
     elseif f.packed then
       w:line("if %s:", var)
       w:indent()
+      check_range_all(w, f, kind, var)
       if struct_of[kind] then
         if kind == "float" then
           w:line("%s = bytearray()", b)

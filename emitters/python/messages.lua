@@ -32,10 +32,36 @@ local wkt_mixins = {
   ["google.protobuf.FieldMask"] = "_ms.FieldMaskMixin",
 }
 
+-- A Python str literal for bytes `s`: valid UTF-8 is decoded (non-ASCII as
+-- \u escapes); invalid bytes become the surrogate escapes Python's
+-- "surrogateescape" error handler gives them, so they survive a round trip.
 local function py_string(s)
-  local out = s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("\r", "\\r"):gsub("\t", "\\t")
-  out = out:gsub("[%z\1-\31\127-\255]", function(c) return string.format("\\x%02x", c:byte()) end)
-  return '"' .. out .. '"'
+  local out = {}
+  local function put_codepoint(cp)
+    if cp == 92 then out[#out + 1] = "\\\\"
+    elseif cp == 34 then out[#out + 1] = '\\"'
+    elseif cp == 10 then out[#out + 1] = "\\n"
+    elseif cp == 13 then out[#out + 1] = "\\r"
+    elseif cp == 9 then out[#out + 1] = "\\t"
+    elseif cp >= 32 and cp < 127 then out[#out + 1] = string.char(cp)
+    elseif cp < 0x100 then out[#out + 1] = string.format("\\x%02x", cp)
+    elseif cp < 0x10000 then out[#out + 1] = string.format("\\u%04x", cp)
+    else out[#out + 1] = string.format("\\U%08x", cp) end
+  end
+  local i, n = 1, #s
+  while i <= n do
+    local len = utf8.len(s, i, i) and select(2, pcall(utf8.codepoint, s, i)) and utf8.offset(s, 2, i)
+    local ok, cp = pcall(utf8.codepoint, s, i)
+    if ok and utf8.len(s:sub(i, (utf8.offset(s, 2, i) or n + 1) - 1)) then
+      put_codepoint(cp)
+      i = utf8.offset(s, 2, i)
+    else
+      put_codepoint(0xDC00 + s:byte(i))
+      i = i + 1
+    end
+    local _ = len
+  end
+  return '"' .. table.concat(out) .. '"'
 end
 
 local function py_bytes(s)
@@ -140,15 +166,19 @@ local function default_literal(field, p, mod)
     if d == "inf" then return 'float("inf")' end
     if d == "-inf" then return 'float("-inf")' end
     if d == "nan" or d == "-nan" then return 'float("nan")' end
-    return string.format("%.17g", d)
+    if kind == "float" then d = string.unpack("<f", string.pack("<f", d)) end -- what float32 keeps
+    local text = string.format("%.17g", d)
+    if text == "inf" then return 'float("inf")' elseif text == "-inf" then return 'float("-inf")' end
+    return text
   end
-  return tostring(math.tointeger(d) or d)
+  return field.default_text or tostring(math.tointeger(d) or d)
 end
 
 local function field_plan(mod, message, field, attr)
   local f = field.map and { kind = "message", number = field.number } or value_plan(mod, field)
   f.attr = attr
   f.name = field.name
+  f.full_name = field.full_name
   f.json_name = field.json_name
   f.message_full_name = message.full_name
   f.repeated = field.repeated
@@ -425,7 +455,10 @@ local HEADER_ALIASES = [[
 _DecodeError = _ms.DecodeError
 _MAX_DEPTH = _ms.MAX_DEPTH
 _read_varint = _ms.read_varint
+_read_tag = _ms.read_tag
 _read_length = _ms.read_length
+_range_error = _ms.range_error
+_range_errors = _ms.range_errors
 _skip = _ms.skip_field
 _varint = _ms.varint
 _to_int32 = _ms.to_int32

@@ -26,6 +26,7 @@ Environment:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import os
 import re
@@ -488,7 +489,7 @@ class Compare:
 
     # -- wire-level canonical form: map entries sorted ------------------------------------------
 
-    def canonical_wire(self, buf: bytes, cls: type) -> bytes:
+    def canonical_wire(self, buf: bytes, cls: type, quiet_nan32: bool = False) -> bytes:
         """``buf`` (an encoding of ``cls``) with each run of map entries sorted
         by their bytes, recursively through sub-messages, groups and map
         values. Everything else is kept as is. Map order is the one thing two
@@ -510,7 +511,19 @@ class Compare:
                 schema[f.number] = ("map", value)
             elif f.kind in (ms.MESSAGE, ms.GROUP):
                 schema[f.number] = ("msg", lambda t=f.type: self._schema(t))
+            elif f.kind == ms.FLOAT:
+                schema[f.number] = ("f32", None)
         return schema
+
+    def _quiet32(self, raw: bytes) -> bytes:
+        if not getattr(self, "_quiet", False):
+            return raw
+        out = bytearray(raw)
+        for i in range(0, len(out) - 3, 4):
+            (bits,) = struct.unpack_from("<I", out, i)
+            if bits & 0x7F800000 == 0x7F800000 and bits & 0x007FFFFF:
+                struct.pack_into("<I", out, i, bits | 0x00400000)
+        return bytes(out)
 
     @staticmethod
     def _varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -553,11 +566,15 @@ class Compare:
             elif wt == 5:
                 pos += 4
                 chunk = buf[start:pos]
+                if entry is not None and entry[0] == "f32":
+                    chunk = head + self._quiet32(buf[pos - 4:pos])
             elif wt == 2:
                 n, p = self._varint(buf, pos)
                 pos = p + n
                 payload = buf[p:pos]
-                if entry is not None:
+                if entry is not None and entry[0] == "f32":
+                    payload = self._quiet32(payload)
+                elif entry is not None:
                     if is_map:
                         value = entry[1]
                         sub = {2: ("msg", value)} if value is not None else {}

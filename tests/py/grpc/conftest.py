@@ -1,0 +1,242 @@
+"""Fixtures for the gRPC tests of moonstub's generated companions.
+
+Session fixtures generate ``protos/gtest_service.proto`` three times, each into
+its own temporary directory:
+
+* ``ms_aio``  -- moonstub ``--grpc`` (grpc.aio companion),
+* ``ms_sync`` -- moonstub ``--grpc --grpc-python-mode=sync``,
+* ``pb``      -- grpcio-tools (``python -m grpc_tools.protoc --python_out
+  --grpc_python_out``).
+
+moonstub writes the same module names in both modes (``_moonstub``,
+``_moonstub_grpc``, ``gtest_v1``, ``gtest_v1_grpc``), so every generated file is
+loaded with ``importlib.util.spec_from_file_location`` under a unique name
+(``_gt_aio__gtest_v1`` ...). While one set loads, its plain names are aliased in
+``sys.modules`` so the generated ``import _moonstub`` / ``import gtest_v1``
+statements bind to the module of the same set; the previous ``sys.modules``
+entries are restored afterwards (nothing leaks into other test folders).
+
+Servers are real grpcio servers on ``127.0.0.1`` port 0; ``aio_server`` and
+``sync_server`` (fixtures returning context-manager factories) start and stop
+them.
+
+Environment: MOONSTUB -- the moonstub binary (default <repo>/build/moonstub).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import importlib.util
+import os
+import subprocess
+import sys
+import types
+import typing
+from pathlib import Path
+
+import grpc
+import grpc.aio
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+PROTOS = HERE / "protos"
+PROTO = "gtest_service.proto"
+MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+
+# Generated modules, in dependency order.
+MS_MODULES = ("_moonstub", "_moonstub_grpc", "gtest_v1", "gtest_v1_grpc")
+PB_MODULES = ("gtest_service_pb2", "gtest_service_pb2_grpc")
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+
+
+def load_modules(directory: Path, tag: str, names: tuple[str, ...]) -> dict[str, types.ModuleType]:
+    """Loads ``directory/<name>.py`` for each name, in order, as
+    ``_gt_<tag>__<name>``; during loading ``sys.modules[<name>]`` points at the
+    module of this set."""
+    saved = {name: sys.modules.get(name) for name in names}
+    loaded: dict[str, types.ModuleType] = {}
+    try:
+        for name in names:
+            unique = f"_gt_{tag}__{name}"
+            spec = importlib.util.spec_from_file_location(unique, directory / f"{name}.py")
+            assert spec is not None and spec.loader is not None, name
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[unique] = module
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            loaded[name] = module
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = old
+    return loaded
+
+
+def _check_binary() -> None:
+    if not os.access(MOONSTUB, os.X_OK):
+        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
+
+
+def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.SimpleNamespace:
+    _check_binary()
+    out = tmp_path_factory.mktemp(f"ms_{mode}")
+    cmd = [MOONSTUB, "-I", str(PROTOS), str(PROTOS / PROTO), f"--python_out={out}", "--grpc"]
+    if mode == "sync":
+        cmd.append("--grpc-python-mode=sync")
+    _run(cmd)
+    for name in MS_MODULES:
+        assert (out / f"{name}.py").is_file(), f"moonstub did not write {name}.py in {mode} mode"
+    mods = load_modules(out, mode, MS_MODULES)
+    return types.SimpleNamespace(
+        mode=mode, dir=out, ms=mods["_moonstub"], ms_grpc=mods["_moonstub_grpc"],
+        msgs=mods["gtest_v1"], grpc=mods["gtest_v1_grpc"],
+    )
+
+
+@pytest.fixture(scope="session")
+def ms_aio(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
+    """moonstub's grpc.aio set: .msgs (messages), .grpc (companion), .ms, .ms_grpc."""
+    return _moonstub_set(tmp_path_factory, "aio")
+
+
+@pytest.fixture(scope="session")
+def ms_sync(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
+    """moonstub's sync grpcio set: .msgs, .grpc, .ms, .ms_grpc."""
+    return _moonstub_set(tmp_path_factory, "sync")
+
+
+@pytest.fixture(scope="session")
+def pb(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
+    """grpcio-tools' set: .msgs (gtest_service_pb2), .grpc (gtest_service_pb2_grpc)."""
+    out = tmp_path_factory.mktemp("pb")
+    _run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(PROTOS), f"--python_out={out}",
+          f"--grpc_python_out={out}", str(PROTOS / PROTO)])
+    mods = load_modules(out, "pb", PB_MODULES)
+    return types.SimpleNamespace(dir=out, msgs=mods["gtest_service_pb2"], grpc=mods["gtest_service_pb2_grpc"])
+
+
+# ---- servers --------------------------------------------------------------------------------
+
+Register = typing.Callable[[typing.Any], None]
+
+
+@contextlib.asynccontextmanager
+async def _aio_server(register: Register) -> typing.AsyncIterator[str]:
+    server = grpc.aio.server()
+    register(server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    assert port > 0
+    await server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        await server.stop(None)
+
+
+@contextlib.contextmanager
+def _sync_server(register: Register, workers: int = 16) -> typing.Iterator[str]:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    server = grpc.server(pool)
+    register(server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    assert port > 0
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(None).wait(10)
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def aio_server() -> typing.Callable[[Register], typing.AsyncContextManager[str]]:
+    """``async with aio_server(register) as address``: a grpc.aio server on
+    127.0.0.1:0; ``register(server)`` adds the servicers before start."""
+    return _aio_server
+
+
+@pytest.fixture(scope="session")
+def sync_server() -> typing.Callable[..., typing.ContextManager[str]]:
+    """``with sync_server(register) as address``: a sync grpc server (thread pool)
+    on 127.0.0.1:0."""
+    return _sync_server
+
+
+# ---- comparison --------------------------------------------------------------------------------
+
+
+def _same_scalar(a: object, b: object, where: str) -> None:
+    if isinstance(b, float) or isinstance(a, float):
+        assert isinstance(a, float) and isinstance(b, float), f"{where}: {a!r} vs {b!r}"
+        assert a == b or (a != a and b != b), f"{where}: {a!r} vs {b!r}"
+    elif isinstance(b, bool) or isinstance(a, bool):
+        assert a is b, f"{where}: {a!r} vs {b!r}"
+    else:
+        assert type(a) is type(b) or isinstance(a, int) and isinstance(b, int), f"{where}: {a!r} vs {b!r}"
+        assert a == b, f"{where}: {a!r} vs {b!r}"
+
+
+def compare_ms_pb(obj: typing.Any, msg: typing.Any, where: str = "") -> None:
+    """Asserts a moonstub object and a protobuf message hold the same content,
+    field by field along the protobuf descriptor (presence included)."""
+    desc = msg.DESCRIPTOR
+    where = where or desc.name
+    assert type(obj).__name__ == desc.name, f"{where}: {type(obj).__name__} vs {desc.name}"
+    for fd in desc.fields:
+        path = f"{where}.{fd.name}"
+        value = getattr(obj, fd.name)
+        pvalue = getattr(msg, fd.name)
+        is_msg = fd.type == fd.TYPE_MESSAGE
+        if is_msg and fd.message_type.GetOptions().map_entry:
+            vfd = fd.message_type.fields_by_name["value"]
+            assert isinstance(value, dict), path
+            assert set(value) == set(pvalue), f"{path}: keys {sorted(value)} vs {sorted(pvalue)}"
+            for key in value:
+                if vfd.type == vfd.TYPE_MESSAGE:
+                    compare_ms_pb(value[key], pvalue[key], f"{path}[{key!r}]")
+                else:
+                    _same_scalar(value[key], pvalue[key], f"{path}[{key!r}]")
+        elif _is_repeated(fd):
+            assert isinstance(value, list), path
+            assert len(value) == len(pvalue), f"{path}: {len(value)} vs {len(pvalue)} elements"
+            for i, (a, b) in enumerate(zip(value, pvalue)):
+                if is_msg:
+                    compare_ms_pb(a, b, f"{path}[{i}]")
+                else:
+                    _same_scalar(int(a) if fd.type == fd.TYPE_ENUM else a, b, f"{path}[{i}]")
+        elif fd.has_presence:
+            assert (value is not None) == msg.HasField(fd.name), \
+                f"{path}: moonstub {value!r}, protobuf HasField={msg.HasField(fd.name)}"
+            if value is not None:
+                if is_msg:
+                    compare_ms_pb(value, pvalue, path)
+                else:
+                    _same_scalar(value, pvalue, path)
+        elif fd.type == fd.TYPE_ENUM:
+            assert int(value) == pvalue, f"{path}: {value!r} vs {pvalue!r}"
+        else:
+            _same_scalar(value, pvalue, path)
+    for oneof in desc.oneofs:
+        if not getattr(oneof, "is_synthetic", False) and not oneof.name.startswith("_"):
+            assert obj.which_oneof(oneof.name) == msg.WhichOneof(oneof.name), f"{where}: oneof {oneof.name}"
+
+
+def _is_repeated(fd: typing.Any) -> bool:
+    if hasattr(fd, "is_repeated"):
+        return bool(fd.is_repeated)
+    return fd.label == fd.LABEL_REPEATED
+
+
+@pytest.fixture(scope="session")
+def compare() -> typing.Callable[[typing.Any, typing.Any], None]:
+    """``compare(moonstub_obj, protobuf_msg)``: field-by-field equality."""
+    return compare_ms_pb
