@@ -2,8 +2,10 @@
 
 moonstub writes this file next to the generated modules when asked for gRPC
 code. It adapts the generated servicer methods to grpcio's handlers: requests
-are decoded here, so a payload that cannot be decoded is answered with
-``INVALID_ARGUMENT`` (grpcio would answer ``INTERNAL``), and it registers the
+are decoded by a deserializer that never raises, so a payload that cannot
+be decoded is answered with ``INVALID_ARGUMENT`` (grpcio would answer
+``INTERNAL``) while grpc.aio's reader API (``context.read()``) still gets
+decoded messages; and it registers the
 handlers with grpcio's registered-method API where the installed grpcio has it.
 """
 
@@ -44,31 +46,48 @@ def register(server: typing.Any, service: str, handlers: dict[str, grpc.RpcMetho
         add_registered(service, handlers)
 
 
-def _undecodable(exc: Exception) -> str:
-    return f"cannot decode the request: {exc}"
+class Undecodable:
+    """What the request deserializer gives for bytes that do not decode: the
+    handler answers INVALID_ARGUMENT instead of running the method."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def details(self) -> str:
+        return f"cannot decode the request: {self.error}"
+
+
+def tolerant(decode: Decode) -> Decode:
+    """A request deserializer that never raises (grpcio would answer INTERNAL)."""
+
+    def deserialize(raw: bytes) -> typing.Any:
+        try:
+            return decode(raw)
+        except _ms.DecodeError as exc:
+            return Undecodable(exc)
+
+    return deserialize
 
 
 # ---- grpc.aio ---------------------------------------------------------------------------------
 
 
-async def _decode_async(
-    raw_iterator: typing.AsyncIterator[bytes], decode: Decode, context: typing.Any
+async def _checked_async(
+    requests: typing.AsyncIterator[typing.Any], context: typing.Any
 ) -> typing.AsyncIterator[typing.Any]:
-    async for raw in raw_iterator:
-        try:
-            request = decode(raw)
-        except _ms.DecodeError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable(exc))
+    async for request in requests:
+        if type(request) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
             return
         yield request
 
 
-def aio_unary_unary(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    async def handler(raw: bytes, context: typing.Any) -> typing.Any:
-        try:
-            request = decode(raw)
-        except _ms.DecodeError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable(exc))
+def aio_unary_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
+    async def handler(request: typing.Any, context: typing.Any) -> typing.Any:
+        if type(request) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
         return await impl(request, context)
 
     return handler
@@ -82,12 +101,10 @@ async def _stream_results(result: typing.Any) -> typing.AsyncIterator[typing.Any
         yield response
 
 
-def aio_unary_stream(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    async def handler(raw: bytes, context: typing.Any) -> typing.AsyncIterator[typing.Any]:
-        try:
-            request = decode(raw)
-        except _ms.DecodeError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable(exc))
+def aio_unary_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
+    async def handler(request: typing.Any, context: typing.Any) -> typing.AsyncIterator[typing.Any]:
+        if type(request) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
             return
         async for response in _stream_results(impl(request, context)):
             yield response
@@ -95,18 +112,18 @@ def aio_unary_stream(impl: typing.Callable[..., typing.Any], decode: Decode) -> 
     return handler
 
 
-def aio_stream_unary(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    async def handler(raw_iterator: typing.AsyncIterator[bytes], context: typing.Any) -> typing.Any:
-        return await impl(_decode_async(raw_iterator, decode, context), context)
+def aio_stream_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
+    async def handler(requests: typing.AsyncIterator[typing.Any], context: typing.Any) -> typing.Any:
+        return await impl(_checked_async(requests, context), context)
 
     return handler
 
 
-def aio_stream_stream(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
+def aio_stream_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
     async def handler(
-        raw_iterator: typing.AsyncIterator[bytes], context: typing.Any
+        requests: typing.AsyncIterator[typing.Any], context: typing.Any
     ) -> typing.AsyncIterator[typing.Any]:
-        async for response in _stream_results(impl(_decode_async(raw_iterator, decode, context), context)):
+        async for response in _stream_results(impl(_checked_async(requests, context), context)):
             yield response
 
     return handler
@@ -115,47 +132,35 @@ def aio_stream_stream(impl: typing.Callable[..., typing.Any], decode: Decode) ->
 # ---- sync grpcio ------------------------------------------------------------------------------
 
 
-def _decode_sync(raw_iterator: typing.Iterator[bytes], decode: Decode, context: typing.Any) -> typing.Iterator[typing.Any]:
-    for raw in raw_iterator:
-        try:
-            request = decode(raw)
-        except _ms.DecodeError as exc:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable(exc))
+def _checked_sync(requests: typing.Iterator[typing.Any], context: typing.Any) -> typing.Iterator[typing.Any]:
+    for request in requests:
+        if type(request) is Undecodable:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
             return
         yield request
 
 
-def _decode_one(raw: bytes, decode: Decode, context: typing.Any) -> typing.Any:
-    try:
-        return decode(raw)
-    except _ms.DecodeError as exc:
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable(exc))
-        raise  # abort raises; this keeps type checkers informed
+def _checked_one(request: typing.Any, context: typing.Any) -> typing.Any:
+    if type(request) is Undecodable:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
+    return request
 
 
-def sync_unary_unary(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    def handler(raw: bytes, context: typing.Any) -> typing.Any:
-        return impl(_decode_one(raw, decode, context), context)
+def sync_unary_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
+    def handler(request: typing.Any, context: typing.Any) -> typing.Any:
+        return impl(_checked_one(request, context), context)
 
     return handler
 
 
-def sync_unary_stream(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    def handler(raw: bytes, context: typing.Any) -> typing.Any:
-        return impl(_decode_one(raw, decode, context), context)
+sync_unary_stream = sync_unary_unary
+
+
+def sync_stream_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
+    def handler(requests: typing.Iterator[typing.Any], context: typing.Any) -> typing.Any:
+        return impl(_checked_sync(requests, context), context)
 
     return handler
 
 
-def sync_stream_unary(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    def handler(raw_iterator: typing.Iterator[bytes], context: typing.Any) -> typing.Any:
-        return impl(_decode_sync(raw_iterator, decode, context), context)
-
-    return handler
-
-
-def sync_stream_stream(impl: typing.Callable[..., typing.Any], decode: Decode) -> typing.Callable[..., typing.Any]:
-    def handler(raw_iterator: typing.Iterator[bytes], context: typing.Any) -> typing.Any:
-        return impl(_decode_sync(raw_iterator, decode, context), context)
-
-    return handler
+sync_stream_stream = sync_stream_unary

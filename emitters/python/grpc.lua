@@ -197,11 +197,10 @@ local function write_handlers(w, ctx, svc, aio)
   w:indent()
   for i, method in ipairs(svc.service.methods) do
     local m = svc.methods[i]
-    local wrap = string.format("_ms_grpc.%s_%s(impl_%s, %s.FromString)", aio and "aio" or "sync", m.shape,
-      m.attr, m.input)
+    local wrap = string.format("_ms_grpc.%s_%s(impl_%s)", aio and "aio" or "sync", m.shape, m.attr)
     w:line("%s: grpc.%s_rpc_method_handler(", py_string(method.name), m.shape)
     w:line("    %s,", wrap)
-    w:line("    request_deserializer=None,")
+    w:line("    request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
     w:line("    response_serializer=_serialize,")
     w:line("),")
   end
