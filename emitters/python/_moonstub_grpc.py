@@ -112,9 +112,29 @@ def aio_unary_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable[
     return handler
 
 
+class CheckedContext:
+    """The servicer context of a streaming-request method: everything is the
+    grpc.aio context's, except that ``read()`` answers INVALID_ARGUMENT for a
+    request that does not decode (grpc.aio's reader API)."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, context: typing.Any) -> None:
+        self._context = context
+
+    def __getattr__(self, name: str) -> typing.Any:
+        return getattr(self._context, name)
+
+    async def read(self) -> typing.Any:
+        request = await self._context.read()
+        if type(request) is Undecodable:
+            await self._context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
+        return request
+
+
 def aio_stream_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
     async def handler(requests: typing.AsyncIterator[typing.Any], context: typing.Any) -> typing.Any:
-        return await impl(_checked_async(requests, context), context)
+        return await impl(_checked_async(requests, context), CheckedContext(context))
 
     return handler
 
@@ -123,7 +143,8 @@ def aio_stream_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable
     async def handler(
         requests: typing.AsyncIterator[typing.Any], context: typing.Any
     ) -> typing.AsyncIterator[typing.Any]:
-        async for response in _stream_results(impl(_checked_async(requests, context), context)):
+        checked = CheckedContext(context)
+        async for response in _stream_results(impl(_checked_async(requests, context), checked)):
             yield response
 
     return handler

@@ -28,6 +28,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import importlib.util
+import math
 import os
 import subprocess
 import sys
@@ -51,7 +52,7 @@ PB_MODULES = ("gtest_service_pb2", "gtest_service_pb2_grpc")
 
 
 def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0:
         pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
 
@@ -100,6 +101,13 @@ def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.
         mode=mode, dir=out, ms=mods["_moonstub"], ms_grpc=mods["_moonstub_grpc"],
         msgs=mods["gtest_v1"], grpc=mods["gtest_v1_grpc"],
     )
+
+
+@pytest.fixture(scope="session")
+def moonstub_bin() -> str:
+    """The moonstub binary under test."""
+    _check_binary()
+    return MOONSTUB
 
 
 @pytest.fixture(scope="session")
@@ -177,7 +185,7 @@ def sync_server() -> typing.Callable[..., typing.ContextManager[str]]:
 def _same_scalar(a: object, b: object, where: str) -> None:
     if isinstance(b, float) or isinstance(a, float):
         assert isinstance(a, float) and isinstance(b, float), f"{where}: {a!r} vs {b!r}"
-        assert a == b or (a != a and b != b), f"{where}: {a!r} vs {b!r}"
+        assert a == b or (math.isnan(a) and math.isnan(b)), f"{where}: {a!r} vs {b!r}"
     elif isinstance(b, bool) or isinstance(a, bool):
         assert a is b, f"{where}: {a!r} vs {b!r}"
     else:

@@ -7,7 +7,7 @@ talks to it through moonstub's generated stub on a ``grpc.aio`` channel.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import subprocess
 import types
 import typing
 
@@ -20,6 +20,13 @@ aio = pytest.mark.asyncio(loop_scope="module")
 BIG = 10_000
 SLOW = 5.0  # seconds a "slow" handler would sleep (never reached: the deadline is far shorter)
 UNDECODABLE = b"\x0a\x05ab"  # field 1, length 5, but only 2 bytes follow
+MALFORMED = {  # more requests moonstub's decoder rejects
+    "invalid UTF-8 in a string": b"\x12\x01\xff",
+    "varint of 11 bytes": b"\x08" + b"\xff" * 10 + b"\x01",
+    "stray END_GROUP": b"\x0c",
+    "unterminated group": b"\x0b",
+    "sub-message length past its parent": b"\x3a\x04\x5a\x02\x12\x01",
+}
 
 
 # Server-side cancellation is observed as asyncio.CancelledError in the handler:
@@ -237,6 +244,54 @@ async def test_snake_case_methods_and_wire_paths(m, Lab, aio_server):
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await missing(b"")
             assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+@aio
+async def test_naming_rules(m, aio_server):
+    """IDL names with acronyms and digits: snake_case methods, IDL wire paths."""
+    msgs = m.msgs
+
+    class Naming(m.grpc.NamingServicer):
+        async def http_server(self, request, context):
+            return msgs.Reply(text="HTTPServer", seq=request.seq)
+
+        async def list_urls(self, request, context):
+            for i in range(request.count):
+                yield msgs.Reply(text="ListURLs", total=i)
+
+        async def get_v2(self, request_iterator, context):
+            return msgs.Reply(text="getV2", seqs=[r.seq async for r in request_iterator])
+
+        async def get_id(self, request_iterator, context):
+            async for r in request_iterator:
+                yield msgs.Reply(text="GetID", seq=r.seq)
+
+    async with aio_server(lambda s: m.grpc.add_servicer(Naming(), s)) as addr:
+        async with grpc.aio.insecure_channel(addr) as channel:
+            stub = m.grpc.NamingStub(channel)
+            assert (await stub.http_server(msgs.Request(seq=1))).text == "HTTPServer"
+            assert [(r.text, r.total) async for r in stub.list_urls(msgs.Request(count=2))] == \
+                [("ListURLs", 0), ("ListURLs", 1)]
+            assert (await stub.get_v2([msgs.Request(seq=4), msgs.Request(seq=5)])).seqs == [4, 5]
+            assert [(r.text, r.seq) async for r in stub.get_id([msgs.Request(seq=9)])] == [("GetID", 9)]
+            for path, text in (("/gtest.v1.Naming/HTTPServer", "HTTPServer"),):
+                data = await channel.unary_unary(path)(msgs.Request().SerializeToString())
+                assert msgs.Reply.FromString(data).text == text
+            data = await channel.stream_unary("/gtest.v1.Naming/getV2")([msgs.Request(seq=3).SerializeToString()])
+            assert msgs.Reply.FromString(data).seqs == [3]
+
+
+def test_colliding_python_names_are_a_generation_error(tmp_path, moonstub_bin):
+    """Two RPCs whose Python names coincide: moonstub refuses, naming both."""
+    (tmp_path / "c.proto").write_text(
+        'syntax = "proto3";\npackage c;\nmessage M {}\n'
+        "service S {\n  rpc GetID (M) returns (M);\n  rpc GetId (M) returns (M);\n}\n")
+    proc = subprocess.run([moonstub_bin, "-I", str(tmp_path), str(tmp_path / "c.proto"),
+                           f"--python_out={tmp_path / 'out'}", "--grpc"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode != 0
+    assert "GetID" in proc.stderr and "GetId" in proc.stderr and "get_id" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out" / "c_grpc.py").exists()
 
 
 # ---- 10,000-message streams ----------------------------------------------------------------------
@@ -510,6 +565,7 @@ async def test_unimplemented_servicer(m, aio_server):
                         await call
                 assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED, method
                 assert f"/gtest.v1.Lab/{method}" in err.value.details(), err.value.details()
+                assert err.value.details() == f"Method /gtest.v1.Lab/{method} is not implemented"
 
 
 @aio
@@ -593,11 +649,21 @@ async def test_undecodable_request_invalid_argument(m, Lab, aio_server):
             client_stream = channel.stream_unary("/gtest.v1.Lab/ClientStream")
             bidi = channel.stream_stream("/gtest.v1.Lab/BidiStream")
 
+            for what, payload in MALFORMED.items():
+                with pytest.raises(m.ms.DecodeError):
+                    msgs.Request.FromString(payload)
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await unary(payload)
+                assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await client_stream(then_hold([payload]))
+                assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+
             for attempt in range(2):
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     await unary(UNDECODABLE)
                 assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value
-                assert err.value.details()
+                assert err.value.details().startswith("cannot decode the request"), err.value.details()
 
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     async for _ in server_stream(UNDECODABLE):
@@ -696,8 +762,24 @@ async def test_writer_api_server_stream(m, aio_server):
 
 
 @aio
-@pytest.mark.xfail(strict=True, reason="moonstub registers request_deserializer=None and decodes in its "
-                   "wrapper, so grpc.aio's reader API (await context.read()) hands the servicer raw bytes")
+async def test_writer_api_bidi_stream(m, aio_server):
+    """The writer API in a bidi method: reads the (decoded) request iterator,
+    writes replies with ``await context.write``."""
+    msgs = m.msgs
+
+    class Writer(m.grpc.LabServicer):
+        async def bidi_stream(self, request_iterator, context):
+            async for request in request_iterator:
+                await context.write(msgs.Reply(seq=request.seq * 2))
+
+    async with aio_server(lambda s: m.grpc.add_servicer(Writer(), s)) as addr:
+        async with grpc.aio.insecure_channel(addr) as channel:
+            stub = m.grpc.LabStub(channel)
+            replies = [r.seq async for r in stub.bidi_stream([msgs.Request(seq=i) for i in range(5)])]
+            assert replies == [0, 2, 4, 6, 8]
+
+
+@aio
 async def test_reader_api_client_stream(m, aio_server):
     """A client-streaming method reading with ``await context.read()`` (grpc.aio's
     reader API) should get decoded messages, as with grpcio-tools' code."""
@@ -720,3 +802,42 @@ async def test_reader_api_client_stream(m, aio_server):
             assert reply.total == 2
             assert [type(r) for r in seen] == [msgs.Request, msgs.Request]
             assert [r.seq for r in seen] == [1, 2]
+
+
+@aio
+async def test_reader_api_undecodable_request(m, aio_server):
+    """With the reader API too, a request that cannot be decoded is answered
+    INVALID_ARGUMENT: the servicer never gets a stand-in for it."""
+    msgs = m.msgs
+    seen: list[typing.Any] = []
+
+    class Reader(m.grpc.LabServicer):
+        async def client_stream(self, request_iterator, context):
+            total = 0
+            while True:
+                request = await context.read()
+                if request is grpc.aio.EOF:
+                    break
+                seen.append(request)
+                total += request.seq
+            return msgs.Reply(total=total)
+
+        async def bidi_stream(self, request_iterator, context):
+            while True:
+                request = await context.read()
+                if request is grpc.aio.EOF:
+                    break
+                seen.append(request)
+                await context.write(msgs.Reply(seq=request.seq))
+
+    good = msgs.Request(seq=1).SerializeToString()
+    async with aio_server(lambda s: m.grpc.add_servicer(Reader(), s)) as addr:
+        async with grpc.aio.insecure_channel(addr) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await channel.stream_unary("/gtest.v1.Lab/ClientStream")(then_hold([good, UNDECODABLE]))
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                async for _ in channel.stream_stream("/gtest.v1.Lab/BidiStream")(then_hold([good, UNDECODABLE])):
+                    pass
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value
+            assert all(type(r) is msgs.Request for r in seen), seen

@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MODES = ("sync", "aio")
 METADATA = (("x-token", "abc"), ("x-bin-bin", b"\x00\x01\xfe"))
 SEEN_METADATA = {"x-token": "abc", "x-bin-bin": "0001fe"}
 
@@ -278,8 +277,8 @@ async def call_all_aio(lib: str, gen: types.SimpleNamespace, channel: grpc.aio.C
 def check(got: dict[str, typing.Any], expected: dict[str, typing.Any], client_lib: str, compare: typing.Callable,
           client_msgs: types.ModuleType) -> None:
     assert set(got) == set(expected)
-    for key in got:
-        g, e = got[key], expected[key]
+    for key, g in got.items():
+        e = expected[key]
         gs, es = (g, e) if isinstance(g, list) else ([g], [e])
         assert len(gs) == len(es), f"{key}: {len(gs)} replies, expected {len(es)}"
         for i, (a, b) in enumerate(zip(gs, es)):
@@ -373,6 +372,62 @@ def test_ms_stub_vs_pb_servicer_errors_sync(ms_sync, pb, sync_server):
         assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
+def test_naming_service_both_directions_sync(ms_sync, pb, sync_server, compare):
+    """RPC names with acronyms and digits: moonstub's snake_case methods and
+    grpcio-tools' IDL-named ones meet on the same wire paths."""
+    mm, pm = ms_sync.msgs, pb.msgs
+
+    class MsNaming(ms_sync.grpc.NamingServicer):
+        def http_server(self, request, context):
+            return mm.Reply(text="HTTPServer", seq=request.seq)
+
+        def list_urls(self, request, context):
+            for i in range(request.count):
+                yield mm.Reply(text="ListURLs", total=i)
+
+        def get_v2(self, request_iterator, context):
+            return mm.Reply(text="getV2", seqs=[r.seq for r in request_iterator])
+
+        def get_id(self, request_iterator, context):
+            for r in request_iterator:
+                yield mm.Reply(text="GetID", seq=r.seq)
+
+    class PbNaming(pb.grpc.NamingServicer):
+        def HTTPServer(self, request, context):
+            return pm.Reply(text="HTTPServer", seq=request.seq)
+
+        def ListURLs(self, request, context):
+            for i in range(request.count):
+                yield pm.Reply(text="ListURLs", total=i)
+
+        def getV2(self, request_iterator, context):
+            return pm.Reply(text="getV2", seqs=[r.seq for r in request_iterator])
+
+        def GetID(self, request_iterator, context):
+            for r in request_iterator:
+                yield pm.Reply(text="GetID", seq=r.seq)
+
+    with sync_server(lambda s: ms_sync.grpc.add_servicer(MsNaming(), s)) as ms_addr, \
+            sync_server(lambda s: pb.grpc.add_NamingServicer_to_server(PbNaming(), s)) as pb_addr, \
+            grpc.insecure_channel(ms_addr) as to_ms, grpc.insecure_channel(pb_addr) as to_pb:
+        ms_stub = ms_sync.grpc.NamingStub(to_pb)
+        pb_stub = pb.grpc.NamingStub(to_ms)
+        compare(ms_stub.http_server(mm.Request(seq=5)), pm.Reply(text="HTTPServer", seq=5))
+        compare(mm.Reply(text="HTTPServer", seq=5), pb_stub.HTTPServer(pm.Request(seq=5)))
+        got_ms = list(ms_stub.list_urls(mm.Request(count=2)))
+        got_pb = list(pb_stub.ListURLs(pm.Request(count=2)))
+        assert len(got_ms) == len(got_pb) == 2
+        for i in range(2):
+            compare(got_ms[i], pm.Reply(text="ListURLs", total=i))
+            compare(mm.Reply(text="ListURLs", total=i), got_pb[i])
+        compare(ms_stub.get_v2(iter([mm.Request(seq=1), mm.Request(seq=2)])), pm.Reply(text="getV2", seqs=[1, 2]))
+        compare(mm.Reply(text="getV2", seqs=[1, 2]), pb_stub.getV2(iter([pm.Request(seq=1), pm.Request(seq=2)])))
+        (got,) = ms_stub.get_id(iter([mm.Request(seq=7)]))
+        compare(got, pm.Reply(text="GetID", seq=7))
+        (got,) = pb_stub.GetID(iter([pm.Request(seq=7)]))
+        compare(mm.Reply(text="GetID", seq=7), got)
+
+
 # ---- random payloads --------------------------------------------------------------------------------
 
 _int32 = st.integers(-(2**31), 2**31 - 1)
@@ -406,7 +461,8 @@ def echo_servers(ms_sync, pb, sync_server):
         yield types.SimpleNamespace(to_pb=to_pb, to_ms=to_ms)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=ITEM_SPECS, seq=st.integers(-(2**63), 2**63 - 1), text=st.text(max_size=12))
 def test_random_items_both_directions(spec, seq, text, ms_sync, pb, echo_servers, compare):
     ms_msgs, pb_msgs = ms_sync.msgs, pb.msgs

@@ -13,6 +13,7 @@ closing its channel.
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 import types
@@ -25,6 +26,13 @@ import pytest
 BIG = 10_000
 SLOW = 5.0  # seconds a "slow" handler would wait (never reached: deadlines/cancels are far shorter)
 UNDECODABLE = b"\x0a\x05ab"  # field 1, length 5, but only 2 bytes follow
+MALFORMED = {  # more requests moonstub's decoder rejects
+    "invalid UTF-8 in a string": b"\x12\x01\xff",
+    "varint of 11 bytes": b"\x08" + b"\xff" * 10 + b"\x01",
+    "stray END_GROUP": b"\x0c",
+    "unterminated group": b"\x0b",
+    "sub-message length past its parent": b"\x3a\x04\x5a\x02\x12\x01",
+}
 
 
 def x_metadata(context: typing.Any) -> dict[str, str]:
@@ -135,8 +143,10 @@ def make_lab(m: types.SimpleNamespace) -> type:
             context.send_initial_metadata((("x-initial", "bidi"),))
             context.set_trailing_metadata((("x-trailing", "bidi-done"),))
             i = 0
+            last = None
             try:
                 for request in request_iterator:
+                    last = request
                     with self.lock:
                         self.received += 1
                     if request.abort_after and i == request.abort_after:
@@ -148,6 +158,8 @@ def make_lab(m: types.SimpleNamespace) -> type:
             except grpc.RpcError:
                 state["noticed"] = "RpcError from the request iterator"
                 raise
+            if last is not None and last.delay_ms and not self._wait(last.delay_ms / 1000, context, state):
+                return
             state["finished"] = True
 
     return Lab
@@ -189,14 +201,14 @@ class Served:
     def __init__(self, m: types.SimpleNamespace, sync_server: typing.Any, servicer: typing.Any) -> None:
         self.m, self.sync_server, self.servicer = m, sync_server, servicer
 
-    def __enter__(self) -> Served:
+    def __enter__(self) -> typing.Self:
         self._server = self.sync_server(lambda s: self.m.grpc.add_servicer(self.servicer, s))
         self.address = self._server.__enter__()
         self.channel = grpc.insecure_channel(self.address)
         self.stub = self.m.grpc.LabStub(self.channel)
         return self
 
-    def __exit__(self, *exc: typing.Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.channel.close()
         self._server.__exit__(*exc)
 
@@ -303,7 +315,7 @@ def test_deadline_exceeded(m, Lab, sync_server):
         with pytest.raises(grpc.RpcError) as err:
             s.stub.unary(msgs.Request(delay_ms=int(SLOW * 1000)), timeout=0.2)
         assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        assert lab.cancelled.wait(5)
+        assert lab.cancelled.wait(5), lab.ended
         assert lab.ended == [("unary", False, "is_active")] or lab.ended == [("unary", False, "")]
 
         got = 0
@@ -373,7 +385,7 @@ def test_client_cancels_server_stream(m, Lab, sync_server):
             if got == 5:
                 break
         assert call.cancel()
-        assert lab.cancelled.wait(5)
+        assert lab.cancelled.wait(5), lab.ended
         assert [(e[0], e[1]) for e in lab.ended] == [("server_stream", False)]
         assert call.code() == grpc.StatusCode.CANCELLED
         with pytest.raises(grpc.RpcError) as err:
@@ -390,7 +402,7 @@ def test_client_cancels_bidi_stream(m, Lab, sync_server):
         def forever():
             i = 0
             while not stop.is_set():
-                yield msgs.Request(seq=i)
+                yield msgs.Request(seq=i, delay_ms=int(SLOW * 1000))
                 i += 1
                 time.sleep(0.005)
 
@@ -403,7 +415,7 @@ def test_client_cancels_bidi_stream(m, Lab, sync_server):
         assert seqs == [0, 1, 2, 3, 4]
         call.cancel()
         try:
-            assert lab.cancelled.wait(5)
+            assert lab.cancelled.wait(5), lab.ended
             assert [(e[0], e[1]) for e in lab.ended] == [("bidi_stream", False)]
             assert call.code() == grpc.StatusCode.CANCELLED
         finally:
@@ -440,7 +452,7 @@ def test_client_cancels_client_stream(m, Lab, sync_server):
             worker.join(5)
             assert not worker.is_alive()
             assert outcome["error"].code() == grpc.StatusCode.CANCELLED
-            assert lab.cancelled.wait(5)
+            assert lab.cancelled.wait(5), lab.ended
             assert [(e[0], e[1]) for e in lab.ended] == [("client_stream", False)]
         finally:
             stop.set()
@@ -500,6 +512,7 @@ def test_unimplemented_servicer(m, sync_server):
                 run()
             assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED, method
             assert f"/gtest.v1.Lab/{method}" in err.value.details(), err.value.details()
+            assert err.value.details() == f"Method /gtest.v1.Lab/{method} is not implemented"
 
 
 def test_add_servicer_rejects_other_objects(m):
@@ -507,7 +520,7 @@ def test_add_servicer_rejects_other_objects(m):
         def unary(self, request, context):
             return None
 
-    server = grpc.server(__import__("concurrent.futures").futures.ThreadPoolExecutor(max_workers=1))
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=1))
     try:
         with pytest.raises(TypeError) as err:
             m.grpc.add_servicer(NotAServicer(), server)
@@ -554,11 +567,21 @@ def test_undecodable_request_invalid_argument(m, Lab, sync_server):
         server_stream = ch.unary_stream("/gtest.v1.Lab/ServerStream")
         client_stream = ch.stream_unary("/gtest.v1.Lab/ClientStream")
         bidi = ch.stream_stream("/gtest.v1.Lab/BidiStream")
+        for what, payload in MALFORMED.items():
+            with pytest.raises(m.ms.DecodeError):
+                msgs.Request.FromString(payload)
+            with pytest.raises(grpc.RpcError) as err:
+                unary(payload)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+            with pytest.raises(grpc.RpcError) as err:
+                list(bidi(iter([payload])))
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+
         for attempt in range(2):
             with pytest.raises(grpc.RpcError) as err:
                 unary(UNDECODABLE)
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value
-            assert err.value.details()
+            assert err.value.details().startswith("cannot decode the request"), err.value.details()
 
             with pytest.raises(grpc.RpcError) as err:
                 list(server_stream(UNDECODABLE))
