@@ -124,7 +124,7 @@ local function enum_default_in_class(mod, message, enum, member)
     return enum.name and (mod.names:enum_qualname(enum) .. "." .. value)
   end
   if enum.parent == message then
-    return mod.names.rules.enum(enum) .. "." .. value
+    return mod.names:class_name(enum) .. "." .. value
   end
   return string.format("dataclasses.field(default_factory=lambda: %s.%s)", mod:enum_ref(enum), value)
 end
@@ -215,7 +215,7 @@ local function attribute_names(ctx, message)
   local rules, seen, out = ctx.rules, {}, {}
   for i, field in ipairs(message.fields) do
     local attr = rules.field(field)
-    if names_mod.message_taken[attr] then attr = attr .. "_" end
+    if names_mod.message_taken[attr] or names_mod.module_taken[attr] then attr = attr .. "_" end
     local other = seen[attr]
     if other then
       ctx.host.report("error", string.format(
@@ -298,7 +298,7 @@ end
 local function write_enum(w, mod, enum)
   local names = mod.names
   local rules = names.rules
-  w:line("class %s(enum.IntEnum):", rules.enum(enum))
+  w:line("class %s(enum.IntEnum):", names:class_name(enum))
   w:indent()
   docstring(w, enum.comments)
   w:line("_ms_full_name: typing.ClassVar[str]")
@@ -325,7 +325,7 @@ local function write_class(ctx, w, mod, message)
   local mixin = wkt_mixins[message.full_name]
   if mixin then table.insert(bases, 1, mixin) end
   w:line("@dataclasses.dataclass(slots=True, repr=False)")
-  w:line("class %s(%s):", ctx.rules.message(message), table.concat(bases, ", "))
+  w:line("class %s(%s):", names:class_name(message), table.concat(bases, ", "))
   w:indent()
   local had_doc = docstring(w, message.comments)
   if had_doc then w:blank() end
@@ -472,8 +472,44 @@ _enc_utf8 = _ms.encode_utf8
 _enc_utf8_lenient = _ms.encode_utf8_lenient
 _copysign = math.copysign]]
 
+-- Two IDL types of one scope (a module or a message) that become one Python
+-- class name are an error naming both.
+local function check_class_names(ctx, mod, scope_name, nodes)
+  local seen = {}
+  for _, node in ipairs(nodes) do
+    if not node.is_map_entry then
+      local name = mod.names:class_name(node)
+      local other = seen[name]
+      if other then
+        ctx.host.report("error", string.format(
+          "%s (%s:%d) and %s (%s:%d) both become the Python class %s.%s; rename one",
+          other.full_name, other.loc.file, other.loc.line, node.full_name, node.loc.file, node.loc.line,
+          scope_name, name), node.loc)
+      end
+      seen[name] = node
+    end
+  end
+end
+
+local function check_scopes(ctx, mod, message)
+  local nodes = {}
+  for _, m in ipairs(message.messages) do nodes[#nodes + 1] = m end
+  for _, e in ipairs(message.enums) do nodes[#nodes + 1] = e end
+  check_class_names(ctx, mod, mod.names:message_qualname(message), nodes)
+  for _, m in ipairs(message.messages) do check_scopes(ctx, mod, m) end
+end
+
 --- The text of one module.
 function M.module_text(ctx, mod)
+  local top = {}
+  for _, file in ipairs(mod.files) do
+    for _, m in ipairs(file.messages) do top[#top + 1] = m end
+    for _, e in ipairs(file.enums) do top[#top + 1] = e end
+  end
+  check_class_names(ctx, mod, mod.name, top)
+  for _, file in ipairs(mod.files) do
+    for _, m in ipairs(file.messages) do check_scopes(ctx, mod, m) end
+  end
   mod.plans = {}
   local body = Writer.new()
   for _, file in ipairs(mod.files) do

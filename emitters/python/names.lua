@@ -16,9 +16,12 @@ M.message_taken = {
   from_paths = true, to_json_string = true,
 }
 
--- Names a generated module defines at top level besides its classes.
+-- Names a generated module defines or imports at top level besides its
+-- classes: a top-level message or enum with one of these names gets the
+-- escape suffix.
 M.module_taken = {
-  annotations = true, dataclasses = true, enum = true, typing = true, _ms = true,
+  annotations = true, dataclasses = true, enum = true, typing = true, math = true, _ms = true,
+  grpc = true,
 }
 
 local Names = {}
@@ -34,10 +37,19 @@ function Names:module(file)
 end
 
 --- Message class name chain inside its module: "Outer.Inner".
+--- The class name of a message or enum in its own scope.
+function Names:class_name(node)
+  local own = node.kind == "enum" and self.rules.enum(node) or self.rules.message(node)
+  -- nested classes too: inside a class body they would hide the module's
+  -- imports (enum.IntEnum, dataclasses.field) from the lines after them
+  if M.module_taken[own] then own = own .. "_" end
+  return own
+end
+
 function Names:message_qualname(message)
   local cached = self.qualified[message]
   if cached then return cached end
-  local own = self.rules.message(message)
+  local own = self:class_name(message)
   local q = message.parent and (self:message_qualname(message.parent) .. "." .. own) or own
   self.qualified[message] = q
   return q
@@ -46,7 +58,7 @@ end
 function Names:enum_qualname(enum)
   local cached = self.qualified[enum]
   if cached then return cached end
-  local own = self.rules.enum(enum)
+  local own = self:class_name(enum)
   local q = enum.parent and (self:message_qualname(enum.parent) .. "." .. own) or own
   self.qualified[enum] = q
   return q

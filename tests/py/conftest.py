@@ -269,6 +269,8 @@ class Strategies:
                 plain.append(f)
         too_deep = depth >= self.MAX_DEPTH
         strategies = self
+        if not fields:
+            return st.builds(cls)
 
         def is_msg(kind: int) -> bool:
             return kind in (ms.MESSAGE, ms.GROUP)
@@ -494,13 +496,20 @@ class Compare:
         by their bytes, recursively through sub-messages, groups and map
         values. Everything else is kept as is. Map order is the one thing two
         correct encoders may disagree on: protobuf's deterministic mode sorts
-        (upb in an order of its own), moonstub writes dict order."""
-        out, pos = self._canonical(buf, 0, len(buf), self._schema(cls), 0)
+        (upb in an order of its own), moonstub writes dict order. With
+        ``quiet_nan32``, float32 signalling NaNs are quieted as well (in
+        float fields, packed or not)."""
+        self._quiet = quiet_nan32
+        try:
+            out, pos = self._canonical(buf, 0, len(buf), self._schema(cls), 0)
+        finally:
+            self._quiet = False
         assert pos == len(buf)
         return out
 
     def _schema(self, cls: type | None) -> dict[int, tuple[str, object]]:
-        """field number -> ("map", entry schema) | ("msg", schema of the sub-message)."""
+        """field number -> ("map", entry schema) | ("msg", schema of the
+        sub-message) | ("f32", None) for float fields."""
         ms = self.ms
         if cls is None:
             return {}

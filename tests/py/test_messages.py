@@ -206,3 +206,24 @@ def test_generated_code_passes_mypy_strict(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "feat_v1.py", "feat_legacy.py"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_hostile_names_work(tmp_path: Path) -> None:
+    result = generate(tmp_path, "hostile.proto")
+    assert result.returncode == 0, result.stderr
+    h = load(tmp_path, "hostile")
+    m = h.dataclasses_(t=h.typing_(x=1), from_="f", match_=2, to_dict_=3, e=h.dataclasses_.enum_.None_)
+    assert h.dataclasses_.FromString(m.SerializeToString()) == m
+    assert h.math_(items=[m]).to_dict() == {"items": [{"t": {"x": 1}, "from": "f", "match": 2, "toDict": 3, "e": "None"}]}
+    assert h.math_.from_json('{"items": [{"e": "None", "from": "g"}]}').items[0].from_ == "g"
+    s = h.shadows(dataclasses_=1, enum_=[2], inner=h.shadows.typing_(z=3), math_={"k": 4})
+    assert h.shadows.FromString(bytes(s)) == s
+    assert s.to_dict() == {"dataclasses": 1, "enum": [2], "inner": {"z": 3}, "math": {"k": 4}}
+
+
+def test_class_name_collision_is_an_error(tmp_path: Path) -> None:
+    result = generate(tmp_path, "hostile_collide.proto")
+    assert result.returncode == 1
+    assert "hostile_collide.typing (" in result.stderr and "hostile_collide.typing_ (" in result.stderr
+    assert "both become the Python class hostile_collide.typing_" in result.stderr
+    assert not any(tmp_path.iterdir())
