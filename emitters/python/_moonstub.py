@@ -311,7 +311,7 @@ def skip_field(buf: bytes, pos: int, end: int, tag: int, depth: int = 0) -> int:
         while True:
             if pos >= end:
                 raise DecodeError("unterminated group")
-            inner, pos = read_varint(buf, pos, end)
+            inner, pos = read_tag(buf, pos, end)
             if inner & 7 == 4:
                 if inner >> 3 != tag >> 3:
                     raise DecodeError("mismatched END_GROUP tag")
