@@ -112,7 +112,7 @@ test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 
 test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
-	  $(VPY) -m pytest -q tests/py
+	  $(VPY) -m pytest -q -o asyncio_default_fixture_loop_scope=function tests/py
 
 CONFORMANCE_RUNNER ?= $(firstword $(wildcard ../shared/tools/conformance-runner /work/shared/tools/conformance-runner) ../shared/tools/conformance-runner)
 
