@@ -214,10 +214,7 @@ local function decode_field_branches(w, f, emit_branch)
     if is_packable(kind) then
       emit_branch(tag_of(f.number, LEN), function()
         w:line("stop, pos = _read_length(buf, pos, end)")
-        if struct_of[kind] and kind ~= "float" and kind ~= "double" then
-          w:line('%s.extend(_ms.read_packed_fixed("%s", %d, buf, pos, stop))', var, struct_code[kind], struct_size[kind])
-          w:line("pos = stop")
-        elseif struct_of[kind] then
+        if struct_of[kind] then
           w:line('%s.extend(_ms.read_packed_fixed("%s", %d, buf, pos, stop))', var, struct_code[kind], struct_size[kind])
           w:line("pos = stop")
         elseif kind == "uint64" then

@@ -10,6 +10,8 @@
 --
 -- Wire paths keep the IDL's names: /pkg.Service/Method.
 local Writer = require("emitters.writer")
+local text = require("emitters.python.text")
+local py_string, docstring = text.py_string, text.docstring
 
 local M = {}
 
@@ -20,40 +22,6 @@ local SHAPES = {
 
 local function shape_of(method)
   return SHAPES[method.client_streaming][method.server_streaming]
-end
-
-local function py_string(s)
-  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
-end
-
-local function docstring(w, comments, fallback)
-  local text = comments and (comments.leading or comments.trailing)
-  if not text or text:match("^%s*$") then
-    if fallback then w:line('"""%s"""', fallback) end
-    return
-  end
-  local lines = {}
-  for l in text:gmatch("([^\n]*)\n?") do lines[#lines + 1] = l end
-  while #lines > 0 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
-  local common
-  for _, l in ipairs(lines) do
-    if l:match("%S") then
-      local lead = #l:match("^ *")
-      common = common and math.min(common, lead) or lead
-    end
-  end
-  for i, l in ipairs(lines) do
-    lines[i] = l:sub((common or 0) + 1):gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
-  end
-  if #lines == 1 then
-    local single = lines[1]
-    if single:sub(-1) == '"' then single = single .. " " end
-    w:line('"""%s"""', single)
-  else
-    w:line('"""%s', lines[1])
-    for i = 2, #lines do w:line("%s", lines[i]) end
-    w:line('"""')
-  end
 end
 
 -- Python method names of a service; two RPCs with one Python name are an
