@@ -139,6 +139,7 @@ local function default_literal(field, p, mod)
     if kind == "float" then d = string.unpack("<f", string.pack("<f", d)) end -- what float32 keeps
     local text = string.format("%.17g", d)
     if text == "inf" then return 'float("inf")' elseif text == "-inf" then return 'float("-inf")' end
+    if not text:find("[.eE]") then text = text .. ".0" end -- a float literal, not an int
     return text
   end
   return field.default_text or tostring(math.tointeger(d) or d)
