@@ -28,7 +28,8 @@ VENV      := .venv
 VPY       := $(VENV)/bin/python
 
 LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c \
-             core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c
+             core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
+             core/wire.c core/descriptor.c core/plugin.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 SCRIPTS   := $(shell find rules emitters -type f \( -name '*.lua' -o -name '*.py' \) | LC_ALL=C sort)
 HEADERS   := $(wildcard core/*.h)
@@ -37,7 +38,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 
 .PHONY: all deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean
 
-all: $(BUILD)/moonstub
+all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub
 
 # ---- dependencies ------------------------------------------------------------
 
@@ -87,6 +88,10 @@ $(BUILD)/libmoonstub.a: $(LIB_OBJS)
 
 $(BUILD)/moonstub: $(BUILD)/obj/main.o $(BUILD)/libmoonstub.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS)
+
+# the same binary, as a protoc plugin
+$(BUILD)/protoc-gen-moonstub: $(BUILD)/moonstub
+	ln -sf moonstub $@
 
 # ---- tests -------------------------------------------------------------------
 

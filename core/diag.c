@@ -102,7 +102,7 @@ void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
   append_cstr(d, head);
   append_vformat(d, fmt, ap);
   append_cstr(d, "\n");
-  if (loc.line > 0) append_source_line_and_caret(d, loc);
+  if (loc.line > 0 && loc.src->text) append_source_line_and_caret(d, loc);
 }
 
 void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,

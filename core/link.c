@@ -434,21 +434,7 @@ static void check_option_allowed_in_editions(Linker *l, const ms_Vec *options) {
 /* ---- json names ---------------------------------------------------------- */
 
 static const char *default_json_name(Linker *l, const char *name) {
-  size_t n = strlen(name);
-  char *out = ms_arena_alloc(l->arena, n + 1);
-  size_t o = 0;
-  bool upper = false;
-  for (size_t i = 0; i < n; i++) {
-    char c = name[i];
-    if (c == '_') {
-      upper = true;
-      continue;
-    }
-    out[o++] = (upper && c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
-    upper = false;
-  }
-  out[o] = '\0';
-  return out;
+  return ms_default_json_name(l->arena, name);
 }
 
 /* ---- option values -------------------------------------------------------- */
@@ -1019,6 +1005,11 @@ static void resolve_extension(Linker *l, ms_Field *f, ms_Features inherited) {
 static void resolve_message(Linker *l, ms_Message *m, ms_Features inherited) {
   (void)inherited;
   m->message_set_wire_format = option_is_true(&m->options, "message_set_wire_format");
+  /* "to max" reaches further in message sets, as in protoc */
+  for (unsigned i = 0; i < m->extension_ranges.count && m->message_set_wire_format; i++) {
+    ms_Range *r = m->extension_ranges.items[i];
+    if (r->end_is_max) r->end = INT32_MAX - 1;
+  }
   for (unsigned i = 0; i < m->enums.count; i++) resolve_enum(l, m->enums.items[i], m->features);
   for (unsigned i = 0; i < m->messages.count; i++) resolve_message(l, m->messages.items[i], m->features);
   for (unsigned i = 0; i < m->fields.count; i++) {

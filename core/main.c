@@ -7,6 +7,7 @@
 #include "lua_bridge.h"
 #include "model_json.h"
 #include "output.h"
+#include "plugin.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -20,7 +21,8 @@ static const char usage_text[] =
     "  --grpc                    also write gRPC companions (<module>_grpc.py)\n"
     "  --grpc-python-mode=MODE   aio (default: grpc.aio) or sync (grpc.server, plain def)\n"
     "  --rules=NAME              naming rules preset: default, aristaproto\n"
-    "  --opt KEY=VALUE           an option for the rules and emitters (repeatable)\n"
+    "  --opt KEY=VALUE           an option, as protoc plugin parameters give them (repeatable;\n"
+    "                            see docs/cli.md: client_generation, server_generation, ...)\n"
     "  --dump-model              print the linked schema model as JSON on stdout\n"
     "  --summary                 print a summary of the model with the Python names the rules give\n"
     "  --max-errors=N            stop printing errors after N (default: all)\n"
@@ -80,13 +82,14 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       args->dump_model = true;
     } else if (strcmp(a, "--grpc") == 0) {
       args->run.grpc = true;
-    } else if (take_value(argc, argv, &i, "--grpc-python-mode", &v)) {
-      if (!v || (strcmp(v, "aio") != 0 && strcmp(v, "sync") != 0)) {
-        complain("%s must be aio or sync", "--grpc-python-mode");
+    } else if (take_value(argc, argv, &i, "--grpc-python-mode", &v) ||
+               take_value(argc, argv, &i, "--grpc_python_mode", &v)) {
+      if (!v || !*v) {
+        complain("%s needs aio or sync", "--grpc-python-mode");
         return PARSE_ERROR;
       }
-      args->run.grpc_mode = v;
-      args->run.grpc = true;
+      ms_vec_push(arena, &args->run.keys, "grpc_python_mode");
+      ms_vec_push(arena, &args->run.values, (void *)v);
     } else if (strcmp(a, "--summary") == 0) {
       args->run.summary = true;
     } else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0') {
@@ -175,4 +178,15 @@ static int run(int argc, char **argv) {
   return finish(c);
 }
 
-int main(int argc, char **argv) { return run(argc, argv); }
+/* Called as protoc-gen-moonstub (a link to this binary), moonstub is a protoc
+ * plugin. */
+static bool called_as_plugin(const char *argv0) {
+  const char *base = strrchr(argv0, '/');
+  base = base ? base + 1 : argv0;
+  return strncmp(base, "protoc-gen-", 11) == 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 1 && called_as_plugin(argv[0])) return ms_plugin_main(stdin, stdout);
+  return run(argc, argv);
+}

@@ -53,3 +53,21 @@ ms_Option *ms_find_option(const ms_Vec *options, const char *name) {
   }
   return NULL;
 }
+
+const char *ms_default_json_name(ms_Arena *arena, const char *name) {
+  size_t n = strlen(name);
+  char *out = ms_arena_alloc(arena, n + 1);
+  size_t o = 0;
+  bool upper = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out[o++] = (upper && c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    upper = false;
+  }
+  out[o] = '\0';
+  return out;
+}

@@ -104,6 +104,7 @@ typedef struct ms_Range {
   int64_t end;   /* inclusive */
   ms_Loc loc;
   ms_Vec options; /* extension ranges: [declaration = {...}, verification = ...] */
+  bool end_is_max; /* written "to max" */
 } ms_Range;
 
 typedef struct ms_ReservedName {
@@ -300,5 +301,7 @@ const char *ms_syntax_name(ms_Syntax s);
 bool ms_type_is_scalar(ms_Type t);
 bool ms_type_is_packable(ms_Type t);
 ms_Option *ms_find_option(const ms_Vec *options, const char *name);
+/* protoc's default JSON name: underscores dropped, the next letter upper-cased. */
+const char *ms_default_json_name(ms_Arena *arena, const char *name);
 
 #endif

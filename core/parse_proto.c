@@ -350,6 +350,7 @@ static bool parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) {
     if (try_consume(p, "to")) {
       if (try_consume(p, "max")) {
         r->end = max_value;
+        r->end_is_max = true;
       } else if (!parse_integer(p, "an end of range or \"max\"", &r->end, NULL)) {
         return false;
       }
@@ -591,6 +592,9 @@ static bool parse_field(Parser *p, FieldScope *s) {
     f->type_name = group_name;
     ms_Loc open = peek(p)->loc;
     if (!end_declaration(p, '{', &f->comments)) return false;
+    /* protoc gives a group's comments to its message, not to the field */
+    body->comments = f->comments;
+    memset(&f->comments, 0, sizeof f->comments);
     ms_vec_push(p->arena, s->nested, body);
     ms_vec_push(p->arena, s->fields, f);
     if (s->oneof) ms_vec_push(p->arena, &s->oneof->fields, f);
