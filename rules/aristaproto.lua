@@ -7,6 +7,9 @@ local default = require("rules.default")
 local M = {}
 
 M.import_style = "relative"
+-- clients and server bases go into the package module itself, so that
+-- `from lib.example import MyServiceStub, Request` works
+M.services_in_package_module = true
 M.escape = default.escape
 
 function M.module(file)

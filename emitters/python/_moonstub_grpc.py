@@ -16,7 +16,10 @@ import typing
 
 import grpc
 
-import _moonstub as _ms
+if __package__:  # beside package-layout modules (--rules aristaproto)
+    from . import _moonstub as _ms
+else:
+    import _moonstub as _ms  # type: ignore[no-redef]
 
 __all__ = [
     "registered_method_keywords",
@@ -185,3 +188,193 @@ def sync_stream_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable
 
 
 sync_stream_stream = sync_stream_unary
+
+
+# ---- aristaproto-style clients and server bases (client_generation, server_generation) ----------
+
+import asyncio  # noqa: E402
+import contextvars  # noqa: E402
+
+UNSET: typing.Any = object()
+
+
+def call_options(defaults: dict[str, typing.Any], **given: typing.Any) -> dict[str, typing.Any]:
+    """Per-call keywords over the stub-level defaults; metadata may be a
+    mapping or a sequence of (key, value) pairs with str or bytes values."""
+    options = dict(defaults)
+    for key, value in given.items():
+        if value is not UNSET:
+            options[key] = value
+    metadata = options.get("metadata")
+    if metadata is not None and hasattr(metadata, "items"):
+        options["metadata"] = tuple(metadata.items())
+    elif metadata is not None:
+        options["metadata"] = tuple(metadata)
+    return {k: v for k, v in options.items() if v is not None}
+
+
+async def _close_producer(source: typing.Any) -> None:
+    """Lets a request producer run its ``finally`` blocks."""
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except RuntimeError:  # still running inside the request pump: it is being cancelled
+            pass
+        return
+    close = getattr(source, "close", None)
+    if close is not None:
+        close()
+
+
+class RequestPump:
+    """Feeds a sync or async iterable of requests to a grpc.aio call. An
+    exception raised by the producer cancels the call and is what the caller
+    sees; the producer is closed when the call fails or is closed early."""
+
+    def __init__(self, source: typing.Any) -> None:
+        self.source = source
+        self.error: BaseException | None = None
+        self.call: typing.Any = None
+
+    async def requests(self) -> typing.AsyncIterator[typing.Any]:
+        try:
+            if hasattr(self.source, "__aiter__"):
+                async for request in self.source:
+                    yield request
+            else:
+                for request in self.source:
+                    yield request
+        except (GeneratorExit, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            self.error = exc
+            if self.call is not None:
+                self.call.cancel()
+
+    async def finish(self, failed: bool) -> None:
+        if failed:
+            if self.call is not None:
+                self.call.cancel()
+            await asyncio.sleep(0)
+            await _close_producer(self.source)
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+async def aio_stream_unary_call(method: typing.Any, source: typing.Any, options: dict[str, typing.Any]) -> typing.Any:
+    pump = RequestPump(source)
+    pump.call = method(pump.requests(), **options)
+    try:
+        response = await pump.call
+    except BaseException:
+        await pump.finish(True)
+        pump.reraise()
+        raise
+    pump.reraise()
+    return response
+
+
+async def aio_stream_stream_call(
+    method: typing.Any, source: typing.Any, options: dict[str, typing.Any]
+) -> typing.AsyncIterator[typing.Any]:
+    pump = RequestPump(source)
+    pump.call = method(pump.requests(), **options)
+    done = False
+    try:
+        async for response in pump.call:
+            yield response
+        done = True
+    except BaseException:
+        pump.reraise()
+        raise
+    finally:
+        await pump.finish(not done)
+    pump.reraise()
+
+
+async def aio_unary_stream_call(
+    method: typing.Any, request: typing.Any, options: dict[str, typing.Any]
+) -> typing.AsyncIterator[typing.Any]:
+    call = method(request, **options)
+    done = False
+    try:
+        async for response in call:
+            yield response
+        done = True
+    finally:
+        if not done:
+            call.cancel()
+
+
+_CONTEXT: contextvars.ContextVar[typing.Any] = contextvars.ContextVar("moonstub_grpcio_context")
+
+
+def current_context() -> typing.Any:
+    """The grpc.aio ServicerContext of the request being served."""
+    try:
+        return _CONTEXT.get()
+    except LookupError:
+        raise RuntimeError("_grpcio_context is only available while a request is being served") from None
+
+
+def _streaming_results(method_name: str, result: typing.Any) -> typing.Any:
+    if inspect.isasyncgen(result) or result is None:
+        return result
+    raise TypeError(
+        f"{method_name} is a server-streaming method: it must be an async generator (use yield); "
+        f"returning {type(result).__name__} is not allowed"
+    )
+
+
+def base_unary(base: typing.Any, name: str) -> typing.Callable[..., typing.Any]:
+    method = getattr(base, name)
+
+    async def handler(request: typing.Any, context: typing.Any) -> typing.Any:
+        if type(request) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
+        token = _CONTEXT.set(context)
+        try:
+            return await method(request)
+        finally:
+            _CONTEXT.reset(token)
+
+    return handler
+
+
+def base_client_stream(base: typing.Any, name: str) -> typing.Callable[..., typing.Any]:
+    method = getattr(base, name)
+
+    async def handler(requests: typing.AsyncIterator[typing.Any], context: typing.Any) -> typing.Any:
+        token = _CONTEXT.set(context)
+        try:
+            return await method(_checked_async(requests, context))
+        finally:
+            _CONTEXT.reset(token)
+
+    return handler
+
+
+def base_server_stream(base: typing.Any, name: str, streaming_requests: bool) -> typing.Callable[..., typing.Any]:
+    method = getattr(base, name)
+
+    async def handler(request: typing.Any, context: typing.Any) -> typing.AsyncIterator[typing.Any]:
+        if not streaming_requests and type(request) is Undecodable:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
+            return
+        token = _CONTEXT.set(context)
+        try:
+            argument = _checked_async(request, context) if streaming_requests else request
+            result = method(argument)
+            if inspect.iscoroutine(result):
+                result = await result
+            results = _streaming_results(name, result)
+            if results is not None:
+                async for response in results:
+                    yield response
+        finally:
+            _CONTEXT.reset(token)
+
+    return handler

@@ -10,6 +10,7 @@
 --
 -- Wire paths keep the IDL's names: /pkg.Service/Method.
 local Writer = require("emitters.writer")
+local services_mod = require("emitters.python.services")
 local text = require("emitters.python.text")
 local py_string, docstring = text.py_string, text.docstring
 
@@ -178,31 +179,47 @@ local function write_handlers(w, ctx, svc, aio)
   w:blank(2)
 end
 
---- The text of `<module>_grpc.py` for the services of `mod`.
-function M.module_text(ctx, mod, services)
-  local aio = (ctx.options.grpc_mode or "aio") ~= "sync"
-  local names = mod.names
-  -- plans: Python names and message references
+--- Python names and message references of services; `ref` gives the
+--- expression of a message class from the module being written.
+function M.service_plans(ctx, services, ref)
   local plans = {}
   for _, service in ipairs(services) do
     local svc = { service = service, methods = {}, flat = service.full_name:gsub("%.", "_") }
     local pynames = method_names(ctx, service, STUB_TAKEN)
     for i, method in ipairs(service.methods) do
       svc.methods[i] = {
+        method = method,
         name = pynames[i],
         attr = pynames[i]:gsub("^_+", ""),
         shape = shape_of(method),
-        input = mod:message_ref_grpc(method.input),
-        output = mod:message_ref_grpc(method.output),
+        input = ref(method.input),
+        output = ref(method.output),
       }
     end
     plans[#plans + 1] = svc
   end
+  return plans
+end
+
+--- The text of `<module>_grpc.py` for the services of `mod`.
+function M.module_text(ctx, mod, services)
+  local aio = (ctx.options.grpc_mode or "aio") ~= "sync"
+  local names = mod.names
+  local plans = M.service_plans(ctx, services, function(m) return mod:message_ref_grpc(m) end)
   local _ = SERVICER_TAKEN
+  -- aristaproto's options, when given, choose the clients and add bases
+  local opt = ctx.options.opt
+  local shaped = opt.client_generation or opt.server_generation or opt.client_async_transport
+    or opt.server_async_transport
+  local settings = shaped and services_mod.settings(ctx.options, { client_generation = "none" }) or nil
 
   local body = Writer.new()
   for _, svc in ipairs(plans) do
-    write_stub(body, ctx, svc, aio)
+    if settings then
+      services_mod.write_service(body, ctx, svc, settings)
+    else
+      write_stub(body, ctx, svc, aio)
+    end
     write_servicer(body, ctx, svc, aio)
     write_handlers(body, ctx, svc, aio)
   end
@@ -230,13 +247,32 @@ function M.module_text(ctx, mod, services)
   w:blank()
   w:line("from __future__ import annotations")
   w:blank()
+  local extra, support = {}, {}
+  if settings then
+    extra, support = services_mod.imports(settings, function(module, alias)
+      return ctx.import_lines(mod, module, alias)
+    end)
+  end
+  local has_asyncio = false
+  for _, l in ipairs(extra) do has_asyncio = has_asyncio or l == "import asyncio" end
+  if has_asyncio then w:line("import asyncio") end
   w:line("import typing")
   w:blank()
   w:line("import grpc")
   if aio then w:line("import grpc.aio") end
+  for _, l in ipairs(extra) do
+    if l ~= "import asyncio" and l ~= "" and l ~= "import grpc" and l ~= "import grpc.aio" then w:line(l) end
+  end
   w:blank()
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub_grpc", "_ms_grpc")) do w:line(line) end
+  for _, line in ipairs(support) do
+    if not line:match(" as _grpc$") then w:line(line) end
+  end
+  if settings then
+    -- the shaped clients and bases call the same grpcio helpers as `_grpc`
+    w:line("_grpc = _ms_grpc")
+  end
   local imported = {}
   for other in pairs(mod.grpc_imports) do imported[#imported + 1] = other end
   table.sort(imported)
@@ -246,12 +282,18 @@ function M.module_text(ctx, mod, services)
   w:blank()
   w:line("__all__ = [")
   for _, svc in ipairs(plans) do
-    w:line("    %s,", py_string(ctx.rules.service_stub(svc.service)))
+    if settings then
+      for _, c in ipairs(settings.clients) do w:line("    %s,", py_string(ctx.rules.service_stub(svc.service) .. c.suffix)) end
+      if settings.server then w:line("    %s,", py_string(ctx.rules.service_base(svc.service))) end
+    else
+      w:line("    %s,", py_string(ctx.rules.service_stub(svc.service)))
+    end
     w:line("    %s,", py_string(ctx.rules.service_servicer(svc.service)))
   end
   w:line('    "add_servicer",')
   w:line("]")
   w:blank()
+  if settings then w:line(services_mod.METADATA_ALIAS) end
   w:line("_serialize = _ms.Message.SerializeToString")
   w:line("_REGISTERED = _ms_grpc.registered_method_keywords()")
   w:blank(2)

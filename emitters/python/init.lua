@@ -39,6 +39,10 @@ function M.emit(ctx)
     mod.files[#mod.files + 1] = file
   end
   ctx.import_lines = import_lines_for(rules)
+  if rules.services_in_package_module then
+    ctx.service_settings = require("emitters.python.services").settings(ctx.options,
+      require("emitters.python.services").ARISTAPROTO_DEFAULTS)
+  end
   local written = {}
   for _, mod in ipairs(order) do
     host.write(mod.path, messages.module_text(ctx, mod))
@@ -59,7 +63,24 @@ function M.emit(ctx)
     end
   end
   host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/_moonstub.py"))
+  local support_written = false
+  for _, mod in ipairs(order) do
+    if mod.needs_grpc_support and not support_written then
+      M.write_transport_support(ctx, ctx.service_settings)
+      support_written = true
+    end
+  end
   if ctx.options.grpc then M.emit_grpc(ctx, order, written) end
+end
+
+--- The transport support modules the shaped clients and bases import.
+function M.write_transport_support(ctx, settings)
+  local _, _, need = require("emitters.python.services").imports(settings, function() return {} end)
+  if need.grpc then ctx.host.write("_moonstub_grpc.py", ctx.host.builtin_source("emitters/python/_moonstub_grpc.py")) end
+  if need.grpclib then
+    ctx.host.write("_moonstub_grpclib.py", ctx.host.builtin_source("emitters/python/_moonstub_grpclib.py"))
+  end
+  ctx.transport_support_written = true
 end
 
 --- gRPC companions for the modules whose target files define services.
@@ -87,7 +108,13 @@ function M.emit_grpc(ctx, modules, written)
       end
     end
   end
-  if any then host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py")) end
+  if any and not ctx.transport_support_written then
+    host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
+  end
+  local opt = ctx.options.opt
+  if any and (opt.client_async_transport == "grpclib" or opt.server_async_transport == "grpclib") then
+    host.write("_moonstub_grpclib.py", host.builtin_source("emitters/python/_moonstub_grpclib.py"))
+  end
 end
 
 return M

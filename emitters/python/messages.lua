@@ -482,6 +482,32 @@ function M.module_text(ctx, mod)
   end
   write_tables(codecs, mod)
 
+  -- rules that keep services in the package module (aristaproto's layout)
+  local service_text, service_imports, service_support = nil, {}, {}
+  if ctx.service_settings then
+    local services = {}
+    for _, file in ipairs(mod.files) do
+      if file.is_target then
+        for _, service in ipairs(file.services) do services[#services + 1] = service end
+      end
+    end
+    local settings = ctx.service_settings
+    if #services > 0 and (#settings.clients > 0 or settings.server) then
+      local grpc_emitter = require("emitters.python.grpc")
+      local services_mod = require("emitters.python.services")
+      local plans = grpc_emitter.service_plans(ctx, services, function(m) return mod:message_ref(m) end)
+      local sw = Writer.new()
+      sw:line(services_mod.METADATA_ALIAS)
+      sw:blank(2)
+      for _, svc in ipairs(plans) do services_mod.write_service(sw, ctx, svc, settings) end
+      service_text = sw:text()
+      service_imports, service_support = services_mod.imports(settings, function(module, alias)
+        return ctx.import_lines(mod, module, alias)
+      end)
+      mod.needs_grpc_support = true
+    end
+  end
+
   local w = Writer.new()
   local sources = {}
   for _, file in ipairs(mod.files) do sources[#sources + 1] = file.path end
@@ -489,12 +515,20 @@ function M.module_text(ctx, mod)
   w:blank()
   w:line("from __future__ import annotations")
   w:blank()
+  local has_asyncio = false
+  for _, l in ipairs(service_imports) do has_asyncio = has_asyncio or l == "import asyncio" end
+  if has_asyncio then w:line("import asyncio") end
   w:line("import dataclasses")
   if #mod.enums > 0 then w:line("import enum") end
   w:line("import math")
   w:line("import typing")
   w:blank()
+  for _, l in ipairs(service_imports) do
+    if l ~= "import asyncio" and l ~= "" then w:line(l) end
+  end
+  if #service_imports > 0 then w:blank() end
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
+  for _, line in ipairs(service_support) do w:line(line) end
   local others = {}
   for other in pairs(mod.imports) do others[#others + 1] = other end
   table.sort(others)
@@ -504,7 +538,9 @@ function M.module_text(ctx, mod)
   w:blank()
   w:lines(HEADER_ALIASES)
   w:blank(2)
-  return w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
+  local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
+  if service_text then out = out .. "\n\n" .. service_text end
+  return out
 end
 
 M.new_module = new_module

@@ -1,0 +1,416 @@
+-- aristaproto's generation options: sync and async clients over grpcio or
+-- grpclib, and async server bases over grpcio or grpclib.
+--
+--   client_generation      none | sync | async | sync_async | async_sync | sync_async_no_default
+--   client_async_transport grpclib | grpcio
+--   server_generation      none | async
+--   server_async_transport grpclib | grpcio
+local text = require("emitters.python.text")
+local py_string, docstring = text.py_string, text.docstring
+
+local M = {}
+
+M.ARISTAPROTO_DEFAULTS = {
+  client_generation = "sync", client_async_transport = "grpclib",
+  server_generation = "none", server_async_transport = "grpclib",
+}
+
+--- The client classes to write: {kind = "sync"|"async", suffix = ""|"Sync"|"Async"}.
+function M.client_plan(generation)
+  return ({
+    none = {},
+    sync = { { kind = "sync", suffix = "" } },
+    async = { { kind = "async", suffix = "" } },
+    sync_async = { { kind = "sync", suffix = "" }, { kind = "async", suffix = "Async" } },
+    async_sync = { { kind = "async", suffix = "" }, { kind = "sync", suffix = "Sync" } },
+    sync_async_no_default = { { kind = "sync", suffix = "Sync" }, { kind = "async", suffix = "Async" } },
+  })[generation]
+end
+
+local function shape(method)
+  return (method.client_streaming and "stream" or "unary") .. "_" .. (method.server_streaming and "stream" or "unary")
+end
+
+local function path_of(method)
+  return "/" .. method.parent.full_name .. "/" .. method.name
+end
+
+-- ---- sync grpcio client ------------------------------------------------------------
+
+local function write_sync_client(w, svc, name)
+  w:line("class %s:", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format("Synchronous grpcio client of %s.", svc.service.full_name))
+  w:blank()
+  w:line("def __init__(")
+  w:line("    self,")
+  w:line("    channel: grpc.Channel,")
+  w:line("    *,")
+  w:line("    timeout: float | None = None,")
+  w:line("    metadata: _Metadata | None = None,")
+  w:line("    credentials: grpc.CallCredentials | None = None,")
+  w:line(") -> None:")
+  w:indent()
+  w:line('self._defaults: dict[str, typing.Any] = {"timeout": timeout, "metadata": metadata, "credentials": credentials}')
+  for _, m in ipairs(svc.methods) do
+    w:line("self._%s: typing.Any = channel.%s(", m.attr, shape(m.method))
+    w:line("    %s,", py_string(path_of(m.method)))
+    w:line("    request_serializer=_ms.Message.SerializeToString,")
+    w:line("    response_deserializer=%s.FromString,", m.output)
+    w:line(")")
+  end
+  w:dedent()
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    local arg = m.method.client_streaming and "messages" or "message"
+    local arg_type = m.method.client_streaming and string.format("typing.Iterable[%s]", m.input) or m.input
+    local result = m.method.server_streaming and string.format("typing.Iterator[%s]", m.output) or m.output
+    w:line("def %s(", m.name)
+    w:line("    self,")
+    w:line("    %s: %s,", arg, arg_type)
+    w:line("    *,")
+    w:line("    timeout: float | None = _grpc.UNSET,")
+    w:line("    metadata: _Metadata | None = _grpc.UNSET,")
+    w:line("    credentials: grpc.CallCredentials | None = _grpc.UNSET,")
+    w:line(") -> %s:", result)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    w:line("options = _grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
+    w:line("return self._%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
+    w:dedent()
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+-- ---- grpcio AsyncIO client ----------------------------------------------------------------
+
+local function write_grpcio_async_client(w, svc, name)
+  w:line("class %s:", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format("grpc.aio client of %s.", svc.service.full_name))
+  w:blank()
+  w:line("def __init__(")
+  w:line("    self,")
+  w:line("    channel: grpc.aio.Channel,")
+  w:line("    *,")
+  w:line("    timeout: float | None = None,")
+  w:line("    metadata: _Metadata | None = None,")
+  w:line("    credentials: grpc.CallCredentials | None = None,")
+  w:line("    wait_for_ready: bool | None = None,")
+  w:line(") -> None:")
+  w:indent()
+  w:line("self._defaults: dict[str, typing.Any] = {")
+  w:line('    "timeout": timeout,')
+  w:line('    "metadata": metadata,')
+  w:line('    "credentials": credentials,')
+  w:line('    "wait_for_ready": wait_for_ready,')
+  w:line("}")
+  for _, m in ipairs(svc.methods) do
+    w:line("self._%s: typing.Any = channel.%s(", m.attr, shape(m.method))
+    w:line("    %s,", py_string(path_of(m.method)))
+    w:line("    request_serializer=_ms.Message.SerializeToString,")
+    w:line("    response_deserializer=%s.FromString,", m.output)
+    w:line(")")
+  end
+  w:dedent()
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    local cs, ss = m.method.client_streaming, m.method.server_streaming
+    local arg = cs and "messages" or "message"
+    local arg_type = cs and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input) or m.input
+    local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
+    w:line("%sdef %s(", ss and "" or "async ", m.name)
+    w:line("    self,")
+    w:line("    %s: %s,", arg, arg_type)
+    w:line("    *,")
+    w:line("    timeout: float | None = _grpc.UNSET,")
+    w:line("    metadata: _Metadata | None = _grpc.UNSET,")
+    w:line("    credentials: grpc.CallCredentials | None = _grpc.UNSET,")
+    w:line("    wait_for_ready: bool | None = _grpc.UNSET,")
+    w:line(") -> %s:", result)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    w:line("options = _grpc.call_options(")
+    w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials, wait_for_ready=wait_for_ready")
+    w:line(")")
+    if not cs and not ss then
+      w:line("return await self._%s(message, **options)  # type: ignore[no-any-return]", m.attr)
+    elseif not cs and ss then
+      w:line("return _grpc.aio_unary_stream_call(self._%s, message, options)", m.attr)
+    elseif cs and not ss then
+      w:line("return await _grpc.aio_stream_unary_call(self._%s, messages, options)  # type: ignore[no-any-return]",
+        m.attr)
+    else
+      w:line("return _grpc.aio_stream_stream_call(self._%s, messages, options)", m.attr)
+    end
+    w:dedent()
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+-- ---- grpclib client ---------------------------------------------------------------------------
+
+local function write_grpclib_client(w, svc, name)
+  w:line("class %s:", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format("grpclib client of %s.", svc.service.full_name))
+  w:blank()
+  w:line("def __init__(")
+  w:line("    self,")
+  w:line("    channel: grpclib.client.Channel,")
+  w:line("    *,")
+  w:line("    timeout: float | None = None,")
+  w:line("    deadline: grpclib.metadata.Deadline | None = None,")
+  w:line("    metadata: _Metadata | None = None,")
+  w:line(") -> None:")
+  w:indent()
+  w:line('self._defaults: dict[str, typing.Any] = {"timeout": timeout, "deadline": deadline, "metadata": metadata}')
+  for _, m in ipairs(svc.methods) do
+    w:line("self._%s: typing.Any = grpclib.client.%sMethod(", m.attr,
+      shape(m.method):gsub("_(%a)", string.upper):gsub("^%a", string.upper))
+    w:line("    channel, %s, %s, %s", py_string(path_of(m.method)), m.input, m.output)
+    w:line(")")
+  end
+  w:dedent()
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    local cs, ss = m.method.client_streaming, m.method.server_streaming
+    local arg = cs and "messages" or "message"
+    local arg_type = cs and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input) or m.input
+    local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
+    w:line("async def %s(", m.name)
+    w:line("    self,")
+    w:line("    %s: %s,", arg, arg_type)
+    w:line("    *,")
+    w:line("    timeout: float | None = None,")
+    w:line("    deadline: grpclib.metadata.Deadline | None = None,")
+    w:line("    metadata: _Metadata | None = None,")
+    w:line(") -> %s:", result)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    w:line("options = _grpclib.call_options(self._defaults, timeout=timeout, deadline=deadline, metadata=metadata)")
+    if not cs and not ss then
+      w:line("return await self._%s(message, **options)  # type: ignore[no-any-return]", m.attr)
+    elseif not cs and ss then
+      w:line("async with self._%s.open(**options) as stream:", m.attr)
+      w:line("    await stream.send_message(message, end=True)")
+      w:line("    async for response in stream:")
+      w:line("        yield response")
+    elseif cs and not ss then
+      w:line("async with self._%s.open(**options) as stream:", m.attr)
+      w:line("    await _grpclib.send_all(stream, messages)")
+      w:line("    return await stream.recv_message()  # type: ignore[no-any-return]")
+    else
+      w:line("async with self._%s.open(**options) as stream:", m.attr)
+      w:line("    await stream.send_request()")
+      w:line("    sender = asyncio.ensure_future(_grpclib.send_all(stream, messages))")
+      w:line("    try:")
+      w:line("        async for response in stream:")
+      w:line("            yield response")
+      w:line("        await sender")
+      w:line("    finally:")
+      w:line("        if not sender.done():")
+      w:line("            sender.cancel()")
+    end
+    w:dedent()
+  end
+  w:dedent()
+  w:blank(2)
+end
+
+-- ---- server bases ------------------------------------------------------------------------------
+
+local function base_method_signature(w, m, transport_note)
+  local cs, ss = m.method.client_streaming, m.method.server_streaming
+  local arg = cs and "messages" or "message"
+  local arg_type = cs and string.format("typing.AsyncIterator[%s]", m.input) or m.input
+  local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
+  w:line("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
+  local _ = transport_note
+end
+
+local function write_grpcio_base(w, svc, name)
+  w:line("class %s:", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format(
+    "grpc.aio server base of %s: override the methods, then add self._grpcio_rpc_handler() to the server.",
+    svc.service.full_name))
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    base_method_signature(w, m)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    w:line("await self._grpcio_context.abort(grpc.StatusCode.UNIMPLEMENTED, %s)",
+      py_string("Method " .. path_of(m.method) .. " is not implemented"))
+    if m.method.server_streaming then
+      w:line("return")
+      w:line("yield")
+    else
+      w:line("raise NotImplementedError(%s)", py_string(path_of(m.method)))
+    end
+    w:dedent()
+  end
+  w:blank()
+  w:line("@property")
+  w:line("def _grpcio_context(self) -> grpc.aio.ServicerContext[typing.Any, typing.Any]:")
+  w:line('    """The grpc.aio ServicerContext of the request being served."""')
+  w:line("    return _grpc.current_context()  # type: ignore[no-any-return]")
+  w:blank()
+  w:line("def _grpcio_rpc_handler(self) -> grpc.GenericRpcHandler:")
+  w:indent()
+  w:line("return grpc.method_handlers_generic_handler(")
+  w:line("    %s,", py_string(svc.service.full_name))
+  w:line("    {")
+  for _, m in ipairs(svc.methods) do
+    local cs, ss = m.method.client_streaming, m.method.server_streaming
+    local handler
+    if ss then
+      handler = string.format("_grpc.base_server_stream(self, %s, %s)", py_string(m.name), cs and "True" or "False")
+    elseif cs then
+      handler = string.format("_grpc.base_client_stream(self, %s)", py_string(m.name))
+    else
+      handler = string.format("_grpc.base_unary(self, %s)", py_string(m.name))
+    end
+    w:line("        %s: grpc.%s_rpc_method_handler(", py_string(m.method.name), shape(m.method))
+    w:line("            %s,", handler)
+    w:line("            request_deserializer=_grpc.tolerant(%s.FromString),", m.input)
+    w:line("            response_serializer=_ms.Message.SerializeToString,")
+    w:line("        ),")
+  end
+  w:line("    },")
+  w:line(")")
+  w:dedent()
+  w:dedent()
+  w:blank(2)
+end
+
+local function write_grpclib_base(w, svc, name)
+  w:line("class %s(grpclib._typing.IServable):", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format(
+    "grpclib server base of %s: override the methods and pass the instance to grpclib.server.Server.",
+    svc.service.full_name))
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    base_method_signature(w, m)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    w:line("raise _grpclib.unimplemented(%s)", py_string(path_of(m.method)))
+    if m.method.server_streaming then w:line("yield") end
+    w:dedent()
+  end
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    local cs, ss = m.method.client_streaming, m.method.server_streaming
+    w:line("async def _rpc_%s(self, stream: grpclib.server.Stream[typing.Any, typing.Any]) -> None:", m.attr)
+    w:indent()
+    if cs then
+      w:line("requests = stream.__aiter__()")
+    else
+      w:line("request = await stream.recv_message()")
+    end
+    local arg = cs and "requests" or "request"
+    if ss then
+      w:line("result = self.%s(%s)", m.name, arg)
+      w:line("if result is not None:")
+      w:line("    async for response in result:")
+      w:line("        await stream.send_message(response)")
+    else
+      w:line("await stream.send_message(await self.%s(%s))", m.name, arg)
+    end
+    w:dedent()
+  end
+  w:blank()
+  w:line("def __mapping__(self) -> dict[str, grpclib.const.Handler]:")
+  w:indent()
+  w:line("return {")
+  for _, m in ipairs(svc.methods) do
+    w:line("    %s: grpclib.const.Handler(", py_string(path_of(m.method)))
+    w:line("        self._rpc_%s,", m.attr)
+    w:line("        grpclib.const.Cardinality.%s,", shape(m.method):upper())
+    w:line("        %s,", m.input)
+    w:line("        %s,", m.output)
+    w:line("    ),")
+  end
+  w:line("}")
+  w:dedent()
+  w:dedent()
+  w:blank(2)
+end
+
+--- What the options ask for: {clients = {...}, async_transport, server}.
+function M.settings(options, defaults)
+  local opt = options.opt
+  local function get(key) return opt[key] or defaults[key] end
+  return {
+    clients = M.client_plan(get("client_generation") or "none"),
+    client_async_transport = get("client_async_transport") or "grpclib",
+    server = get("server_generation") == "async",
+    server_async_transport = get("server_async_transport") or "grpclib",
+  }
+end
+
+--- The imports those classes need (lines), given `import_lines(module, alias)`.
+function M.imports(settings, import_lines)
+  local lines, need = {}, {}
+  for _, c in ipairs(settings.clients) do
+    if c.kind == "sync" or settings.client_async_transport == "grpcio" then need.grpc = true end
+    if c.kind == "async" and settings.client_async_transport == "grpclib" then need.grpclib = true end
+    if c.kind == "async" and settings.client_async_transport == "grpcio" then need.aio = true end
+  end
+  if settings.server then
+    if settings.server_async_transport == "grpcio" then need.grpc, need.aio = true, true
+    else need.grpclib = true end
+  end
+  if need.grpclib then
+    lines[#lines + 1] = "import asyncio"
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = "import grpclib._typing"
+    lines[#lines + 1] = "import grpclib.client"
+    lines[#lines + 1] = "import grpclib.const"
+    lines[#lines + 1] = "import grpclib.metadata"
+    lines[#lines + 1] = "import grpclib.server"
+  end
+  if need.grpc then
+    lines[#lines + 1] = "import grpc"
+    if need.aio then lines[#lines + 1] = "import grpc.aio" end
+  end
+  local support = {}
+  if need.grpc then
+    for _, l in ipairs(import_lines("_moonstub_grpc", "_grpc")) do support[#support + 1] = l end
+  end
+  if need.grpclib then
+    for _, l in ipairs(import_lines("_moonstub_grpclib", "_grpclib")) do support[#support + 1] = l end
+  end
+  return lines, support, need
+end
+
+--- Writes the clients and bases of one service plan (methods with Python
+--- names and message references already worked out).
+function M.write_service(w, ctx, svc, settings)
+  local rules = ctx.rules
+  for _, c in ipairs(settings.clients) do
+    local name = rules.service_stub(svc.service) .. c.suffix
+    if c.kind == "sync" then
+      write_sync_client(w, svc, name)
+    elseif settings.client_async_transport == "grpcio" then
+      write_grpcio_async_client(w, svc, name)
+    else
+      write_grpclib_client(w, svc, name)
+    end
+  end
+  if settings.server then
+    if settings.server_async_transport == "grpcio" then
+      write_grpcio_base(w, svc, rules.service_base(svc.service))
+    else
+      write_grpclib_base(w, svc, rules.service_base(svc.service))
+    end
+  end
+end
+
+M.METADATA_ALIAS = "_Metadata = typing.Union[typing.Mapping[str, typing.Union[str, bytes]], " ..
+  "typing.Sequence[typing.Tuple[str, typing.Union[str, bytes]]]]"
+
+return M
