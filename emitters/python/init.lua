@@ -108,11 +108,13 @@ function M.emit_grpc(ctx, modules, written)
       end
     end
   end
-  if any and not ctx.transport_support_written then
-    host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
-  end
-  local opt = ctx.options.opt
-  if any and (opt.client_async_transport == "grpclib" or opt.server_async_transport == "grpclib") then
+  if not any or ctx.transport_support_written then return end
+  -- the companions always use grpcio; aristaproto's options may add grpclib
+  local services = require("emitters.python.services")
+  local settings = services.settings(ctx.options, { client_generation = "none" })
+  local _, _, need = services.imports(settings, function() return {} end)
+  host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
+  if need.grpclib then
     host.write("_moonstub_grpclib.py", host.builtin_source("emitters/python/_moonstub_grpclib.py"))
   end
 end
