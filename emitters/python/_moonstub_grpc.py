@@ -227,72 +227,116 @@ async def _close_producer(source: typing.Any) -> None:
         close()
 
 
-class RequestPump:
-    """Feeds a sync or async iterable of requests to a grpc.aio call. An
-    exception raised by the producer cancels the call and is what the caller
-    sees; the producer is closed when the call fails or is closed early."""
+class ProducerError(Exception):
+    """Wraps an exception raised by a request producer, so that it can be told
+    apart from the call's own failure."""
 
-    def __init__(self, source: typing.Any) -> None:
-        self.source = source
-        self.error: BaseException | None = None
-        self.call: typing.Any = None
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
 
-    async def requests(self) -> typing.AsyncIterator[typing.Any]:
+
+async def _write_all(call: typing.Any, source: typing.Any) -> None:
+    """Writes every request of a sync or async iterable, then half-closes. A
+    producer's exception is raised as ProducerError; once the call has ended,
+    writing just stops (the call's status says why)."""
+    is_async = hasattr(source, "__aiter__")
+    iterator = source.__aiter__() if is_async else iter(source)
+    while True:
         try:
-            if hasattr(self.source, "__aiter__"):
-                async for request in self.source:
-                    yield request
-            else:
-                for request in self.source:
-                    yield request
-        except (GeneratorExit, asyncio.CancelledError):
-            raise
+            request = await iterator.__anext__() if is_async else next(iterator)
+        except (StopAsyncIteration, StopIteration):
+            break
         except Exception as exc:
-            self.error = exc
-            if self.call is not None:
-                self.call.cancel()
+            raise ProducerError(exc) from exc
+        try:
+            await call.write(request)
+        except Exception:
+            return
+    try:
+        await call.done_writing()
+    except Exception:
+        return
 
-    async def finish(self, failed: bool) -> None:
-        if failed:
-            if self.call is not None:
-                self.call.cancel()
-            await asyncio.sleep(0)
-            await _close_producer(self.source)
 
-    def reraise(self) -> None:
-        if self.error is not None:
-            raise self.error
+def _producer_error(pump: asyncio.Future[None]) -> BaseException | None:
+    if pump.done() and not pump.cancelled():
+        error = pump.exception()
+        if isinstance(error, ProducerError):
+            return error.error
+    return None
+
+
+async def _stop_pump(pump: asyncio.Future[None], source: typing.Any) -> None:
+    """Stops writing (the producer's pending await gets CancelledError, so its
+    finally blocks run) and closes the producer."""
+    if not pump.done():
+        pump.cancel()
+    try:
+        await pump
+    except BaseException:  # cancelled, or the producer's error, already handled
+        pass
+    await _close_producer(source)
 
 
 async def aio_stream_unary_call(method: typing.Any, source: typing.Any, options: dict[str, typing.Any]) -> typing.Any:
-    pump = RequestPump(source)
-    pump.call = method(pump.requests(), **options)
+    """A client-streaming call over grpc.aio's writer API: moonstub's own task
+    feeds the requests, so a producer's exception cancels the call and reaches
+    the caller, and the producer is closed however the call ends."""
+    call = method(**options)
+    pump = asyncio.ensure_future(_write_all(call, source))
+
+    async def response() -> typing.Any:
+        return await call
+
+    answer = asyncio.ensure_future(response())
     try:
-        response = await pump.call
-    except BaseException:
-        await pump.finish(True)
-        pump.reraise()
-        raise
-    pump.reraise()
-    return response
+        await asyncio.wait({pump, answer}, return_when=asyncio.FIRST_COMPLETED)
+        error = _producer_error(pump)
+        if error is not None:
+            call.cancel()
+            answer.cancel()
+            raise error
+        return await answer
+    finally:
+        if not answer.done():
+            call.cancel()
+            answer.cancel()
+        await _stop_pump(pump, source)
 
 
 async def aio_stream_stream_call(
     method: typing.Any, source: typing.Any, options: dict[str, typing.Any]
 ) -> typing.AsyncIterator[typing.Any]:
-    pump = RequestPump(source)
-    pump.call = method(pump.requests(), **options)
-    done = False
+    """A bidi call over grpc.aio's writer API (see aio_stream_unary_call); the
+    producer is also closed when the caller closes the response iterator early."""
+    call = method(**options)
+    pump = asyncio.ensure_future(_write_all(call, source))
+
+    def producer_failed() -> BaseException | None:
+        return _producer_error(pump)
+
+    def cancel_on_producer_error(done: asyncio.Future[None]) -> None:
+        if _producer_error(done) is not None:
+            call.cancel()
+
+    pump.add_done_callback(cancel_on_producer_error)
     try:
-        async for response in pump.call:
-            yield response
-        done = True
-    except BaseException:
-        pump.reraise()
-        raise
+        try:
+            async for response in call:
+                yield response
+        except BaseException:
+            error = producer_failed()
+            if error is not None:
+                raise error from None
+            raise
+        error = producer_failed()
+        if error is not None:
+            raise error
     finally:
-        await pump.finish(not done)
-    pump.reraise()
+        if not call.done():
+            call.cancel()
+        await _stop_pump(pump, source)
 
 
 async def aio_unary_stream_call(
@@ -375,6 +419,9 @@ def base_server_stream(base: typing.Any, name: str, streaming_requests: bool) ->
                 async for response in results:
                     yield response
         finally:
-            _CONTEXT.reset(token)
+            try:
+                _CONTEXT.reset(token)
+            except ValueError:  # finalized later by the event loop, in another context
+                pass
 
     return handler

@@ -1,0 +1,538 @@
+"""Helpers for the tests of moonstub's aristaproto-style gRPC
+options (client_generation, client_async_transport, server_generation,
+server_async_transport) and of its protoc plugin mode.
+
+Everything is generated from ``protos/example.proto`` (the seed's example)
+into one session temporary directory, in two modes:
+
+* ``cli``    -- ``moonstub -I protos protos/example.proto --python_out=OUT``
+  with the native flags where there is one (``--rules``, ``--grpc``,
+  ``--grpc-python-mode``) and ``--opt KEY=VALUE`` for the rest;
+* ``plugin`` -- ``python -m grpc_tools.protoc --plugin=protoc-gen-moonstub=...
+  --moonstub_out=OUT --moonstub_opt=k=v,...`` (the same binary, called as
+  ``protoc-gen-moonstub``: a symlink to $MOONSTUB in a temporary folder).
+
+``--rules aristaproto`` output is a package: each generated set is written
+into its own folder ``<root>/<unique name>/`` and imported as the package
+``<unique name>`` (``<root>`` is put on sys.path once); the generated code
+only uses relative imports, so the folder name does not matter. Default-rules
+output (top-level modules ``_moonstub``, ``example``, ``example_grpc`` ...) is
+loaded under unique names with ``sys.modules`` aliased while it loads, as in
+tests/py/grpc/conftest.py.
+
+``GENERATED[name]`` describes every generation option set used by the tests.
+``generated(name, mode)`` (session cache) writes and imports one of them.
+
+Servers are real: grpc.aio on ``127.0.0.1:0`` (``aio_server``) and grpclib
+(``grpclib_server``: ``Server([svc]).start("127.0.0.1", 0)``).
+
+Environment: MOONSTUB -- the moonstub binary (default <repo>/build/moonstub).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import atexit
+import contextlib
+import importlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import types
+import typing
+from pathlib import Path
+
+import grpc
+import grpc.aio
+import grpclib.client
+import grpclib.const
+import grpclib.exceptions
+import grpclib.server
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+PROTOS = HERE / "protos"
+PROTO = "example.proto"
+MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+MODES = ("cli", "plugin")
+
+_ROOT = Path(tempfile.mkdtemp(prefix="ms_aristaproto_"))
+atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+_PLUGIN_DIR = _ROOT / "_plugin"
+_PKG_ROOT = _ROOT / "pkgs"
+
+
+def plugin_path() -> str:
+    """``protoc-gen-moonstub``: a symlink to the binary under test."""
+    link = _PLUGIN_DIR / "protoc-gen-moonstub"
+    if not link.exists():
+        _PLUGIN_DIR.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.abspath(MOONSTUB))
+    return str(link)
+
+
+def check_binary() -> None:
+    if not os.access(MOONSTUB, os.X_OK):
+        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
+
+
+# ---- generation ----------------------------------------------------------------------------------
+
+
+def cli_command(includes: list[str], files: list[str], out: str, options: dict[str, str]) -> list[str]:
+    """moonstub's command line for `options` (native flags where there is one)."""
+    cmd = [MOONSTUB]
+    for inc in includes:
+        cmd += ["-I", inc]
+    cmd += files
+    cmd.append(f"--python_out={out}")
+    for key, value in options.items():
+        if key == "rules":
+            cmd.append(f"--rules={value}")
+        elif key == "grpc" and value == "true":
+            cmd.append("--grpc")
+        elif key == "grpc_python_mode":
+            cmd.append(f"--grpc-python-mode={value}")
+        else:
+            cmd += ["--opt", f"{key}={value}"]
+    return cmd
+
+
+def plugin_command(includes: list[str], files: list[str], out: str, options: dict[str, str]) -> list[str]:
+    """protoc's command line running moonstub as a plugin; `files` relative to an include."""
+    cmd = [sys.executable, "-m", "grpc_tools.protoc"]
+    for inc in includes:
+        cmd.append(f"-I{inc}")
+    cmd += [f"--plugin=protoc-gen-moonstub={plugin_path()}", f"--moonstub_out={out}"]
+    if options:
+        cmd.append("--moonstub_opt=" + ",".join(f"{k}={v}" for k, v in options.items()))
+    cmd += files
+    return cmd
+
+
+def run_generator(
+    mode: str, out: Path, options: dict[str, str], *, proto_dir: Path = PROTOS, protos: tuple[str, ...] = (PROTO,)
+) -> subprocess.CompletedProcess[str]:
+    """Runs moonstub (CLI or plugin mode) over `protos`; does not check the status."""
+    check_binary()
+    out.mkdir(parents=True, exist_ok=True)
+    if mode == "cli":
+        cmd = cli_command([str(proto_dir)], [str(proto_dir / p) for p in protos], str(out), options)
+    else:
+        cmd = plugin_command([str(proto_dir)], list(protos), str(out), options)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def generate_ok(mode: str, out: Path, options: dict[str, str]) -> None:
+    proc = run_generator(mode, out, options)
+    if proc.returncode != 0:
+        pytest.fail(f"generation failed ({mode}, {options}): {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+
+
+def top_level_classes(path: Path) -> set[str]:
+    """Names of the classes a generated file defines at module level."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+# ---- option sets -----------------------------------------------------------------------------------
+
+# Each set: its options and what it should produce. "clients" maps class name ->
+# kind ("sync" grpcio, "grpcio" grpc.aio, "grpclib"); "base" is (name, kind) or None.
+GENERATED: dict[str, dict[str, typing.Any]] = {
+    # aristaproto rules: everything in the package module
+    "ar_defaults": {
+        "options": {"rules": "aristaproto"},
+        "clients": {"MyServiceStub": "sync"},
+        "base": None,
+    },
+    "ar_sync": {
+        "options": {"rules": "aristaproto", "client_generation": "sync", "server_generation": "none"},
+        "clients": {"MyServiceStub": "sync"},
+        "base": None,
+    },
+    "ar_async": {  # client_async_transport left to its default: grpclib
+        "options": {"rules": "aristaproto", "client_generation": "async"},
+        "clients": {"MyServiceStub": "grpclib"},
+        "base": None,
+    },
+    "ar_sync_async_grpcio": {
+        "options": {
+            "rules": "aristaproto",
+            "client_generation": "sync_async",
+            "client_async_transport": "grpcio",
+            "server_generation": "async",
+            "server_async_transport": "grpcio",
+        },
+        "clients": {"MyServiceStub": "sync", "MyServiceStubAsync": "grpcio"},
+        "base": ("MyServiceBase", "grpcio"),
+    },
+    "ar_async_sync_grpclib": {
+        "options": {
+            "rules": "aristaproto",
+            "client_generation": "async_sync",
+            "client_async_transport": "grpclib",
+            "server_generation": "async",
+            "server_async_transport": "grpclib",
+        },
+        "clients": {"MyServiceStub": "grpclib", "MyServiceStubSync": "sync"},
+        "base": ("MyServiceBase", "grpclib"),
+    },
+    "ar_no_default": {
+        "options": {
+            "rules": "aristaproto",
+            "client_generation": "sync_async_no_default",
+            "client_async_transport": "grpcio",
+        },
+        "clients": {"MyServiceStubSync": "sync", "MyServiceStubAsync": "grpcio"},
+        "base": None,
+    },
+    "ar_server_only": {  # server_async_transport left to its default: grpclib
+        "options": {"rules": "aristaproto", "client_generation": "none", "server_generation": "async"},
+        "clients": {},
+        "base": ("MyServiceBase", "grpclib"),
+    },
+    # default rules: the options shape example_grpc.py
+    "df_grpcio": {
+        "options": {
+            "rules": "default",
+            "grpc": "true",
+            "client_generation": "sync_async",
+            "client_async_transport": "grpcio",
+            "server_generation": "async",
+            "server_async_transport": "grpcio",
+        },
+        "clients": {"MyServiceStub": "sync", "MyServiceStubAsync": "grpcio"},
+        "base": ("MyServiceBase", "grpcio"),
+    },
+    "df_grpclib": {  # transports left to their defaults: grpclib
+        "options": {"grpc": "true", "client_generation": "async_sync", "server_generation": "async"},
+        "clients": {"MyServiceStub": "grpclib", "MyServiceStubSync": "sync"},
+        "base": ("MyServiceBase", "grpclib"),
+    },
+    "df_grpclib_explicit": {
+        "options": {
+            "grpc": "true",
+            "client_generation": "async",
+            "client_async_transport": "grpclib",
+            "server_generation": "async",
+            "server_async_transport": "grpclib",
+        },
+        "clients": {"MyServiceStub": "grpclib"},
+        "base": ("MyServiceBase", "grpclib"),
+    },
+    "df_plain_aio": {"options": {"grpc": "true", "grpc_python_mode": "aio"}, "clients": {}, "base": None},
+    "df_plain_sync": {"options": {"grpc": "true", "grpc_python_mode": "sync"}, "clients": {}, "base": None},
+    "df_no_grpc": {"options": {"rules": "default", "grpc": "false"}, "clients": {}, "base": None},
+}
+
+# default-rules modules, in dependency order (the ones that exist are loaded)
+DF_MODULES = ("_moonstub", "_moonstub_grpc", "_moonstub_grpclib", "example", "example_grpc")
+
+
+def _load_flat(directory: Path, tag: str) -> dict[str, types.ModuleType]:
+    names = [n for n in DF_MODULES if (directory / f"{n}.py").is_file()]
+    saved = {name: sys.modules.get(name) for name in DF_MODULES}
+    loaded: dict[str, types.ModuleType] = {}
+    try:
+        for name in DF_MODULES:
+            sys.modules.pop(name, None)
+        for name in names:
+            unique = f"_msar_{tag}__{name}"
+            spec = importlib.util.spec_from_file_location(unique, directory / f"{name}.py")
+            assert spec is not None and spec.loader is not None, name
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[unique] = module
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            loaded[name] = module
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = old
+    return loaded
+
+
+_CACHE: dict[tuple[str, str], types.SimpleNamespace] = {}
+
+
+def generated(name: str, mode: str) -> types.SimpleNamespace:
+    """Generates (once per session) and imports the option set `name` in `mode`.
+
+    Returns .dir (output folder), .files (relative paths written), .msgs (the
+    module with the messages), .svc (the module with the clients and bases:
+    the package module, or example_grpc), .spec (GENERATED[name])."""
+    key = (name, mode)
+    if key in _CACHE:
+        return _CACHE[key]
+    spec = GENERATED[name]
+    tag = f"{name}_{mode}"
+    rules = spec["options"].get("rules", "default")
+    if rules == "aristaproto":
+        out = _PKG_ROOT / tag
+        generate_ok(mode, out, spec["options"])
+        if str(_PKG_ROOT) not in sys.path:
+            sys.path.insert(0, str(_PKG_ROOT))
+        importlib.invalidate_caches()
+        module = importlib.import_module(f"{tag}.example")
+        ns = types.SimpleNamespace(dir=out, msgs=module, svc=module, mods={"example": module})
+    else:
+        out = _ROOT / "flat" / tag
+        generate_ok(mode, out, spec["options"])
+        mods = _load_flat(out, tag)
+        ns = types.SimpleNamespace(dir=out, msgs=mods["example"], svc=mods.get("example_grpc"), mods=mods)
+    ns.files = sorted(str(p.relative_to(ns.dir)) for p in ns.dir.rglob("*.py"))
+    ns.spec = spec
+    ns.name = name
+    ns.mode = mode
+    _CACHE[key] = ns
+    return ns
+
+
+_RAW: dict[tuple[str, tuple[tuple[str, str], ...]], Path] = {}
+
+
+def generate_raw(mode: str, options: dict[str, str]) -> Path:
+    """Writes example.proto with `options` (once per session) without importing it."""
+    key = (mode, tuple(options.items()))
+    if key not in _RAW:
+        out = _ROOT / "raw" / f"set{len(_RAW)}"
+        generate_ok(mode, out, options)
+        _RAW[key] = out
+    return _RAW[key]
+
+
+# ---- servers -------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def aio_server(
+    *handlers: typing.Any, port: int = 0, register: typing.Callable[[typing.Any], None] | None = None
+) -> typing.AsyncIterator[str]:
+    """A grpc.aio server on 127.0.0.1 with the given generic handlers."""
+    server = grpc.aio.server()
+    if handlers:
+        server.add_generic_rpc_handlers(handlers)
+    if register is not None:
+        register(server)
+    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    assert bound > 0
+    await server.start()
+    try:
+        yield f"127.0.0.1:{bound}"
+    finally:
+        await server.stop(None)
+
+
+@contextlib.asynccontextmanager
+async def grpclib_server(*services: typing.Any) -> typing.AsyncIterator[int]:
+    """A grpclib server on 127.0.0.1, port 0; yields the port."""
+    server = grpclib.server.Server(list(services))
+    await server.start("127.0.0.1", 0)
+    try:
+        yield server._server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+# channel options: reconnect quickly (wait_for_ready tests start the server late)
+FAST_RECONNECT = (
+    ("grpc.initial_reconnect_backoff_ms", 50),
+    ("grpc.min_reconnect_backoff_ms", 50),
+    ("grpc.max_reconnect_backoff_ms", 100),
+)
+
+
+@contextlib.asynccontextmanager
+async def grpclib_channel(port: int) -> typing.AsyncIterator[grpclib.client.Channel]:
+    channel = grpclib.client.Channel("127.0.0.1", port)
+    try:
+        yield channel
+    finally:
+        channel.close()
+
+
+# ---- service implementations -------------------------------------------------------------------
+#
+# MyRPC(Request{name})       -> Response{names: [name, "k=v" for each x- metadata (bytes as hex)]}
+#                               name "sleep:S" sleeps S seconds first; "fail" fails (FAILED_PRECONDITION)
+# Upload(stream Request)     -> Response{names: every name}; a "fail" request fails the call at once
+# Versions(VersionRequest)   -> VersionResponse{name, version=i} for i in range(3) ("n:K": K of them;
+#                               "sleep:S" sleeps S seconds first)
+# Chat(stream VersionRequest)-> VersionResponse{name, version=len(name)} per request; "fail" fails
+
+
+def _echo_metadata(md: typing.Iterable[tuple[str, typing.Any]]) -> list[str]:
+    out = []
+    for key, value in md:
+        if key.startswith("x-"):
+            out.append(f"{key}={value.hex() if isinstance(value, bytes) else value}")
+    return out
+
+
+def _count(name: str) -> int:
+    return int(name[2:]) if name.startswith("n:") else 3
+
+
+def grpcio_impl(svc: types.ModuleType, msgs: types.ModuleType | None = None, base_name: str = "MyServiceBase") -> type:
+    """A grpc.aio server base subclass (``svc.<base_name>``) implementing every
+    method with the messages of `msgs` (default: `svc`)."""
+    Base = getattr(svc, base_name)
+    msgs = msgs or svc
+
+    class Impl(Base):  # type: ignore[misc, valid-type]
+        async def _fail(self, what: str) -> None:
+            await self._grpcio_context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"{what} failed on request")
+
+        async def my_rpc(self, message: typing.Any) -> typing.Any:
+            if message.name.startswith("sleep:"):
+                await asyncio.sleep(float(message.name[6:]))
+            if message.name == "fail":
+                await self._fail("MyRPC")
+            md = self._grpcio_context.invocation_metadata() or ()
+            return msgs.Response(names=[message.name, *_echo_metadata(md)])
+
+        async def upload(self, messages: typing.Any) -> typing.Any:
+            names = []
+            async for m in messages:
+                if m.name == "fail":
+                    await self._fail("Upload")
+                names.append(m.name)
+            return msgs.Response(names=names)
+
+        async def versions(self, message: typing.Any) -> typing.Any:
+            if message.name.startswith("sleep:"):
+                await asyncio.sleep(float(message.name[6:]))
+            for i in range(_count(message.name)):
+                yield msgs.VersionResponse(name=message.name, version=i)
+
+        async def chat(self, messages: typing.Any) -> typing.Any:
+            async for m in messages:
+                if m.name == "fail":
+                    await self._fail("Chat")
+                yield msgs.VersionResponse(name=m.name, version=len(m.name))
+
+    return Impl
+
+
+def grpclib_impl(svc: types.ModuleType, msgs: types.ModuleType | None = None, base_name: str = "MyServiceBase") -> type:
+    """A grpclib server base subclass implementing every method (no metadata echo:
+    the grpclib base gives methods only the message)."""
+    Base = getattr(svc, base_name)
+    msgs = msgs or svc
+
+    def fail(what: str) -> typing.NoReturn:
+        raise grpclib.exceptions.GRPCError(grpclib.const.Status.FAILED_PRECONDITION, f"{what} failed on request")
+
+    class Impl(Base):  # type: ignore[misc, valid-type]
+        async def my_rpc(self, message: typing.Any) -> typing.Any:
+            if message.name.startswith("sleep:"):
+                await asyncio.sleep(float(message.name[6:]))
+            if message.name == "fail":
+                fail("MyRPC")
+            return msgs.Response(names=[message.name])
+
+        async def upload(self, messages: typing.Any) -> typing.Any:
+            names = []
+            async for m in messages:
+                if m.name == "fail":
+                    fail("Upload")
+                names.append(m.name)
+            return msgs.Response(names=names)
+
+        async def versions(self, message: typing.Any) -> typing.Any:
+            if message.name.startswith("sleep:"):
+                await asyncio.sleep(float(message.name[6:]))
+            for i in range(_count(message.name)):
+                yield msgs.VersionResponse(name=message.name, version=i)
+
+        async def chat(self, messages: typing.Any) -> typing.Any:
+            async for m in messages:
+                if m.name == "fail":
+                    fail("Chat")
+                yield msgs.VersionResponse(name=m.name, version=len(m.name))
+
+    return Impl
+
+
+@contextlib.asynccontextmanager
+async def serve_base(ns: types.SimpleNamespace) -> typing.AsyncIterator[tuple[str, typing.Any]]:
+    """Serves the option set's own server base (implemented as above); yields
+    (kind, address-or-port)."""
+    name, kind = ns.spec["base"]
+    if kind == "grpcio":
+        impl = grpcio_impl(ns.svc, ns.msgs, name)()
+        async with aio_server(impl._grpcio_rpc_handler()) as address:
+            yield kind, address
+    else:
+        impl = grpclib_impl(ns.svc, ns.msgs, name)()
+        async with grpclib_server(impl) as port:
+            yield kind, port
+
+
+# ---- client drivers -------------------------------------------------------------------------------
+
+
+async def _agen(items: typing.Iterable[typing.Any]) -> typing.AsyncIterator[typing.Any]:
+    for item in items:
+        await asyncio.sleep(0)
+        yield item
+
+
+async def exercise_async_client(stub: typing.Any, msgs: types.ModuleType, *, async_iterables: bool = True) -> None:
+    """Every shape through an async client (grpc.aio or grpclib) against an implementation above."""
+    response = await stub.my_rpc(msgs.Request(name="hello"))
+    assert list(response.names) == ["hello"]
+    reqs = [msgs.Request(name=n) for n in ("a", "b", "c")]
+    assert list((await stub.upload(reqs)).names) == ["a", "b", "c"]
+    if async_iterables:
+        assert list((await stub.upload(_agen(reqs))).names) == ["a", "b", "c"]
+    got = [(r.name, r.version) async for r in stub.versions(msgs.VersionRequest(name="v"))]
+    assert got == [("v", 0), ("v", 1), ("v", 2)]
+    vreqs = [msgs.VersionRequest(name=n) for n in ("x", "yy", "")]
+    got = [(r.name, r.version) async for r in stub.chat(vreqs)]
+    assert got == [("x", 1), ("yy", 2), ("", 0)]
+    if async_iterables:
+        got = [(r.name, r.version) async for r in stub.chat(_agen(vreqs))]
+        assert got == [("x", 1), ("yy", 2), ("", 0)]
+
+
+def exercise_sync_client(stub: typing.Any, msgs: types.ModuleType) -> None:
+    """Every shape through a sync grpcio client (run it in a thread)."""
+    assert list(stub.my_rpc(msgs.Request(name="hello")).names) == ["hello"]
+    reqs = [msgs.Request(name=n) for n in ("a", "b", "c")]
+    assert list(stub.upload(iter(reqs)).names) == ["a", "b", "c"]
+    got = [(r.name, r.version) for r in stub.versions(msgs.VersionRequest(name="v"))]
+    assert got == [("v", 0), ("v", 1), ("v", 2)]
+    vreqs = [msgs.VersionRequest(name=n) for n in ("x", "yy")]
+    got = [(r.name, r.version) for r in stub.chat(iter(vreqs))]
+    assert got == [("x", 1), ("yy", 2)]
+
+
+async def exercise_client(kind: str, cls: type, msgs: types.ModuleType, target: tuple[str, typing.Any]) -> None:
+    """Runs `exercise_*` for a client class of `kind` against a server
+    (target: ("grpcio", address) or ("grpclib", port))."""
+    server_kind, where = target
+    address = where if server_kind == "grpcio" else f"127.0.0.1:{where}"
+    if kind == "sync":
+
+        def run() -> None:
+            with grpc.insecure_channel(address) as channel:
+                exercise_sync_client(cls(channel), msgs)
+
+        await asyncio.to_thread(run)
+    elif kind == "grpcio":
+        async with grpc.aio.insecure_channel(address) as channel:
+            await exercise_async_client(cls(channel), msgs)
+    else:
+        port = int(address.rsplit(":", 1)[1])
+        async with grpclib_channel(port) as channel:
+            await exercise_async_client(cls(channel), msgs)
