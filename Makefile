@@ -23,7 +23,7 @@ CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -Icore -I$(BUILD)
 LDFLAGS   ?=
 
-DEB_PACKAGES := liblua5.4-dev lua-lpeg-dev libcmocka-dev protobuf-compiler python3-venv
+DEB_PACKAGES := liblua5.4-dev lua-lpeg-dev lua-lpeg libcmocka-dev protobuf-compiler python3-venv
 VENV      := .venv
 VPY       := $(VENV)/bin/python
 
@@ -72,8 +72,11 @@ $(BUILD)/embed_gen: core/embed_gen.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# LPeg's re module comes from Debian's lua-lpeg package, embedded as "re"
+RE_LUA := /usr/share/lua/5.4/re.lua
+
 $(BUILD)/embedded.c: $(BUILD)/embed_gen $(SCRIPTS)
-	$(BUILD)/embed_gen $@ . $(SCRIPTS)
+	$(BUILD)/embed_gen $@ . $(SCRIPTS) $(if $(wildcard $(RE_LUA)),re=$(RE_LUA))
 
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c core/embedded.h
 	@mkdir -p $(dir $@)

@@ -6,9 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int emit_file(FILE *out, const char *root, const char *rel, int index) {
+/* An argument is a path relative to ROOT, or MODULE=ABSOLUTE_PATH for a
+ * script from elsewhere (LPeg's re.lua from the Debian package). */
+static const char *path_part(const char *arg) {
+  const char *eq = strchr(arg, '=');
+  return eq ? eq + 1 : arg;
+}
+
+static int emit_file(FILE *out, const char *root, const char *arg, int index) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
+  if (strchr(arg, '=')) snprintf(path, sizeof path, "%s", path_part(arg));
+  else snprintf(path, sizeof path, "%s/%s", root, arg);
   FILE *in = fopen(path, "rb");
   if (!in) {
     fprintf(stderr, "embed_gen: cannot read %s\n", path);
@@ -50,6 +58,12 @@ int main(int argc, char **argv) {
   for (int i = 0; i < files; i++) {
     const char *rel = argv[3 + i];
     char name[4096];
+    const char *eq = strchr(rel, '=');
+    if (eq) {
+      snprintf(name, sizeof name, "%.*s", (int)(eq - rel), rel);
+      fprintf(out, "  {\"%s\", \"%s.lua\", src_%d, %ld, 1},\n", name, name, i, sizes[i]);
+      continue;
+    }
     snprintf(name, sizeof name, "%s", rel);
     size_t len = strlen(name);
     int lua = len > 4 && strcmp(name + len - 4, ".lua") == 0;

@@ -23,6 +23,7 @@ typedef struct Bridge {
   lua_State *L;
   ms_Compiler *c;
   ms_Output *out;
+  unsigned long budget_left; /* in units of HOOK_STEP instructions */
   int cache;   /* registry ref: lightuserdata(node) -> proxy */
   int raws;    /* registry ref: array of raw tables waiting to be filled */
   Pending *pending; /* nodes whose tables are created but not filled yet */
@@ -615,7 +616,39 @@ static void add_folder_searcher(lua_State *L, const char *const *dirs, unsigned 
   lua_pop(L, 2);
 }
 
-static void open_libraries(lua_State *L) {
+/* `builtin:NAME` always reaches the embedded original, even when a user
+ * file of the same name shadows it. */
+static int search_builtin_prefix(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  if (strncmp(name, "builtin:", 8) != 0) {
+    lua_pushstring(L, "\n\tnot a builtin: name");
+    return 1;
+  }
+  lua_pushcfunction(L, search_embedded);
+  lua_pushstring(L, name + 8);
+  lua_call(L, 1, 2);
+  return 2;
+}
+
+/* load() of text only: no precompiled chunks. */
+static int safe_load(lua_State *L) {
+  size_t len;
+  const char *chunk = luaL_checklstring(L, 1, &len);
+  const char *name = luaL_optstring(L, 2, "=(load)");
+  int env = !lua_isnone(L, 4) ? 4 : 0;
+  if (luaL_loadbufferx(L, chunk, len, name, "t") != LUA_OK) {
+    luaL_pushfail(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  if (env) {
+    lua_pushvalue(L, env);
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+  }
+  return 1;
+}
+
+static void open_libraries(lua_State *L, const ms_Vec *dirs) {
   luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 1);
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
@@ -624,29 +657,69 @@ static void open_libraries(lua_State *L) {
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
   luaL_requiref(L, "lpeg", luaopen_lpeg, 1);
   lua_pop(L, 7);
-  /* no file access from scripts: the host writes through the output set */
+  /* the sandbox: no files (the host writes through the output set), no
+   * native code, no bytecode; io, os and debug are never opened */
+  static const char *const removed_globals[] = {"dofile", "loadfile", "collectgarbage", NULL};
+  for (const char *const *g = removed_globals; *g; g++) {
+    lua_pushnil(L);
+    lua_setglobal(L, *g);
+  }
+  lua_pushcfunction(L, safe_load);
+  lua_setglobal(L, "load");
+  lua_getglobal(L, LUA_STRLIBNAME);
   lua_pushnil(L);
-  lua_setglobal(L, "dofile");
-  lua_pushnil(L);
-  lua_setglobal(L, "loadfile");
-  /* no native code */
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
   lua_getglobal(L, LUA_LOADLIBNAME);
   lua_pushnil(L);
   lua_setfield(L, -2, "loadlib");
   lua_pushnil(L);
   lua_setfield(L, -2, "cpath");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "searchpath");
   lua_pop(L, 1);
-  /* require: package.preload, then the embedded scripts */
+  /* require: package.preload, builtin:NAME, the user folders, the built-ins */
   lua_getglobal(L, LUA_LOADLIBNAME);
-  lua_createtable(L, 2, 0);
+  lua_createtable(L, 4, 0);
   lua_getfield(L, -2, "searchers");
   lua_rawgeti(L, -1, 1); /* the preload searcher */
   lua_rawseti(L, -3, 1);
   lua_pop(L, 1);
-  lua_pushcfunction(L, search_embedded);
+  lua_pushcfunction(L, search_builtin_prefix);
   lua_rawseti(L, -2, 2);
+  lua_newtable(L);
+  for (unsigned i = 0; i < dirs->count; i++) {
+    lua_pushstring(L, dirs->items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_pushcclosure(L, search_folders, 1);
+  lua_rawseti(L, -2, 3);
+  lua_pushcfunction(L, search_embedded);
+  lua_rawseti(L, -2, 4);
   lua_setfield(L, -2, "searchers");
   lua_pop(L, 1);
+}
+
+enum { HOOK_STEP = 10000, DEFAULT_BUDGET = 4000000000UL / HOOK_STEP };
+
+/* Stops a script that runs too long (an endless loop) with an error that
+ * names the script and line. */
+static void count_instructions(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  Bridge *b = *(Bridge **)lua_getextraspace(L);
+  if (b->budget_left == 0) {
+    luaL_error(L, "instruction budget exhausted (%lu million instructions): is there an endless loop?",
+               (unsigned long)(DEFAULT_BUDGET / (1000000 / HOOK_STEP)));
+  }
+  b->budget_left--;
+}
+
+/* host.load_script(path) — a user script (rules file, emitter) from disk, as
+ * text, with its own path as chunk name. */
+static int host_load_script(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+  return 1;
 }
 
 static int traceback_handler(lua_State *L) {
@@ -658,6 +731,13 @@ static int traceback_handler(lua_State *L) {
 
 static void push_options(lua_State *L, const ms_RunOptions *o) {
   lua_newtable(L);
+  set_str(L, "out", o->out ? o->out : o->python_out);
+  lua_createtable(L, (int)o->emitters.count, 0);
+  for (unsigned i = 0; i < o->emitters.count; i++) {
+    lua_pushstring(L, o->emitters.items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "emitters");
   set_str(L, "rules", o->rules ? o->rules : "default");
   set_str(L, "python_out", o->python_out);
   set_bool(L, "summary", o->summary);
@@ -681,6 +761,7 @@ static int run_driver(lua_State *L) {
     const char *slash = strrchr(opts->lua_test, '/');
     const char *dir = slash ? lua_pushlstring(L, opts->lua_test, (size_t)(slash - opts->lua_test)) : ".";
     add_folder_searcher(L, &dir, 1);
+    lua_pop(L, slash ? 1 : 0);
     if (luaL_loadfilex(L, opts->lua_test, "t") != LUA_OK) return lua_error(L);
     push_schema(b);
     push_options(L, opts);
@@ -702,6 +783,8 @@ static int run_driver(lua_State *L) {
   lua_setfield(L, -2, "report");
   lua_pushcfunction(L, host_builtin_source);
   lua_setfield(L, -2, "builtin_source");
+  lua_pushcfunction(L, host_load_script);
+  lua_setfield(L, -2, "load_script");
   lua_call(L, 3, 0);
   return 0;
 }
@@ -716,7 +799,10 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
     return false;
   }
   lua_State *L = b.L;
-  open_libraries(L);
+  *(Bridge **)lua_getextraspace(L) = &b;
+  b.budget_left = opts->budget ? opts->budget / HOOK_STEP : DEFAULT_BUDGET;
+  open_libraries(L, &opts->lua_dirs);
+  lua_sethook(L, count_instructions, LUA_MASKCOUNT, HOOK_STEP);
   lua_newtable(L);
   b.cache = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_newtable(L);
@@ -726,10 +812,60 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
   lua_pushlightuserdata(L, &b);
   lua_pushlightuserdata(L, (void *)opts);
   if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
+    /* a script error reads "script:line: message", then the traceback */
     const char *msg = lua_tostring(L, -1);
-    ms_diag_plain(&c->diag, MS_ERROR, "%s", msg ? msg : "(error object is not a string)");
+    if (!msg) msg = "(error object is not a string)";
+    ms_diag_append(&c->diag, msg, strlen(msg));
+    ms_diag_append(&c->diag, "\n", 1);
+    c->diag.errors++;
   }
   lua_close(L);
   free(b.pending);
   return ms_compiler_ok(c);
+}
+
+/* ---- the search path ------------------------------------------------------------------ */
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+static bool is_directory(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void ms_lua_search_path(ms_Arena *arena, const ms_Vec *l_dirs, ms_Vec *out) {
+  for (unsigned i = 0; i < l_dirs->count; i++) ms_vec_push(arena, out, l_dirs->items[i]);
+  const char *env = getenv("MOONSTUB_PATH");
+  while (env && *env) {
+    const char *colon = strchr(env, ':');
+    size_t n = colon ? (size_t)(colon - env) : strlen(env);
+    if (n) ms_vec_push(arena, out, ms_arena_strndup(arena, env, n));
+    if (!colon) break;
+    env = colon + 1;
+  }
+  if (is_directory(".moonstub")) ms_vec_push(arena, out, ".moonstub");
+}
+
+void ms_lua_print_search_path(const ms_Vec *dirs, FILE *fp) {
+  for (unsigned i = 0; i < dirs->count; i++) fprintf(fp, "%s\n", (const char *)dirs->items[i]);
+  fputs("(built-in scripts)\n", fp);
+}
+
+void ms_lua_list_emitters(const ms_Vec *dirs, FILE *fp) {
+  for (unsigned i = 0; i < dirs->count; i++) {
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%s/emitters", (const char *)dirs->items[i]);
+    DIR *d = opendir(folder);
+    if (!d) continue;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      size_t n = strlen(e->d_name);
+      if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0)
+        fprintf(fp, "%.*s\t%s/%s\n", (int)(n - 4), e->d_name, folder, e->d_name);
+    }
+    closedir(d);
+  }
+  fputs("python\t(built-in: emitters/python, written with --python_out)\n", fp);
+  fputs("summary\t(built-in: emitters/summary.lua, --summary)\n", fp);
 }

@@ -26,6 +26,13 @@ static const char usage_text[] =
     "  --dump-model              print the linked schema model as JSON on stdout\n"
     "  --summary                 print a summary of the model with the Python names the rules give\n"
     "  --max-errors=N            stop printing errors after N (default: all)\n"
+    "  -L DIR, --lua-path=DIR    search DIR for Lua rules and emitters before the built-ins (repeatable)\n"
+    "  --emitter=NAME|FILE       run an extra emitter (repeatable); its files go under --out or --python_out\n"
+    "  --out=DIR                 output folder of --emitter files\n"
+    "  --check                   write nothing; list the files that would change, exit 1 if any\n"
+    "  --print-search-path       print the folders Lua scripts are found in\n"
+    "  --list-emitters           print the emitters found\n"
+    "  --lua-budget=N            stop scripts after N Lua instructions (default: 4000 million)\n"
     "  --lua-test=SCRIPT         run a Lua test script with the model (for moonstub's own tests)\n"
     "  --version                 print the version and exit\n"
     "  -h, --help                print this help and exit\n";
@@ -33,7 +40,11 @@ static const char usage_text[] =
 typedef struct Args {
   ms_Vec roots, files;
   ms_RunOptions run;
+  ms_Vec l_dirs;
   bool dump_model;
+  bool check;
+  bool print_search_path;
+  bool list_emitters;
   unsigned max_errors;
 } Args;
 
@@ -101,6 +112,41 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       ms_vec_push(arena, &args->roots, (void *)v);
+    } else if (strcmp(a, "-L") == 0 || take_value(argc, argv, &i, "--lua-path", &v)) {
+      if (strcmp(a, "-L") == 0) v = i + 1 < argc ? argv[++i] : NULL;
+      if (!v || !*v) {
+        complain("%s needs a folder", a);
+        return PARSE_ERROR;
+      }
+      ms_vec_push(arena, &args->l_dirs, (void *)v);
+    } else if (strncmp(a, "-L", 2) == 0 && a[2] != '\0') {
+      ms_vec_push(arena, &args->l_dirs, (void *)(a + 2));
+    } else if (take_value(argc, argv, &i, "--emitter", &v)) {
+      if (!v || !*v) {
+        complain("%s needs a name or a file", "--emitter");
+        return PARSE_ERROR;
+      }
+      ms_vec_push(arena, &args->run.emitters, (void *)v);
+    } else if (take_value(argc, argv, &i, "--out", &v)) {
+      if (!v || !*v) {
+        complain("%s needs a folder", "--out");
+        return PARSE_ERROR;
+      }
+      args->run.out = v;
+    } else if (take_value(argc, argv, &i, "--lua-budget", &v)) {
+      char *end;
+      unsigned long n = v ? strtoul(v, &end, 10) : 0;
+      if (!v || *end || n == 0) {
+        complain("%s needs a number of instructions", "--lua-budget");
+        return PARSE_ERROR;
+      }
+      args->run.budget = n;
+    } else if (strcmp(a, "--check") == 0) {
+      args->check = true;
+    } else if (strcmp(a, "--print-search-path") == 0) {
+      args->print_search_path = true;
+    } else if (strcmp(a, "--list-emitters") == 0) {
+      args->list_emitters = true;
     } else if (take_value(argc, argv, &i, "--lua-test", &v)) {
       if (!v || !*v) {
         complain("%s needs a script", "--lua-test");
@@ -140,7 +186,7 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       return PARSE_ERROR;
     }
   }
-  if (args->files.count == 0) {
+  if (args->files.count == 0 && !args->print_search_path && !args->list_emitters) {
     complain("%s", "no input files");
     return PARSE_ERROR;
   }
@@ -156,6 +202,16 @@ static int finish(ms_Compiler *c) {
   return status;
 }
 
+/* --check: nothing is written; the files that would change are listed and
+ * the exit status is 1 if there are any (for CI). */
+static int finish_check(ms_Compiler *c, const ms_Output *out, const char *dir) {
+  ms_Vec changed = {0};
+  ms_output_changed(out, dir, c->arena, &changed);
+  for (unsigned i = 0; i < changed.count; i++) printf("%s\n", (const char *)changed.items[i]);
+  int status = finish(c);
+  return status ? status : (changed.count ? 1 : 0);
+}
+
 static int run(int argc, char **argv) {
   ms_Compiler *c = ms_compiler_new();
   Args args = {0};
@@ -165,15 +221,32 @@ static int run(int argc, char **argv) {
     return parsed == PARSE_EXIT_OK ? 0 : 1;
   }
   c->diag.max_errors = args.max_errors;
+  ms_lua_search_path(c->arena, &args.l_dirs, &args.run.lua_dirs);
+  if (args.print_search_path || args.list_emitters) {
+    if (args.print_search_path) ms_lua_print_search_path(&args.run.lua_dirs, stdout);
+    if (args.list_emitters) ms_lua_list_emitters(&args.run.lua_dirs, stdout);
+    if (args.files.count == 0) {
+      ms_compiler_free(c);
+      return 0;
+    }
+  }
   for (unsigned i = 0; i < args.roots.count; i++) ms_compiler_add_root(c, args.roots.items[i]);
   for (unsigned i = 0; i < args.files.count; i++) ms_compiler_add_target(c, args.files.items[i]);
   if (!ms_compiler_ok(c) || !ms_compiler_link(c)) return finish(c);
   if (args.dump_model) ms_dump_model_json(&c->schema, stdout);
-  if (args.run.python_out || args.run.summary || args.run.lua_test) {
+  bool has_emitters = args.run.emitters.count > 0;
+  if (args.run.python_out || args.run.summary || args.run.lua_test || has_emitters) {
+    const char *dir = args.run.out ? args.run.out : args.run.python_out;
+    if (has_emitters && !dir) {
+      ms_diag_plain(&c->diag, MS_ERROR, "--emitter needs an output folder: --out=DIR or --python_out=DIR");
+      return finish(c);
+    }
     ms_Output out;
     ms_output_init(&out, c->arena);
-    if (ms_lua_run(c, &out, &args.run) && args.run.python_out)
-      ms_output_write_all(&out, &c->diag, args.run.python_out);
+    if (ms_lua_run(c, &out, &args.run) && dir) {
+      if (args.check) return finish_check(c, &out, dir);
+      ms_output_write_all(&out, &c->diag, dir);
+    }
   }
   return finish(c);
 }

@@ -141,3 +141,11 @@ bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir) {
   free(final);
   return ok;
 }
+
+void ms_output_changed(const ms_Output *o, const char *dir, ms_Arena *arena, ms_Vec *out) {
+  for (unsigned i = 0; i < o->files.count; i++) {
+    const ms_OutputFile *f = o->files.items[i];
+    char *full = ms_arena_printf(arena, "%s/%s", dir, f->path);
+    if (!same_content(full, f->content, f->len)) ms_vec_push(arena, out, full);
+  }
+}

@@ -26,5 +26,7 @@ void ms_output_init(ms_Output *o, ms_Arena *arena);
 bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *content, size_t len);
 /* Writes every file under `dir`; unchanged files are left untouched. */
 bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir);
+/* The paths (under dir) whose content would change: new or different. */
+void ms_output_changed(const ms_Output *o, const char *dir, ms_Arena *arena, ms_Vec *out);
 
 #endif

@@ -6,39 +6,46 @@ local default = require("rules.default")
 
 local M = {}
 
+-- hooks call each other through R, the rules in effect (see rules.default)
+local R = M
+
+function M.bind(effective)
+  R = effective
+end
+
 M.import_style = "relative"
 -- clients and server bases go into the package module itself, so that
 -- `from lib.example import MyServiceStub, Request` works
 M.services_in_package_module = true
-M.escape = default.escape
+function M.escape(name, taken) return default.escape(name, taken) end
 
 function M.module(file)
   local pkg = file.package
   if not pkg or pkg == "" then return "generated" end
   local parts = {}
-  for part in pkg:gmatch("[^.]+") do parts[#parts + 1] = M.escape(words.snake(part)) end
+  for part in pkg:gmatch("[^.]+") do parts[#parts + 1] = R.escape(words.snake(part)) end
   return table.concat(parts, ".")
 end
 
 function M.module_path(file)
-  return M.module(file):gsub("%.", "/") .. "/__init__.py"
+  return R.module(file):gsub("%.", "/") .. "/__init__.py"
 end
 
 function M.grpc_module(file)
-  return M.module(file) .. "._grpc"
+  return R.module(file) .. "._grpc"
 end
 
 function M.grpc_module_path(file)
-  return M.grpc_module(file):gsub("%.", "/") .. ".py"
+  return R.grpc_module(file):gsub("%.", "/") .. ".py"
 end
 
-function M.message(message) return M.escape(words.pascal(message.name)) end
-function M.enum(enum) return M.escape(words.pascal(enum.name)) end
-function M.enum_value(value) return M.escape(value.name) end
-function M.field(field) return M.escape(words.snake(field.name)) end
+function M.message(message) return R.escape(words.pascal(message.name)) end
+function M.enum(enum) return R.escape(words.pascal(enum.name)) end
+function M.enum_value(value) return R.escape(value.name) end
+function M.field(field) return R.escape(words.snake(field.name)) end
 M.service_stub = default.service_stub
 M.service_servicer = default.service_servicer
 M.service_base = default.service_base
-function M.method(method) return M.escape(words.snake(method.name)) end
+function M.method(method) return R.escape(words.snake(method.name)) end
 
 return M

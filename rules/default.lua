@@ -9,6 +9,15 @@ local python = require("rules.python")
 
 local M = {}
 
+-- Hooks call each other through R, the rules in effect: a policy that
+-- overrides `module` also changes `grpc_module` and `module_path`.
+local R = M
+
+--- Called by the driver with the effective rules (a policy over these).
+function M.bind(effective)
+  R = effective
+end
+
 M.import_style = "absolute"
 
 --- Escapes a Python name: keywords, soft keywords and names in `taken`
@@ -34,25 +43,25 @@ end
 
 --- file -> path of the module's source file, relative to the output folder
 function M.module_path(file)
-  return M.module(file):gsub("%.", "/") .. ".py"
+  return R.module(file):gsub("%.", "/") .. ".py"
 end
 
 --- file -> module of its gRPC companion ("demo_greeter_grpc")
 function M.grpc_module(file)
-  return M.module(file) .. "_grpc"
+  return R.module(file) .. "_grpc"
 end
 
 function M.grpc_module_path(file)
-  return M.grpc_module(file):gsub("%.", "/") .. ".py"
+  return R.grpc_module(file):gsub("%.", "/") .. ".py"
 end
 
-function M.message(message) return M.escape(message.name) end
-function M.enum(enum) return M.escape(enum.name) end
-function M.enum_value(value) return M.escape(value.name) end
-function M.field(field) return M.escape(field.name) end
+function M.message(message) return R.escape(message.name) end
+function M.enum(enum) return R.escape(enum.name) end
+function M.enum_value(value) return R.escape(value.name) end
+function M.field(field) return R.escape(field.name) end
 function M.service_stub(service) return service.name .. "Stub" end
 function M.service_servicer(service) return service.name .. "Servicer" end
 function M.service_base(service) return service.name .. "Base" end
-function M.method(method) return M.escape(words.snake(method.name)) end
+function M.method(method) return R.escape(words.snake(method.name)) end
 
 return M
