@@ -20,7 +20,7 @@ typedef struct ms_RunOptions {
   ms_Vec lua_dirs;        /* const char*: folders searched before the built-ins, in order */
   ms_Vec emitters;        /* const char*: --emitter NAME or FILE, in order */
   const char *out;        /* output folder of --emitter files (default: python_out) */
-  unsigned long budget;   /* Lua instructions allowed (0: the default) */
+  unsigned long budget;   /* CPU seconds scripts may take (0: the default, 120) */
   ms_Vec keys, values;    /* --opt KEY=VALUE pairs, as strings */
 } ms_RunOptions;
 

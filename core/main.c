@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  --check                   write nothing; list the files that would change, exit 1 if any\n"
     "  --print-search-path       print the folders Lua scripts are found in\n"
     "  --list-emitters           print the emitters found\n"
-    "  --lua-budget=N            stop scripts after N Lua instructions (default: 4000 million)\n"
+    "  --lua-budget=SECONDS      stop scripts after this much CPU time (default: 120)\n"
     "  --lua-test=SCRIPT         run a Lua test script with the model (for moonstub's own tests)\n"
     "  --version                 print the version and exit\n"
     "  -h, --help                print this help and exit\n";
@@ -137,7 +137,7 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       char *end;
       unsigned long n = v ? strtoul(v, &end, 10) : 0;
       if (!v || *end || n == 0) {
-        complain("%s needs a number of instructions", "--lua-budget");
+        complain("%s needs a number of seconds", "--lua-budget");
         return PARSE_ERROR;
       }
       args->run.budget = n;

@@ -159,9 +159,10 @@ local function run_emitter(spec, ctx)
   if type(module) ~= "table" or type(module.emit) ~= "function" then
     error(string.format("emitter %q has no emit(ctx) function", spec), 0)
   end
-  local files = setmetatable({ files = {}, order = {} }, { __index = ctx })
-  module.emit(setmetatable(files, Context))
-  for _, path in ipairs(files.order) do ctx.host.write(path, files.files[path]:text()) end
+  local own = setmetatable({ schema = ctx.schema, options = ctx.options, rules = ctx.rules, host = ctx.host,
+    files = {}, order = {} }, Context)
+  module.emit(own)
+  for _, path in ipairs(own.order) do ctx.host.write(path, own.files[path]:text()) end
 end
 
 function M.run(schema, options, host)
