@@ -35,23 +35,27 @@ local function path_of(method)
   return "/" .. method.parent.full_name .. "/" .. method.name
 end
 
--- ---- sync grpcio client ------------------------------------------------------------
-
-local function write_sync_client(w, svc, name)
+-- The class line, docstring and constructor of a client: `keywords` are
+-- {name, annotation} pairs that become stub-level defaults.
+local function write_client_head(w, svc, name, doc, channel_type, keywords)
   w:line("class %s:", name)
   w:indent()
-  docstring(w, svc.service.comments, string.format("Synchronous grpcio client of %s.", svc.service.full_name))
+  docstring(w, svc.service.comments, string.format(doc, svc.service.full_name))
   w:blank()
   w:line("def __init__(")
   w:line("    self,")
-  w:line("    channel: grpc.Channel,")
+  w:line("    channel: %s,", channel_type)
   w:line("    *,")
-  w:line("    timeout: float | None = None,")
-  w:line("    metadata: _Metadata | None = None,")
-  w:line("    credentials: grpc.CallCredentials | None = None,")
+  for _, k in ipairs(keywords) do w:line("    %s: %s | None = None,", k[1], k[2]) end
   w:line(") -> None:")
   w:indent()
-  w:line('self._defaults: dict[str, typing.Any] = {"timeout": timeout, "metadata": metadata, "credentials": credentials}')
+  local items = {}
+  for _, k in ipairs(keywords) do items[#items + 1] = string.format('"%s": %s', k[1], k[1]) end
+  w:line("self._defaults: dict[str, typing.Any] = {%s}", table.concat(items, ", "))
+end
+
+-- grpcio multicallables, one per method, made once in the constructor.
+local function write_multicallables(w, svc)
   for _, m in ipairs(svc.methods) do
     w:line("self._%s: typing.Any = channel.%s(", m.attr, shape(m.method))
     w:line("    %s,", py_string(path_of(m.method)))
@@ -59,6 +63,24 @@ local function write_sync_client(w, svc, name)
     w:line("    response_deserializer=%s.FromString,", m.output)
     w:line(")")
   end
+end
+
+-- The per-call keyword parameters of a client method (UNSET: the stub's default).
+local function write_call_keywords(w, keywords, sentinel)
+  for _, k in ipairs(keywords) do w:line("    %s: %s | None = %s,", k[1], k[2], sentinel) end
+end
+
+local SYNC_KEYWORDS = { { "timeout", "float" }, { "metadata", "_Metadata" }, { "credentials", "grpc.CallCredentials" } }
+local AIO_KEYWORDS = { { "timeout", "float" }, { "metadata", "_Metadata" }, { "credentials", "grpc.CallCredentials" },
+  { "wait_for_ready", "bool" } }
+local GRPCLIB_KEYWORDS = { { "timeout", "float" }, { "deadline", "grpclib.metadata.Deadline" },
+  { "metadata", "_Metadata" } }
+
+-- ---- sync grpcio client ------------------------------------------------------------
+
+local function write_sync_client(w, svc, name)
+  write_client_head(w, svc, name, "Synchronous grpcio client of %s.", "grpc.Channel", SYNC_KEYWORDS)
+  write_multicallables(w, svc)
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
@@ -69,9 +91,7 @@ local function write_sync_client(w, svc, name)
     w:line("    self,")
     w:line("    %s: %s,", arg, arg_type)
     w:line("    *,")
-    w:line("    timeout: float | None = _grpc.UNSET,")
-    w:line("    metadata: _Metadata | None = _grpc.UNSET,")
-    w:line("    credentials: grpc.CallCredentials | None = _grpc.UNSET,")
+    write_call_keywords(w, SYNC_KEYWORDS, "_grpc.UNSET")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, m.method.comments, nil)
@@ -86,33 +106,8 @@ end
 -- ---- grpcio AsyncIO client ----------------------------------------------------------------
 
 local function write_grpcio_async_client(w, svc, name)
-  w:line("class %s:", name)
-  w:indent()
-  docstring(w, svc.service.comments, string.format("grpc.aio client of %s.", svc.service.full_name))
-  w:blank()
-  w:line("def __init__(")
-  w:line("    self,")
-  w:line("    channel: grpc.aio.Channel,")
-  w:line("    *,")
-  w:line("    timeout: float | None = None,")
-  w:line("    metadata: _Metadata | None = None,")
-  w:line("    credentials: grpc.CallCredentials | None = None,")
-  w:line("    wait_for_ready: bool | None = None,")
-  w:line(") -> None:")
-  w:indent()
-  w:line("self._defaults: dict[str, typing.Any] = {")
-  w:line('    "timeout": timeout,')
-  w:line('    "metadata": metadata,')
-  w:line('    "credentials": credentials,')
-  w:line('    "wait_for_ready": wait_for_ready,')
-  w:line("}")
-  for _, m in ipairs(svc.methods) do
-    w:line("self._%s: typing.Any = channel.%s(", m.attr, shape(m.method))
-    w:line("    %s,", py_string(path_of(m.method)))
-    w:line("    request_serializer=_ms.Message.SerializeToString,")
-    w:line("    response_deserializer=%s.FromString,", m.output)
-    w:line(")")
-  end
+  write_client_head(w, svc, name, "grpc.aio client of %s.", "grpc.aio.Channel", AIO_KEYWORDS)
+  write_multicallables(w, svc)
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
@@ -124,10 +119,7 @@ local function write_grpcio_async_client(w, svc, name)
     w:line("    self,")
     w:line("    %s: %s,", arg, arg_type)
     w:line("    *,")
-    w:line("    timeout: float | None = _grpc.UNSET,")
-    w:line("    metadata: _Metadata | None = _grpc.UNSET,")
-    w:line("    credentials: grpc.CallCredentials | None = _grpc.UNSET,")
-    w:line("    wait_for_ready: bool | None = _grpc.UNSET,")
+    write_call_keywords(w, AIO_KEYWORDS, "_grpc.UNSET")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, m.method.comments, nil)
@@ -153,21 +145,8 @@ end
 -- ---- grpclib client ---------------------------------------------------------------------------
 
 local function write_grpclib_client(w, svc, name)
-  w:line("class %s:", name)
-  w:indent()
-  docstring(w, svc.service.comments, string.format("grpclib client of %s.", svc.service.full_name))
-  w:blank()
-  w:line("def __init__(")
-  w:line("    self,")
-  w:line("    channel: grpclib.client.Channel,")
-  w:line("    *,")
-  w:line("    timeout: float | None = None,")
-  w:line("    deadline: grpclib.metadata.Deadline | None = None,")
-  w:line("    metadata: _Metadata | None = None,")
-  w:line(") -> None:")
-  w:indent()
+  write_client_head(w, svc, name, "grpclib client of %s.", "grpclib.client.Channel", GRPCLIB_KEYWORDS)
   w:line("self._channel = channel")
-  w:line('self._defaults: dict[str, typing.Any] = {"timeout": timeout, "deadline": deadline, "metadata": metadata}')
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
@@ -179,9 +158,7 @@ local function write_grpclib_client(w, svc, name)
     w:line("    self,")
     w:line("    %s: %s,", arg, arg_type)
     w:line("    *,")
-    w:line("    timeout: float | None = None,")
-    w:line("    deadline: grpclib.metadata.Deadline | None = None,")
-    w:line("    metadata: _Metadata | None = None,")
+    write_call_keywords(w, GRPCLIB_KEYWORDS, "None")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, m.method.comments, nil)
