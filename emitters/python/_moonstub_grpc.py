@@ -96,20 +96,16 @@ def aio_unary_unary(impl: typing.Callable[..., typing.Any]) -> typing.Callable[.
     return handler
 
 
-async def _stream_results(result: typing.Any) -> typing.AsyncIterator[typing.Any]:
-    if inspect.isawaitable(result):  # the reader/writer API: the method used context.write
-        await result
-        return
-    async for response in result:
-        yield response
-
-
 def aio_unary_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable[..., typing.Any]:
     async def handler(request: typing.Any, context: typing.Any) -> typing.AsyncIterator[typing.Any]:
         if type(request) is Undecodable:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.details())
             return
-        async for response in _stream_results(impl(request, context)):
+        result = impl(request, context)
+        if inspect.isawaitable(result):  # the writer API: the method used context.write
+            await result
+            return
+        async for response in result:  # one hop per message, not two
             yield response
 
     return handler
@@ -146,8 +142,11 @@ def aio_stream_stream(impl: typing.Callable[..., typing.Any]) -> typing.Callable
     async def handler(
         requests: typing.AsyncIterator[typing.Any], context: typing.Any
     ) -> typing.AsyncIterator[typing.Any]:
-        checked = CheckedContext(context)
-        async for response in _stream_results(impl(_checked_async(requests, context), checked)):
+        result = impl(_checked_async(requests, context), CheckedContext(context))
+        if inspect.isawaitable(result):  # the reader/writer API
+            await result
+            return
+        async for response in result:  # one hop per message, not two
             yield response
 
     return handler
