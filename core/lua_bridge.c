@@ -821,11 +821,34 @@ static int run_driver(lua_State *L) {
   return 0;
 }
 
+/* Lua's memory, counted against a limit: a script that allocates without
+ * bound gets Lua's "not enough memory" error instead of exhausting the machine. */
+typedef struct Budget {
+  size_t used, limit;
+} Budget;
+
+static void *limited_alloc(void *ud, void *ptr, size_t old_size, size_t new_size) {
+  Budget *m = ud;
+  if (!ptr) old_size = 0;
+  if (new_size == 0) {
+    free(ptr);
+    m->used -= old_size;
+    return NULL;
+  }
+  if (new_size > old_size && m->used + (new_size - old_size) > m->limit) return NULL;
+  void *p = realloc(ptr, new_size);
+  if (p) m->used = m->used - old_size + new_size;
+  return p;
+}
+
+enum { DEFAULT_MEMORY_MB = 8192 };
+
 bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
   Bridge b = {0};
   b.c = c;
   b.out = out;
-  b.L = luaL_newstate();
+  Budget memory = {0, (size_t)(opts->memory_mb ? opts->memory_mb : DEFAULT_MEMORY_MB) * 1024 * 1024};
+  b.L = lua_newstate(limited_alloc, &memory);
   if (!b.L) {
     ms_diag_plain(&c->diag, MS_ERROR, "cannot create a Lua state");
     return false;
@@ -841,7 +864,11 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
   lua_pushcfunction(L, run_driver);
   lua_pushlightuserdata(L, &b);
   lua_pushlightuserdata(L, (void *)opts);
-  if (lua_pcall(L, 2, 0, 1) != LUA_OK) {
+  int status = lua_pcall(L, 2, 0, 1);
+  if (status == LUA_ERRMEM) {
+    ms_diag_plain(&c->diag, MS_ERROR, "Lua scripts used more than %lu MB of memory (--lua-memory)",
+                  opts->memory_mb ? opts->memory_mb : (unsigned long)DEFAULT_MEMORY_MB);
+  } else if (status != LUA_OK) {
     /* a script error reads "script:line: message", then the traceback */
     const char *msg = lua_tostring(L, -1);
     if (!msg) msg = "(error object is not a string)";

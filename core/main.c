@@ -33,6 +33,7 @@ static const char usage_text[] =
     "  --print-search-path       print the folders Lua scripts are found in\n"
     "  --list-emitters           print the emitters found\n"
     "  --lua-budget=SECONDS      stop scripts after this much CPU time (default: 120)\n"
+    "  --lua-memory=MB           stop scripts that use more memory (default: 8192)\n"
     "  --lua-test=SCRIPT         run a Lua test script with the model (for moonstub's own tests)\n"
     "  --version                 print the version and exit\n"
     "  -h, --help                print this help and exit\n";
@@ -141,6 +142,14 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       args->run.budget = n;
+    } else if (take_value(argc, argv, &i, "--lua-memory", &v)) {
+      char *end;
+      unsigned long n = v ? strtoul(v, &end, 10) : 0;
+      if (!v || *end || n == 0) {
+        complain("%s needs a number of megabytes", "--lua-memory");
+        return PARSE_ERROR;
+      }
+      args->run.memory_mb = n;
     } else if (strcmp(a, "--check") == 0) {
       args->check = true;
     } else if (strcmp(a, "--print-search-path") == 0) {

@@ -236,6 +236,17 @@ def test_endless_loop_is_stopped(proj: Path) -> None:
     assert "loop.lua:2: budget of Lua CPU time exhausted" in result.stderr
 
 
+def test_unbounded_allocation_is_stopped(proj: Path) -> None:
+    write(proj / "hog.lua", "return { emit = function(ctx)\n  local t = {}\n  while true do t[#t + 1] = "
+          "string.rep('x', 1000) .. #t end\nend }")
+    start = time.monotonic()
+    result = run("-I.", "users.proto", "--out=o", "--emitter=hog.lua", "--lua-memory=200", cwd=proj, timeout=60)
+    assert time.monotonic() - start < 30
+    assert result.returncode == 1
+    assert "moonstub: error: Lua scripts used more than 200 MB of memory (--lua-memory)" in result.stderr
+    assert not (proj / "o").exists()
+
+
 def test_script_error_has_location_and_traceback(proj: Path) -> None:
     write(proj / "boom.lua", 'local function f()\n  error("boom")\nend\nreturn { emit = function(ctx) f() end }')
     result = run("-I.", "users.proto", "--python_out=o", "--emitter=boom.lua", cwd=proj)
