@@ -207,36 +207,39 @@ end
 
 -- ---- server bases ------------------------------------------------------------------------------
 
-local function base_method_signature(w, m, transport_note)
-  local cs, ss = m.method.client_streaming, m.method.server_streaming
-  local arg = cs and "messages" or "message"
-  local arg_type = cs and string.format("typing.AsyncIterator[%s]", m.input) or m.input
-  local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
-  w:line("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
-  local _ = transport_note
+-- The class line, docstring and the methods to override of a server base;
+-- `unimplemented(m)` writes the body of each default method.
+local function write_base_head(w, svc, name, doc, unimplemented)
+  w:line("class %s:", name)
+  w:indent()
+  docstring(w, svc.service.comments, string.format(doc, svc.service.full_name))
+  for _, m in ipairs(svc.methods) do
+    w:blank()
+    local cs, ss = m.method.client_streaming, m.method.server_streaming
+    local arg = cs and "messages" or "message"
+    local arg_type = cs and string.format("typing.AsyncIterator[%s]", m.input) or m.input
+    local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
+    w:line("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
+    w:indent()
+    docstring(w, m.method.comments, nil)
+    unimplemented(m)
+    w:dedent()
+  end
 end
 
 local function write_grpcio_base(w, svc, name)
-  w:line("class %s:", name)
-  w:indent()
-  docstring(w, svc.service.comments, string.format(
+  write_base_head(w, svc, name,
     "grpc.aio server base of %s: override the methods, then add self._grpcio_rpc_handler() to the server.",
-    svc.service.full_name))
-  for _, m in ipairs(svc.methods) do
-    w:blank()
-    base_method_signature(w, m)
-    w:indent()
-    docstring(w, m.method.comments, nil)
-    w:line("await self._grpcio_context.abort(grpc.StatusCode.UNIMPLEMENTED, %s)",
-      py_string("Method " .. path_of(m.method) .. " is not implemented"))
-    if m.method.server_streaming then
-      w:line("return")
-      w:line("yield")
-    else
-      w:line("raise NotImplementedError(%s)", py_string(path_of(m.method)))
-    end
-    w:dedent()
-  end
+    function(m)
+      w:line("await self._grpcio_context.abort(grpc.StatusCode.UNIMPLEMENTED, %s)",
+        py_string("Method " .. path_of(m.method) .. " is not implemented"))
+      if m.method.server_streaming then
+        w:line("return")
+        w:line("yield")
+      else
+        w:line("raise NotImplementedError(%s)", py_string(path_of(m.method)))
+      end
+    end)
   w:blank()
   w:line("@property")
   w:line("def _grpcio_context(self) -> grpc.aio.ServicerContext[typing.Any, typing.Any]:")
@@ -272,20 +275,12 @@ local function write_grpcio_base(w, svc, name)
 end
 
 local function write_grpclib_base(w, svc, name)
-  w:line("class %s(grpclib._typing.IServable):", name)
-  w:indent()
-  docstring(w, svc.service.comments, string.format(
+  write_base_head(w, svc, name .. "(grpclib._typing.IServable)",
     "grpclib server base of %s: override the methods and pass the instance to grpclib.server.Server.",
-    svc.service.full_name))
-  for _, m in ipairs(svc.methods) do
-    w:blank()
-    base_method_signature(w, m)
-    w:indent()
-    docstring(w, m.method.comments, nil)
-    w:line("raise _grpclib.unimplemented(%s)", py_string(path_of(m.method)))
-    if m.method.server_streaming then w:line("yield") end
-    w:dedent()
-  end
+    function(m)
+      w:line("raise _grpclib.unimplemented(%s)", py_string(path_of(m.method)))
+      if m.method.server_streaming then w:line("yield") end
+    end)
   for _, m in ipairs(svc.methods) do
     w:blank()
     local cs, ss = m.method.client_streaming, m.method.server_streaming
