@@ -1563,6 +1563,9 @@ def dumps(value: typing.Any, indent: int | None = None) -> str:
 # generated attributes, and define no slots and no dataclass fields.
 
 
+_TV = typing.TypeVar("_TV")
+
+
 class _TimeFields(typing.Protocol):
     seconds: int
     nanos: int
@@ -1610,14 +1613,7 @@ class TimestampMixin:
     def from_nanoseconds(cls, nanoseconds: int) -> typing.Self:
         """The Timestamp ``nanoseconds`` after 1970-01-01T00:00:00Z."""
         seconds, nanos = divmod(int(nanoseconds), _NANOS)
-        problem = _timestamp_problem(seconds, nanos)
-        if problem is not None:
-            raise ValueError(problem)
-        out = cls()
-        me = typing.cast(_TimeFields, out)
-        me.seconds = seconds
-        me.nanos = nanos
-        return out
+        return _time_value(cls, seconds, nanos, _timestamp_problem(seconds, nanos))
 
     def to_nanoseconds(self) -> int:
         """Nanoseconds since 1970-01-01T00:00:00Z."""
@@ -1631,6 +1627,17 @@ class TimestampMixin:
     def now(cls) -> typing.Self:
         """The current time."""
         return cls.from_nanoseconds(time.time_ns())
+
+
+def _time_value(cls: type[_TV], seconds: int, nanos: int, problem: str | None) -> _TV:
+    """A Timestamp or Duration of the given fields, or ValueError(problem)."""
+    if problem is not None:
+        raise ValueError(problem)
+    out = cls()
+    me = typing.cast(_TimeFields, out)
+    me.seconds = seconds
+    me.nanos = nanos
+    return out
 
 
 class DurationMixin:
@@ -1657,14 +1664,7 @@ class DurationMixin:
         nanoseconds = int(nanoseconds)
         seconds = _toward_zero(nanoseconds, _NANOS)
         nanos = nanoseconds - seconds * _NANOS
-        problem = _duration_problem(seconds, nanos)
-        if problem is not None:
-            raise ValueError(problem)
-        out = cls()
-        me = typing.cast(_TimeFields, out)
-        me.seconds = seconds
-        me.nanos = nanos
-        return out
+        return _time_value(cls, seconds, nanos, _duration_problem(seconds, nanos))
 
     def to_nanoseconds(self) -> int:
         me = typing.cast(_TimeFields, self)
