@@ -27,7 +27,7 @@ DEB_PACKAGES := liblua5.4-dev lua-lpeg-dev lua-lpeg libcmocka-dev protobuf-compi
 VENV      := .venv
 VPY       := $(VENV)/bin/python
 
-LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c \
+LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c core/parse_fdl.c core/parse_fbs.c core/idl_common.c core/link_idl.c \
              core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
              core/wire.c core/descriptor.c core/plugin.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o

@@ -123,6 +123,32 @@ static void report_cycle(ms_Compiler *c, ms_File *again, ms_Loc loc) {
   free(chain);
 }
 
+static bool is_known_path(ms_Compiler *c, const char *vpath) {
+  return ms_table_get(&c->files, vpath) || ms_table_get(&c->memory, vpath) || find_in_roots(c, vpath);
+}
+
+/* Fory IDL and FlatBuffers resolve an import beside the importing file
+ * first (as foryc and flatc do), then in the roots. */
+static const char *import_path(ms_Compiler *c, const ms_File *f, const char *path) {
+  if (f->syntax != MS_SYNTAX_FDL && f->syntax != MS_SYNTAX_FBS) return path;
+  const char *slash = strrchr(f->path, '/');
+  if (!slash || path[0] == '/') return path;
+  const char *beside = ms_arena_printf(c->arena, "%.*s/%s", (int)(slash - f->path), f->path, path);
+  return is_known_path(c, beside) ? beside : path;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The front end by file name: .fdl and .fbs, anything else is .proto. */
+static void parse_by_language(ms_Compiler *c, ms_File *f) {
+  if (has_suffix(f->path, ".fdl")) ms_parse_fdl(c->arena, &c->diag, f);
+  else if (has_suffix(f->path, ".fbs")) ms_parse_fbs(c->arena, &c->diag, f);
+  else ms_parse_proto(c->arena, &c->diag, f);
+}
+
 static void load_imports(ms_Compiler *c, ms_File *f) {
   for (unsigned i = 0; i < f->imports.count; i++) {
     ms_Import *imp = f->imports.items[i];
@@ -133,7 +159,7 @@ static void load_imports(ms_Compiler *c, ms_File *f) {
         break;
       }
     }
-    imp->file = load(c, imp->path, imp->loc);
+    imp->file = load(c, import_path(c, f, imp->path), imp->loc);
   }
 }
 
@@ -162,7 +188,7 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
   }
   f = new_file(c, vpath, disk, text, len);
   ms_table_put(&c->files, f->path, f);
-  ms_parse_proto(c->arena, &c->diag, f);
+  parse_by_language(c, f);
   f->link_state = 1;
   ms_vec_push(c->arena, &c->loading, f);
   load_imports(c, f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "link_idl.h"
 
 typedef enum { SYM_PACKAGE, SYM_MESSAGE, SYM_ENUM, SYM_ENUM_VALUE, SYM_FIELD, SYM_ONEOF,
                SYM_SERVICE, SYM_METHOD } SymKind;
@@ -108,7 +109,9 @@ static void register_enum(Linker *l, ms_Enum *e, const char *scope) {
   add_symbol(l, SYM_ENUM, e->full_name, e, e->loc);
   for (unsigned i = 0; i < e->values.count; i++) {
     ms_EnumValue *v = e->values.items[i];
-    v->full_name = join_name(l, scope, v->name); /* C++ scoping: siblings of the enum */
+    /* C++ scoping in .proto: siblings of the enum; scoped by the enum elsewhere */
+    bool scoped = e->file->syntax == MS_SYNTAX_FDL || e->file->syntax == MS_SYNTAX_FBS;
+    v->full_name = join_name(l, scoped ? e->full_name : scope, v->name);
     add_symbol(l, SYM_ENUM_VALUE, v->full_name, v, v->loc);
   }
 }
@@ -1109,6 +1112,20 @@ static void check_file_options(Linker *l, ms_File *f) {
   }
 }
 
+static bool resolve_idl_name(void *linker, const char *name, const char *scope, ms_Loc loc, ms_Message **message,
+                             ms_Enum **enum_type) {
+  Linker *l = linker;
+  Lookup info;
+  const Symbol *s = lookup(l, name, scope, true, &info);
+  if (!s) {
+    report_unresolved(l, name, loc, &info);
+    return false;
+  }
+  if (s->kind == SYM_MESSAGE) *message = s->node;
+  else *enum_type = s->node;
+  return true;
+}
+
 void ms_link_file(ms_Compiler *c, ms_File *f) {
   Linker l = {0};
   l.c = c;
@@ -1117,6 +1134,11 @@ void ms_link_file(ms_Compiler *c, ms_File *f) {
   l.file = f;
   register_file(&l, f);
   mark_visible_files(&l, f);
+  if (f->syntax == MS_SYNTAX_FDL || f->syntax == MS_SYNTAX_FBS) {
+    ms_IdlLinker idl = {&l, resolve_idl_name, c->arena, &c->diag, f};
+    ms_link_idl_file(&idl);
+    return;
+  }
   check_imports(&l, f);
   f->features = apply_features(&l, defaults_for(f), &f->options);
   for (unsigned i = 0; i < f->enums.count; i++) compute_enum_features(&l, f->enums.items[i], f->features);

@@ -117,6 +117,68 @@ struct ms_Message;
 struct ms_Enum;
 struct ms_Oneof;
 
+/* ---- Fory IDL and FlatBuffers detail ----------------------------------------
+ * The protobuf-shaped fields above and below are filled for every IDL (so a
+ * .fdl can use the protobuf codec); what only Fory IDL and FlatBuffers can
+ * say is kept here, exactly as written. */
+
+typedef enum ms_Scalar {
+  MS_SCALAR_NONE = 0, /* a named type */
+  MS_SCALAR_BOOL, MS_SCALAR_INT8, MS_SCALAR_INT16, MS_SCALAR_INT32, MS_SCALAR_INT64,
+  MS_SCALAR_UINT8, MS_SCALAR_UINT16, MS_SCALAR_UINT32, MS_SCALAR_UINT64,
+  MS_SCALAR_FLOAT16, MS_SCALAR_BFLOAT16, MS_SCALAR_FLOAT32, MS_SCALAR_FLOAT64,
+  MS_SCALAR_STRING, MS_SCALAR_BYTES, MS_SCALAR_DATE, MS_SCALAR_TIMESTAMP,
+  MS_SCALAR_DURATION, MS_SCALAR_DECIMAL, MS_SCALAR_ANY
+} ms_Scalar;
+
+typedef enum ms_Collection {
+  MS_COLLECTION_NONE = 0,
+  MS_COLLECTION_LIST,  /* list<T>, repeated T, FlatBuffers [T] of non-numbers */
+  MS_COLLECTION_ARRAY, /* array<T>, FlatBuffers [T] of numbers and [T:N] */
+  MS_COLLECTION_MAP    /* map<K, V> */
+} ms_Collection;
+
+/* One type position: a field's type, a list element, a map key or value. */
+typedef struct ms_TypeRef {
+  ms_Scalar scalar;
+  const char *encoding;  /* "fixed", "varint", "tagged" or NULL */
+  const char *type_name; /* as written, for named types */
+  struct ms_Message *message; /* resolved: message, union, struct or table */
+  struct ms_Enum *enum_type;  /* resolved */
+  bool optional;         /* the value may be null (`optional`, nullable) */
+  bool ref;              /* reference-tracked (`ref`) */
+  ms_Vec ref_options;    /* ms_Option*: weak_ref, thread_safe_pointer */
+  ms_Loc loc;
+} ms_TypeRef;
+
+typedef struct ms_IdlField {
+  ms_Collection collection;
+  ms_TypeRef value;      /* the field's type; the element or the map value */
+  ms_TypeRef key;        /* map key */
+  bool nullable;         /* the field itself may be null */
+  bool ref;              /* the field itself is reference-tracked */
+  ms_Vec ref_options;    /* of the field itself */
+  bool written_repeated; /* `repeated T` rather than `list<T>` */
+  unsigned fixed_length; /* FlatBuffers [T:N] */
+  bool has_id;           /* FlatBuffers (id: N): number is N + 1 */
+} ms_IdlField;
+
+typedef enum ms_IdlKind {
+  MS_IDL_MESSAGE = 0, /* .proto and .fdl message */
+  MS_IDL_UNION,       /* .fdl union, .fbs union: one exclusive case */
+  MS_IDL_STRUCT,      /* .fbs struct (fixed layout: not evolving) */
+  MS_IDL_TABLE        /* .fbs table */
+} ms_IdlKind;
+
+/* Fory type identity of a message, union or enum. */
+typedef struct ms_TypeId {
+  uint32_t id;
+  bool has_id;        /* registered by id (explicit, or hashed) */
+  bool generated;     /* hashed from `source` */
+  const char *source; /* the qualified name hashed */
+  ms_Loc loc;         /* of [id = N] when explicit */
+} ms_TypeId;
+
 typedef enum ms_Kind {
   MS_KIND_FILE,
   MS_KIND_MESSAGE,
@@ -163,7 +225,8 @@ typedef struct ms_Field {
   ms_Comment comments;
   ms_Loc loc, name_loc, number_loc, type_loc, label_loc;
   /* front-end specific properties (Fory IDL, FlatBuffers) */
-  ms_Vec attributes; /* ms_Option* kept verbatim */
+  ms_IdlField *idl;  /* NULL for .proto fields */
+  ms_Vec attributes; /* ms_Option*: FlatBuffers attributes, verbatim */
   void *extra;
 } ms_Field;
 
@@ -207,6 +270,9 @@ typedef struct ms_Enum {
   ms_Vec options;
   ms_Comment comments;
   ms_Loc loc;
+  ms_TypeId type_id;
+  const char *base_type; /* FlatBuffers `enum E : ubyte` */
+  bool bit_flags;        /* FlatBuffers (bit_flags) */
 } ms_Enum;
 
 typedef struct ms_Message {
@@ -230,6 +296,9 @@ typedef struct ms_Message {
   ms_Vec options;
   ms_Comment comments;
   ms_Loc loc;
+  ms_IdlKind idl_kind;
+  ms_TypeId type_id;
+  int evolving; /* Fory: -1 unset, 0 or 1 */
   void *extra;
 } ms_Message;
 
@@ -273,6 +342,14 @@ typedef struct ms_File {
   const char *edition; /* "2023", "2024" or NULL */
   const char *package; /* NULL when none */
   ms_Loc package_loc;
+  const char *package_alias; /* Fory IDL `package a.b alias c;` */
+  /* FlatBuffers file statements */
+  const char *root_type;
+  ms_Loc root_type_loc;
+  struct ms_Message *root;
+  const char *file_identifier;
+  const char *file_extension;
+  ms_Vec declared_attributes; /* ms_ReservedName*: `attribute "x";` */
   ms_Vec imports;    /* ms_Import* */
   ms_Vec messages;   /* ms_Message* */
   ms_Vec enums;      /* ms_Enum* */
@@ -303,5 +380,13 @@ bool ms_type_is_packable(ms_Type t);
 ms_Option *ms_find_option(const ms_Vec *options, const char *name);
 /* protoc's default JSON name: underscores dropped, the next letter upper-cased. */
 const char *ms_default_json_name(ms_Arena *arena, const char *name);
+const char *ms_scalar_name(ms_Scalar s);
+ms_Scalar ms_scalar_from_name(const char *s, unsigned len);
+const char *ms_collection_name(ms_Collection c);
+const char *ms_idl_kind_name(ms_IdlKind k);
+/* Fory's automatic type id: MurmurHash3 x86_32 (seed 0) of the UTF-8 name. */
+uint32_t ms_fory_type_hash(const char *name);
+/* protoc's name of a map field's entry message: foo_bar -> FooBarEntry. */
+char *ms_map_entry_name(ms_Arena *arena, const char *field_name);
 
 #endif

@@ -155,6 +155,53 @@ static void put_options(Out *o, const ms_Vec *options) {
   fputs("}", o->fp);
 }
 
+
+static bool is_idl_file(const ms_File *f) { return f && (f->syntax == MS_SYNTAX_FDL || f->syntax == MS_SYNTAX_FBS); }
+
+static void put_type_ref(Out *o, const char *name, const ms_TypeRef *t) {
+  fputs(",", o->fp); key(o, name);
+  fputs("{", o->fp);
+  key(o, "scalar"); put_string(o, t->scalar ? ms_scalar_name(t->scalar) : NULL);
+  fputs(",", o->fp); key(o, "encoding"); put_string(o, t->encoding);
+  const char *resolved = t->message ? t->message->full_name : t->enum_type ? t->enum_type->full_name : t->type_name;
+  fputs(",", o->fp); key(o, "type_name"); put_string(o, resolved);
+  fputs(",", o->fp); key(o, "optional"); put_bool(o, t->optional);
+  fputs(",", o->fp); key(o, "ref"); put_bool(o, t->ref);
+  fputs(",", o->fp); put_options(o, &t->ref_options);
+  fputs("}", o->fp);
+}
+
+static void put_idl_field(Out *o, const ms_IdlField *idl) {
+  fputs(",\"idl\":{", o->fp);
+  key(o, "collection"); put_string(o, ms_collection_name(idl->collection));
+  fputs(",", o->fp); key(o, "nullable"); put_bool(o, idl->nullable);
+  fputs(",", o->fp); key(o, "ref"); put_bool(o, idl->ref);
+  fputs(",", o->fp); key(o, "written_repeated"); put_bool(o, idl->written_repeated);
+  fprintf(o->fp, ",\"fixed_length\":%u", idl->fixed_length);
+  fputs(",", o->fp); key(o, "has_id"); put_bool(o, idl->has_id);
+  put_type_ref(o, "value", &idl->value);
+  if (idl->collection == MS_COLLECTION_MAP) put_type_ref(o, "key", &idl->key);
+  fputs(",\"ref_options\":{", o->fp);
+  for (unsigned i = 0; i < idl->ref_options.count; i++) {
+    const ms_Option *opt = idl->ref_options.items[i];
+    if (i) putc(',', o->fp);
+    key(o, opt->name);
+    put_value(o, &opt->value);
+  }
+  fputs("}}", o->fp);
+}
+
+static void put_type_id(Out *o, const ms_TypeId *id) {
+  fputs(",\"type_id\":", o->fp);
+  if (!id->has_id) {
+    fputs("null", o->fp);
+    return;
+  }
+  fprintf(o->fp, "{\"id\":%u,\"generated\":%s,", (unsigned)id->id, id->generated ? "true" : "false");
+  key(o, "source"); put_string(o, id->source);
+  fputs("}", o->fp);
+}
+
 static void put_field(Out *o, const ms_Field *f) {
   fputs("{", o->fp);
   key(o, "name"); put_string(o, f->name);
@@ -176,6 +223,7 @@ static void put_field(Out *o, const ms_Field *f) {
   fputs(",", o->fp); key(o, "utf8_validation"); put_bool(o, f->utf8_validate);
   fputs(",", o->fp); key(o, "is_map"); put_bool(o, f->map_entry != NULL);
   fputs(",", o->fp); key(o, "default"); put_value(o, f->default_value);
+  if (f->idl) put_idl_field(o, f->idl);
   fputs(",", o->fp); put_options(o, &f->options);
   fputs(",", o->fp); put_comments(o, &f->comments);
   fprintf(o->fp, ",\"line\":%u}", f->name_loc.line);
@@ -209,6 +257,13 @@ static void put_enum(Out *o, const ms_Enum *e) {
     fputs("}", o->fp);
   }
   fputs("],", o->fp);
+  if (is_idl_file(e->file)) {
+    fputs("\"kind\":\"enum\"", o->fp);
+    put_type_id(o, &e->type_id);
+    fputs(",", o->fp); key(o, "base_type"); put_string(o, e->base_type);
+    fputs(",", o->fp); key(o, "bit_flags"); put_bool(o, e->bit_flags);
+    fputs(",", o->fp);
+  }
   put_options(o, &e->options);
   fputs(",", o->fp); put_comments(o, &e->comments);
   fputs("}", o->fp);
@@ -240,6 +295,11 @@ static void put_message(Out *o, const ms_Message *m) {
   fputs(",", o->fp); key(o, "full_name"); put_string(o, m->full_name);
   fputs(",", o->fp); key(o, "is_map_entry"); put_bool(o, m->is_map_entry);
   fputs(",", o->fp); key(o, "is_group"); put_bool(o, m->is_group);
+  if (is_idl_file(m->file)) {
+    fputs(",", o->fp); key(o, "kind"); put_string(o, ms_idl_kind_name(m->idl_kind));
+    put_type_id(o, &m->type_id);
+    fprintf(o->fp, ",\"evolving\":%s", m->evolving < 0 ? "null" : m->evolving ? "true" : "false");
+  }
   put_fields(o, "fields", &m->fields);
   fputs(",\"oneofs\":[", o->fp);
   for (unsigned i = 0; i < m->oneofs.count; i++) {
@@ -330,6 +390,19 @@ static void put_file(Out *o, const ms_File *f) {
   fputs("]", o->fp);
   put_fields(o, "extensions", &f->extensions);
   fputs(",", o->fp); put_options(o, &f->options);
+  if (is_idl_file(f)) {
+    fputs(",", o->fp); key(o, "package_alias"); put_string(o, f->package_alias);
+    fputs(",", o->fp); key(o, "root_type"); put_string(o, f->root ? f->root->full_name : f->root_type);
+    fputs(",", o->fp); key(o, "file_identifier"); put_string(o, f->file_identifier);
+    fputs(",", o->fp); key(o, "file_extension"); put_string(o, f->file_extension);
+    fputs(",\"attributes\":[", o->fp);
+    for (unsigned i = 0; i < f->declared_attributes.count; i++) {
+      const ms_ReservedName *a = f->declared_attributes.items[i];
+      if (i) putc(',', o->fp);
+      put_string(o, a->name);
+    }
+    fputs("]", o->fp);
+  }
   fputs("}", o->fp);
 }
 

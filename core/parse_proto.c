@@ -218,23 +218,6 @@ typedef struct FieldScope {
 
 static bool parse_message_body(Parser *p, ms_Message *m, ms_Loc open);
 
-static char *map_entry_name(Parser *p, const char *field_name) {
-  size_t n = strlen(field_name);
-  char *out = ms_arena_alloc(p->arena, n + 6);
-  size_t o = 0;
-  bool upper = true;
-  for (size_t i = 0; i < n; i++) {
-    char c = field_name[i];
-    if (c == '_') {
-      upper = true;
-      continue;
-    }
-    out[o++] = (upper && c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
-    upper = false;
-  }
-  memcpy(out + o, "Entry", 6);
-  return out;
-}
 
 static ms_Field *new_field(Parser *p, const char *name, ms_Type type) {
   ms_Field *f = MS_NEW(p->arena, ms_Field);
@@ -264,7 +247,7 @@ static bool parse_map_field(Parser *p, FieldScope *s, ms_Field *f) {
 
   ms_Message *entry = MS_NEW(p->arena, ms_Message);
   entry->kind = MS_KIND_MESSAGE;
-  entry->name = map_entry_name(p, f->name);
+  entry->name = ms_map_entry_name(p->arena, f->name);
   entry->file = p->file;
   entry->parent = s->message;
   entry->is_map_entry = true;

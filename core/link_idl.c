@@ -1,0 +1,475 @@
+/* Linking of .fdl and .fbs files: type names resolved, the protobuf shape
+ * of every field completed, Fory type ids assigned, and the rules of each
+ * language checked. Where foryc accepts what its own documentation forbids
+ * (field number 0, a reserved number or name in use) this is an error. */
+#include "link_idl.h"
+
+#include <string.h>
+
+#include "idl_common.h"
+
+static const int64_t MAX_NUMBER = 536870911;
+
+static bool is_fbs(const ms_IdlLinker *l) { return l->file->syntax == MS_SYNTAX_FBS; }
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+static void resolve_ref(ms_IdlLinker *l, ms_TypeRef *t, const char *scope) {
+  if (t->scalar != MS_SCALAR_NONE || !t->type_name) return;
+  l->resolve(l->linker, t->type_name, scope, t->loc, &t->message, &t->enum_type);
+}
+
+static bool is_message_like(const ms_TypeRef *t) { return t->message != NULL; }
+static bool is_union(const ms_TypeRef *t) { return t->message && t->message->idl_kind == MS_IDL_UNION; }
+
+/* The protobuf shape of one position, now that its type is known. */
+static void shape_from_resolved(ms_Field *f, const ms_TypeRef *t) {
+  if (t->message) {
+    f->type = MS_TYPE_MESSAGE;
+    f->message_type = t->message;
+  } else if (t->enum_type) {
+    f->type = MS_TYPE_ENUM;
+    f->enum_type = t->enum_type;
+  }
+}
+
+static void complete_shape(ms_Field *f) {
+  ms_IdlField *idl = f->idl;
+  if (idl->collection == MS_COLLECTION_MAP) {
+    ms_Field *key = f->map_entry->fields.items[0], *value = f->map_entry->fields.items[1];
+    key->idl->value = idl->key;
+    value->idl->value = idl->value;
+    shape_from_resolved(key, &idl->key);
+    shape_from_resolved(value, &idl->value);
+    key->label = value->label = MS_LABEL_OPTIONAL;
+    key->has_presence = false;
+    value->has_presence = value->type == MS_TYPE_MESSAGE;
+    key->json_name = "key";
+    value->json_name = "value";
+  } else {
+    shape_from_resolved(f, &idl->value);
+  }
+  f->label = f->written_label == MS_LABEL_NONE ? MS_LABEL_OPTIONAL : f->written_label;
+  bool repeated = f->label == MS_LABEL_REPEATED;
+  f->has_presence = !repeated && (idl->nullable || f->type == MS_TYPE_MESSAGE || f->oneof);
+  f->packed = repeated && idl->collection != MS_COLLECTION_MAP && ms_type_is_packable(f->type);
+  f->utf8_validate = f->type == MS_TYPE_STRING;
+}
+
+/* ---- field rules ------------------------------------------------------------------------- */
+
+static bool bad_map_key(const ms_TypeRef *k) {
+  switch (k->scalar) {
+    case MS_SCALAR_ANY: case MS_SCALAR_BYTES: case MS_SCALAR_FLOAT16: case MS_SCALAR_BFLOAT16:
+    case MS_SCALAR_FLOAT32: case MS_SCALAR_FLOAT64: case MS_SCALAR_DECIMAL:
+      return true;
+    case MS_SCALAR_NONE:
+      return k->message != NULL;
+    default:
+      return false;
+  }
+}
+
+static bool is_array_element(const ms_TypeRef *t) {
+  return t->scalar >= MS_SCALAR_BOOL && t->scalar <= MS_SCALAR_FLOAT64 && !t->encoding;
+}
+
+static bool has_option_true(const ms_Vec *options, const char *name) {
+  const ms_Option *o = ms_find_option(options, name);
+  return o && o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "true") == 0;
+}
+
+static void check_ref(ms_IdlLinker *l, const ms_Field *f, const ms_TypeRef *t, bool ref, const ms_Vec *ref_options) {
+  if (ref && t->scalar == MS_SCALAR_ANY) {
+    ms_error(l->diag, f->type_loc, "\"ref\" is not allowed on any");
+  } else if (ref && !is_message_like(t) && (t->scalar != MS_SCALAR_NONE || t->enum_type)) {
+    ms_error(l->diag, f->type_loc, "\"ref\" applies to message and union types only, not to %s",
+             t->enum_type ? "enums" : ms_scalar_name(t->scalar));
+  }
+  if (has_option_true(ref_options, "weak_ref") && !ref)
+    ms_error(l->diag, f->type_loc, "weak_ref needs reference tracking: add the \"ref\" modifier");
+}
+
+static void check_collection(ms_IdlLinker *l, ms_Field *f) {
+  ms_IdlField *idl = f->idl;
+  switch (idl->collection) {
+    case MS_COLLECTION_MAP:
+      if (bad_map_key(&idl->key))
+        ms_error(l->diag, idl->key.loc.src ? idl->key.loc : f->type_loc,
+                 "map keys cannot be any, bytes, floating-point, decimal, message or union types");
+      break;
+    case MS_COLLECTION_ARRAY:
+      if (!is_fbs(l) && !is_array_element(&idl->value))
+        ms_error(l->diag, idl->value.loc.src ? idl->value.loc : f->type_loc,
+                 "array<T> holds bool and number types without an encoding modifier; use list<T>");
+      break;
+    default:
+      break;
+  }
+  if (idl->ref && idl->collection != MS_COLLECTION_NONE)
+    ms_error(l->diag, f->type_loc, "\"ref\" is not allowed on a list or map field; use list<ref T> or map<K, ref T>");
+  if ((idl->nullable && idl->collection == MS_COLLECTION_NONE && idl->value.scalar == MS_SCALAR_ANY) ||
+      (idl->value.optional && idl->value.scalar == MS_SCALAR_ANY))
+    ms_error(l->diag, f->type_loc, "optional any is not supported; any already holds null");
+  check_ref(l, f, &idl->value, idl->collection == MS_COLLECTION_NONE ? idl->ref : idl->value.ref,
+            idl->collection == MS_COLLECTION_NONE ? &idl->ref_options : &idl->value.ref_options);
+}
+
+static void check_fdl_field(ms_IdlLinker *l, ms_Field *f) {
+  ms_IdlField *idl = f->idl;
+  if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) && !is_union(&idl->value)) {
+    if (f->written_label == MS_LABEL_OPTIONAL && !has_option_true(&f->options, "nullable"))
+      ms_error(l->diag, f->loc, "message fields are always optional; remove the \"optional\" modifier");
+    idl->nullable = true;
+    f->written_label = MS_LABEL_OPTIONAL;
+  }
+}
+
+/* ---- FlatBuffers rules ---------------------------------------------------------------------- */
+
+static bool value_is_word(const ms_Value *v, const char *w) {
+  return v->kind == MS_VALUE_IDENT && strcmp(v->text, w) == 0;
+}
+
+static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {
+  const ms_Value *v = f->default_value;
+  const ms_TypeRef *t = &f->idl->value;
+  if (!v) return;
+  if (f->idl->collection != MS_COLLECTION_NONE || t->message || t->scalar == MS_SCALAR_STRING) {
+    if (!value_is_word(v, "null"))
+      ms_error(l->diag, v->loc, "only scalar fields can have a default value (\"%s\" is not a scalar)", f->name);
+    return;
+  }
+  if (t->enum_type) {
+    if (v->kind == MS_VALUE_INT) return;
+    bool found = false;
+    for (unsigned i = 0; v->kind == MS_VALUE_IDENT && i < t->enum_type->values.count; i++) {
+      const ms_EnumValue *ev = t->enum_type->values.items[i];
+      found = found || strcmp(ev->name, v->text) == 0;
+    }
+    if (!found)
+      ms_error(l->diag, v->loc, "default \"%s\" is not a value of enum \"%s\"", v->text ? v->text : "",
+               t->enum_type->full_name);
+    return;
+  }
+  if (t->scalar == MS_SCALAR_BOOL) {
+    if (!(value_is_word(v, "true") || value_is_word(v, "false") || (v->kind == MS_VALUE_INT && v->u <= 1)))
+      ms_error(l->diag, v->loc, "the default of bool field \"%s\" must be true or false", f->name);
+    return;
+  }
+  bool is_float = t->scalar == MS_SCALAR_FLOAT32 || t->scalar == MS_SCALAR_FLOAT64;
+  if (v->kind == MS_VALUE_INT || (is_float && (v->kind == MS_VALUE_FLOAT || value_is_word(v, "inf") ||
+                                               value_is_word(v, "nan") || value_is_word(v, "infinity"))))
+    return;
+  if (value_is_word(v, "null")) return; /* optional scalar */
+  ms_error(l->diag, v->loc, "default of field \"%s\" must be %s", f->name, is_float ? "a number" : "an integer");
+}
+
+static void check_fbs_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f) {
+  ms_IdlField *idl = f->idl;
+  const ms_TypeRef *t = &idl->value;
+  check_fbs_default(l, f);
+  if (m->idl_kind == MS_IDL_STRUCT) {
+    bool ok = (t->scalar != MS_SCALAR_NONE && t->scalar != MS_SCALAR_STRING) || t->enum_type ||
+              (t->message && t->message->idl_kind == MS_IDL_STRUCT);
+    if (!ok || (idl->collection != MS_COLLECTION_NONE && !idl->fixed_length))
+      ms_error(l->diag, f->type_loc,
+               "struct \"%s\" can hold only scalars, enums, structs and fixed-size arrays (field \"%s\")", m->name,
+               f->name);
+    if (f->default_value) ms_error(l->diag, f->default_value->loc, "struct fields cannot have default values");
+  } else if (idl->fixed_length) {
+    ms_error(l->diag, f->type_loc, "fixed-size arrays are allowed in structs only; use a vector [T] in a table");
+  }
+  if (has_option_true(&f->attributes, "required") &&
+      (m->idl_kind == MS_IDL_STRUCT || (idl->collection == MS_COLLECTION_NONE && !t->message &&
+                                        t->scalar != MS_SCALAR_STRING)))
+    ms_error(l->diag, f->name_loc, "\"required\" applies to non-scalar table fields only (field \"%s\")", f->name);
+}
+
+/* FlatBuffers: `id`s on all fields or none, and consecutive from 0 (a union
+ * field takes its own id and the one before it, for its type tag). */
+static void check_fbs_ids(ms_IdlLinker *l, ms_Message *m) {
+  unsigned with_id = 0, slots = 0;
+  for (unsigned i = 0; i < m->fields.count; i++) {
+    ms_Field *f = m->fields.items[i];
+    with_id += f->idl->has_id;
+    slots += 1 + (f->idl->collection == MS_COLLECTION_NONE && is_union(&f->idl->value));
+  }
+  if (with_id == 0) return;
+  if (with_id != m->fields.count) {
+    for (unsigned i = 0; i < m->fields.count; i++) {
+      ms_Field *f = m->fields.items[i];
+      if (!f->idl->has_id) {
+        ms_error(l->diag, f->name_loc, "field \"%s\" has no id; either every field of \"%s\" has an id or none has",
+                 f->name, m->name);
+        return;
+      }
+    }
+  }
+  for (unsigned slot = 0; slot < slots; slot++) {
+    unsigned uses = 0;
+    for (unsigned i = 0; i < m->fields.count; i++) {
+      ms_Field *f = m->fields.items[i];
+      int64_t id = f->number - 1;
+      bool two = f->idl->collection == MS_COLLECTION_NONE && is_union(&f->idl->value);
+      uses += id == (int64_t)slot || (two && id - 1 == (int64_t)slot);
+    }
+    if (uses != 1) {
+      ms_error(l->diag, m->loc, "the field ids of \"%s\" must be consecutive from 0 (id %u is %s)", m->name, slot,
+               uses ? "used twice" : "missing");
+      return;
+    }
+  }
+}
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+static bool in_ranges(const ms_Vec *ranges, int64_t n) {
+  for (unsigned i = 0; i < ranges->count; i++) {
+    const ms_Range *r = ranges->items[i];
+    if (n >= r->start && n <= r->end) return true;
+  }
+  return false;
+}
+
+static bool name_reserved(const ms_Vec *names, const char *name) {
+  for (unsigned i = 0; i < names->count; i++) {
+    const ms_ReservedName *r = names->items[i];
+    if (strcmp(r->name, name) == 0) return true;
+  }
+  return false;
+}
+
+static void check_number(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned index) {
+  const char *what = m->idl_kind == MS_IDL_UNION ? "union case" : "field";
+  if (f->number <= 0 && !(is_fbs(l) && m->idl_kind != MS_IDL_UNION))
+    ms_error(l->diag, f->number_loc, "%s numbers start at 1 (\"%s\" has %lld)", what, f->name, (long long)f->number);
+  else if (f->number > MAX_NUMBER)
+    ms_error(l->diag, f->number_loc, "%s numbers cannot be greater than %lld", what, (long long)MAX_NUMBER);
+  for (unsigned j = 0; j < index; j++) {
+    ms_Field *g = m->fields.items[j];
+    if (g->number == f->number && !is_fbs(l)) {
+      ms_error(l->diag, f->number_loc, "%s number %lld has already been used in \"%s\" by \"%s\" (line %u)", what,
+               (long long)f->number, m->full_name, g->name, g->name_loc.line);
+      break;
+    }
+  }
+  if (in_ranges(&m->reserved_ranges, f->number))
+    ms_error(l->diag, f->number_loc, "%s \"%s\" uses reserved number %lld", what, f->name, (long long)f->number);
+  if (name_reserved(&m->reserved_names, f->name))
+    ms_error(l->diag, f->name_loc, "%s name \"%s\" is reserved", what, f->name);
+}
+
+static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned index) {
+  ms_IdlField *idl = f->idl;
+  resolve_ref(l, &idl->value, f->full_name);
+  if (idl->collection == MS_COLLECTION_MAP) resolve_ref(l, &idl->key, f->full_name);
+  if (!is_fbs(l)) check_fdl_field(l, f);
+  else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) &&
+           idl->value.message->idl_kind != MS_IDL_STRUCT)
+    idl->nullable = true; /* tables and unions are optional in FlatBuffers */
+  check_collection(l, f);
+  if (is_fbs(l)) check_fbs_field(l, m, f);
+  check_number(l, m, f, index);
+  complete_shape(f);
+  if (!f->has_json_name) f->json_name = ms_default_json_name(l->arena, f->name);
+}
+
+static void check_reserved(ms_IdlLinker *l, const ms_Vec *ranges) {
+  for (unsigned i = 0; i < ranges->count; i++) {
+    const ms_Range *r = ranges->items[i];
+    if (r->end < r->start) ms_error(l->diag, r->loc, "reserved range end must not be below its start");
+  }
+}
+
+static void link_enum(ms_IdlLinker *l, ms_Enum *e) {
+  e->closed = false;
+  check_reserved(l, &e->reserved_ranges);
+  for (unsigned i = 0; i < e->values.count; i++) {
+    ms_EnumValue *v = e->values.items[i];
+    if (v->number < INT32_MIN || v->number > INT32_MAX)
+      ms_error(l->diag, v->number_loc, "enum value numbers must fit in 32 bits");
+    for (unsigned j = 0; j < i; j++) {
+      ms_EnumValue *w = e->values.items[j];
+      if (w->number == v->number) {
+        ms_error(l->diag, v->number_loc, "\"%s\" uses the same number (%lld) as \"%s\" in enum \"%s\"", v->name,
+                 (long long)v->number, w->name, e->name);
+        break;
+      }
+      if (is_fbs(l) && v->number < w->number) {
+        ms_error(l->diag, v->number_loc, "enum values must be in ascending order (\"%s\" after \"%s\")", v->name,
+                 w->name);
+        break;
+      }
+    }
+    if (in_ranges(&e->reserved_ranges, v->number))
+      ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name, (long long)v->number);
+    if (name_reserved(&e->reserved_names, v->name))
+      ms_error(l->diag, v->loc, "enum value name \"%s\" is reserved", v->name);
+  }
+}
+
+static void link_message(ms_IdlLinker *l, ms_Message *m) {
+  check_reserved(l, &m->reserved_ranges);
+  for (unsigned i = 0; i < m->enums.count; i++) link_enum(l, m->enums.items[i]);
+  for (unsigned i = 0; i < m->messages.count; i++) {
+    ms_Message *nested = m->messages.items[i];
+    if (!nested->is_map_entry) link_message(l, nested);
+  }
+  for (unsigned i = 0; i < m->fields.count; i++) link_field(l, m, m->fields.items[i], i);
+  if (is_fbs(l) && m->idl_kind == MS_IDL_UNION) {
+    for (unsigned i = 0; i < m->fields.count; i++) {
+      ms_Field *f = m->fields.items[i];
+      if (f->idl->value.message && f->idl->value.message->idl_kind != MS_IDL_TABLE)
+        ms_error(l->diag, f->type_loc, "union \"%s\" can hold tables only; \"%s\" is a %s", m->name,
+                 f->idl->value.type_name, ms_idl_kind_name(f->idl->value.message->idl_kind));
+      else if (f->idl->value.enum_type || f->idl->value.scalar != MS_SCALAR_NONE)
+        ms_error(l->diag, f->type_loc, "union \"%s\" can hold tables only", m->name);
+    }
+  }
+  if (is_fbs(l) && m->idl_kind != MS_IDL_UNION) check_fbs_ids(l, m);
+}
+
+/* ---- services ------------------------------------------------------------------------------- */
+
+static ms_Message *resolve_rpc_type(ms_IdlLinker *l, ms_Method *m, const char *name, ms_Loc loc) {
+  ms_Message *message = NULL;
+  ms_Enum *e = NULL;
+  if (!l->resolve(l->linker, name, m->full_name, loc, &message, &e)) return NULL;
+  if (e) {
+    ms_error(l->diag, loc, "\"%s\" is an enum; RPC requests and responses are %s", name,
+             is_fbs(l) ? "tables" : "messages or unions");
+    return NULL;
+  }
+  if (is_fbs(l) && message->idl_kind != MS_IDL_TABLE) {
+    ms_error(l->diag, loc, "\"%s\" is a %s; RPC requests and responses are tables", name,
+             ms_idl_kind_name(message->idl_kind));
+    return NULL;
+  }
+  return message;
+}
+
+static void link_service(ms_IdlLinker *l, ms_Service *s) {
+  for (unsigned i = 0; i < s->methods.count; i++) {
+    ms_Method *m = s->methods.items[i];
+    m->input = resolve_rpc_type(l, m, m->input_name, m->input_loc);
+    m->output = resolve_rpc_type(l, m, m->output_name, m->output_loc);
+  }
+}
+
+/* ---- Fory type ids ----------------------------------------------------------------------------- */
+
+typedef struct IdScope {
+  ms_IdlLinker *l;
+  bool automatic;
+  const char *qualifier; /* package alias, else package */
+  ms_Vec seen;           /* ms_TypeId* of this file and its imports, in order */
+  ms_Vec names;          /* const char*: the type of each entry of `seen` */
+} IdScope;
+
+static const char *relative_name(const IdScope *s, const char *full_name) {
+  const char *pkg = s->l->file->package;
+  size_t n = pkg ? strlen(pkg) : 0;
+  if (n && strncmp(full_name, pkg, n) == 0 && full_name[n] == '.') return full_name + n + 1;
+  return full_name;
+}
+
+static void assign_id(IdScope *s, ms_TypeId *id, const char *full_name, ms_Loc loc, const ms_Vec *options) {
+  if (!id->has_id && s->automatic) {
+    const ms_Option *alias = ms_find_option(options, "alias");
+    const char *name = alias && alias->value.kind == MS_VALUE_STRING ? alias->value.text : relative_name(s, full_name);
+    const char *source = (strchr(name, '.') && alias) || !s->qualifier
+                             ? name
+                             : ms_arena_printf(s->l->arena, "%s.%s", s->qualifier, name);
+    id->id = ms_fory_type_hash(source);
+    id->has_id = id->generated = true;
+    id->source = source;
+    id->loc = loc;
+  }
+  if (!id->has_id) return;
+  for (unsigned i = 0; i < s->seen.count; i++) {
+    const ms_TypeId *other = s->seen.items[i];
+    if (other->id == id->id) {
+      ms_error(s->l->diag, loc,
+               "Fory type id %u of \"%s\"%s is already used by \"%s\" (%s:%u:%u); give one of them [id = N] or "
+               "[alias = \"...\"]",
+               (unsigned)id->id, full_name, id->generated ? " (hashed from its name)" : "",
+               (const char *)s->names.items[i], other->loc.src ? other->loc.src->path : "?", other->loc.line,
+               other->loc.col);
+      return;
+    }
+  }
+  ms_vec_push(s->l->arena, &s->seen, id);
+  ms_vec_push(s->l->arena, &s->names, (void *)full_name);
+}
+
+/* Pass 0 takes the ids written as [id = N], pass 1 hashes the others, so
+ * that a hashed id never takes one a type asked for. */
+static void assign_one(IdScope *s, ms_TypeId *id, const char *full_name, ms_Loc loc, const ms_Vec *options,
+                       unsigned pass) {
+  if ((pass == 0) != id->has_id) return;
+  assign_id(s, id, full_name, loc, options);
+}
+
+static void assign_message_ids(IdScope *s, ms_Message *m, unsigned pass) {
+  if (m->is_map_entry) return;
+  assign_one(s, &m->type_id, m->full_name, m->loc, &m->options, pass);
+  for (unsigned i = 0; i < m->enums.count; i++) {
+    ms_Enum *e = m->enums.items[i];
+    assign_one(s, &e->type_id, e->full_name, e->loc, &e->options, pass);
+  }
+  for (unsigned i = 0; i < m->messages.count; i++) assign_message_ids(s, m->messages.items[i], pass);
+}
+
+static void assign_file_ids(IdScope *s, ms_File *f, unsigned pass) {
+  for (unsigned i = 0; i < f->enums.count; i++) {
+    ms_Enum *e = f->enums.items[i];
+    assign_one(s, &e->type_id, e->full_name, e->loc, &e->options, pass);
+  }
+  for (unsigned i = 0; i < f->messages.count; i++) assign_message_ids(s, f->messages.items[i], pass);
+}
+
+static void assign_type_ids(ms_IdlLinker *l) {
+  ms_File *f = l->file;
+  IdScope s = {.l = l, .automatic = true, .qualifier = f->package_alias ? f->package_alias : f->package};
+  const ms_Option *automatic = ms_find_option(&f->options, "enable_auto_type_id");
+  if (automatic && automatic->value.kind == MS_VALUE_IDENT && strcmp(automatic->value.text, "false") == 0)
+    s.automatic = false;
+  /* the types of imported Fory files are registered in the same Fory instance */
+  IdScope imported = s;
+  imported.automatic = false;
+  for (unsigned i = 0; i < f->imports.count; i++) {
+    const ms_Import *imp = f->imports.items[i];
+    if (!imp->file || (imp->file->syntax != MS_SYNTAX_FDL && imp->file->syntax != MS_SYNTAX_FBS)) continue;
+    assign_file_ids(&imported, imp->file, 0);
+  }
+  s.seen = imported.seen;
+  s.names = imported.names;
+  assign_file_ids(&s, f, 0);
+  assign_file_ids(&s, f, 1);
+}
+
+/* ---- file -------------------------------------------------------------------------------------- */
+
+static void link_root_type(ms_IdlLinker *l) {
+  ms_File *f = l->file;
+  if (!f->root_type) return;
+  ms_Message *m = NULL;
+  ms_Enum *e = NULL;
+  const char *scope = f->package ? ms_arena_printf(l->arena, "%s._", f->package) : "_";
+  if (!l->resolve(l->linker, f->root_type, scope, f->root_type_loc, &m, &e)) return;
+  if (!m || m->idl_kind != MS_IDL_TABLE) {
+    ms_error(l->diag, f->root_type_loc, "root_type \"%s\" must be a table", f->root_type);
+    return;
+  }
+  f->root = m;
+}
+
+void ms_link_idl_file(ms_IdlLinker *l) {
+  ms_File *f = l->file;
+  for (unsigned i = 0; i < f->enums.count; i++) link_enum(l, f->enums.items[i]);
+  for (unsigned i = 0; i < f->messages.count; i++) link_message(l, f->messages.items[i]);
+  for (unsigned i = 0; i < f->services.count; i++) link_service(l, f->services.items[i]);
+  link_root_type(l);
+  assign_type_ids(l);
+}
