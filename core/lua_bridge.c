@@ -154,7 +154,7 @@ static void push_value(lua_State *L, const ms_Value *v) {
 
 /* options[name] is the value; a name set several times (repeated options)
  * maps to an array of its values. */
-static void set_options(lua_State *L, const ms_Vec *options) {
+static void set_options_named(lua_State *L, const char *k, const ms_Vec *options) {
   lua_createtable(L, 0, (int)options->count);
   for (unsigned i = 0; i < options->count; i++) {
     const ms_Option *o = options->items[i];
@@ -179,8 +179,10 @@ static void set_options(lua_State *L, const ms_Vec *options) {
     lua_pop(L, 1);
   }
   make_read_only(L);
-  lua_setfield(L, -2, "options");
+  lua_setfield(L, -2, k);
 }
+
+static void set_options(lua_State *L, const ms_Vec *options) { set_options_named(L, "options", options); }
 
 static void set_comments(lua_State *L, const ms_Comment *c) {
   lua_createtable(L, 0, 3);
@@ -268,6 +270,49 @@ static void fill_enum(Bridge *b, const void *node);
 static void fill_service(Bridge *b, const void *node);
 static void fill_oneof(Bridge *b, const void *node);
 
+
+
+static void push_type_ref(Bridge *b, const ms_TypeRef *t) {
+  lua_State *L = b->L;
+  lua_createtable(L, 0, 8);
+  set_str(L, "scalar", t->scalar ? ms_scalar_name(t->scalar) : NULL);
+  set_str(L, "encoding", t->encoding);
+  set_str(L, "type_name", t->message ? t->message->full_name : t->enum_type ? t->enum_type->full_name : t->type_name);
+  if (t->message) set_node(b, "type_ref", t->message, fill_message);
+  if (t->enum_type) set_node(b, "type_ref", t->enum_type, fill_enum);
+  set_bool(L, "optional", t->optional);
+  set_bool(L, "ref", t->ref);
+  set_options_named(L, "ref_options", &t->ref_options);
+  make_read_only(L);
+}
+
+static void set_idl_field(Bridge *b, const ms_IdlField *idl) {
+  lua_State *L = b->L;
+  lua_createtable(L, 0, 10);
+  set_str(L, "collection", ms_collection_name(idl->collection));
+  push_type_ref(b, &idl->value);
+  lua_setfield(L, -2, "value");
+  if (idl->collection == MS_COLLECTION_MAP) {
+    push_type_ref(b, &idl->key);
+    lua_setfield(L, -2, "key");
+  }
+  set_bool(L, "nullable", idl->nullable);
+  set_bool(L, "ref", idl->ref);
+  set_options_named(L, "ref_options", &idl->ref_options);
+  set_bool(L, "written_repeated", idl->written_repeated);
+  set_int(L, "fixed_length", idl->fixed_length);
+  set_bool(L, "has_id", idl->has_id);
+  make_read_only(L);
+  lua_setfield(L, -2, "idl");
+}
+
+static void set_type_id(lua_State *L, const ms_TypeId *id) {
+  if (!id->has_id) return;
+  set_int(L, "type_id", id->id);
+  set_bool(L, "type_id_generated", id->generated);
+  set_str(L, "type_id_source", id->source);
+}
+
 static void fill_field(Bridge *b, const void *node) {
   const ms_Field *f = node;
   lua_State *L = b->L;
@@ -319,6 +364,7 @@ static void fill_field(Bridge *b, const void *node) {
   if (f->is_extension) set_node(b, "extendee", f->extendee, fill_message);
   set_node(b, "parent", f->parent ? (const void *)f->parent : NULL, fill_message);
   set_node(b, "file", f->file, fill_file);
+  if (f->idl) set_idl_field(b, f->idl);
   set_options(L, &f->options);
   set_comments(L, &f->comments);
   set_loc(L, f->name_loc);
@@ -360,6 +406,9 @@ static void fill_enum(Bridge *b, const void *node) {
   set_bool(L, "closed", e->closed);
   set_bool(L, "allow_alias", e->allow_alias);
   set_list(b, "values", &e->values, fill_enum_value);
+  set_type_id(L, &e->type_id);
+  set_str(L, "base_type", e->base_type);
+  set_bool(L, "bit_flags", e->bit_flags);
   set_node(b, "parent", e->parent, fill_message);
   set_node(b, "file", e->file, fill_file);
   set_options(L, &e->options);
@@ -392,6 +441,10 @@ static void fill_message(Bridge *b, const void *node) {
   set_bool(L, "is_map_entry", m->is_map_entry);
   set_bool(L, "is_group", m->is_group);
   set_bool(L, "message_set_wire_format", m->message_set_wire_format);
+  set_str(L, "idl_kind", ms_idl_kind_name(m->idl_kind));
+  set_bool(L, "is_union", m->idl_kind == MS_IDL_UNION);
+  set_type_id(L, &m->type_id);
+  if (m->evolving >= 0) set_bool(L, "evolving", m->evolving);
   set_node(b, "file", m->file, fill_file);
   set_node(b, "parent", m->parent, fill_message);
   set_list(b, "fields", &m->fields, fill_field);
@@ -480,8 +533,25 @@ static void fill_file(Bridge *b, const void *node) {
   set_list(b, "services", &f->services, fill_service);
   set_list(b, "extensions", &f->extensions, fill_field);
   lua_newtable(L);
+  for (unsigned i = 0, n = 0; i < f->messages.count; i++) {
+    const ms_Message *m = f->messages.items[i];
+    if (m->idl_kind != MS_IDL_UNION) continue;
+    push(b, m, fill_message);
+    lua_rawseti(L, -2, ++n);
+  }
   make_read_only(L);
   lua_setfield(L, -2, "unions");
+  set_str(L, "package_alias", f->package_alias);
+  set_str(L, "root_type", f->root ? f->root->full_name : f->root_type);
+  set_str(L, "file_identifier", f->file_identifier);
+  set_str(L, "file_extension", f->file_extension);
+  lua_createtable(L, (int)f->declared_attributes.count, 0);
+  for (unsigned i = 0; i < f->declared_attributes.count; i++) {
+    lua_pushstring(L, ((const ms_ReservedName *)f->declared_attributes.items[i])->name);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, "attributes");
   set_options(L, &f->options);
   set_comments(L, &f->comments);
   ms_Loc start = {&f->source, 1, 1};

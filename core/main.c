@@ -13,13 +13,14 @@
 static const char usage_text[] =
     "usage: moonstub [options] FILE...\n"
     "\n"
-    "Reads .proto schemas, checks them, and generates Python through Lua rules and emitters.\n"
+    "Reads .proto, Fory IDL (.fdl) and FlatBuffers (.fbs) schemas, checks them, and generates Python through Lua rules and emitters.\n"
     "\n"
     "options:\n"
     "  -I DIR, --proto_path=DIR  add an import root (repeatable; default: the current folder)\n"
     "  --python_out=DIR          write generated Python under DIR\n"
     "  --grpc                    also write gRPC companions (<module>_grpc.py)\n"
     "  --grpc-python-mode=MODE   aio (default: grpc.aio) or sync (grpc.server, plain def)\n"
+    "  --codec=CODEC             fory or protobuf (default: fory for .fdl and .fbs, protobuf for .proto)\n"
     "  --rules=NAME              naming rules preset: default, aristaproto\n"
     "  --opt KEY=VALUE           an option, as protoc plugin parameters give them (repeatable;\n"
     "                            see docs/cli.md: client_generation, server_generation, ...)\n"
@@ -101,6 +102,13 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       ms_vec_push(arena, &args->run.keys, "grpc_python_mode");
+      ms_vec_push(arena, &args->run.values, (void *)v);
+    } else if (take_value(argc, argv, &i, "--codec", &v)) {
+      if (!v || !*v) {
+        complain("%s needs fory or protobuf", "--codec");
+        return PARSE_ERROR;
+      }
+      ms_vec_push(arena, &args->run.keys, "codec");
       ms_vec_push(arena, &args->run.values, (void *)v);
     } else if (strcmp(a, "--summary") == 0) {
       args->run.summary = true;

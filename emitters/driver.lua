@@ -21,6 +21,7 @@ M.OPTIONS = {
   rules = { "default", "aristaproto" },
   grpc = { "true", "false" },
   grpc_python_mode = { "aio", "sync" },
+  codec = { "fory", "protobuf" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
   client_async_transport = { "grpclib", "grpcio" },
   server_generation = { "none", "async" },

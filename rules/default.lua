@@ -57,8 +57,30 @@ end
 
 function M.message(message) return R.escape(message.name) end
 function M.enum(enum) return R.escape(enum.name) end
-function M.enum_value(value) return R.escape(value.name) end
-function M.field(field) return R.escape(field.name) end
+-- Fory IDL and FlatBuffers follow foryc: enum values lose their enum's
+-- prefix (COLOR_RED -> RED, unless the rest would not be a name) and field
+-- names are snake_case (userName -> user_name). .proto names stay as written.
+local function strip_enum_prefix(value)
+  local prefix = words.screaming_snake(value.parent.name) .. "_"
+  local name = value.name
+  if name:sub(1, #prefix) == prefix and name:sub(#prefix + 1):match("^%a") then return name:sub(#prefix + 1) end
+  return name
+end
+
+local function from_idl(node)
+  return node.file ~= nil and node.file.source ~= "proto"
+end
+
+function M.enum_value(value)
+  local enum = value.parent
+  if enum and enum.file and enum.file.source ~= "proto" then return R.escape(strip_enum_prefix(value)) end
+  return R.escape(value.name)
+end
+
+function M.field(field)
+  if from_idl(field) then return R.escape(words.snake(field.name)) end
+  return R.escape(field.name)
+end
 function M.service_stub(service) return service.name .. "Stub" end
 function M.service_servicer(service) return service.name .. "Servicer" end
 function M.service_base(service) return service.name .. "Base" end

@@ -424,3 +424,31 @@ def base_server_stream(base: typing.Any, name: str, streaming_requests: bool) ->
                 pass
 
     return handler
+
+
+# ---- the Fory codec ---------------------------------------------------------------------------
+
+
+def fory_writer(get_fory: typing.Callable[[], typing.Any]) -> typing.Callable[[typing.Any], bytes]:
+    """A serializer through a generated module's thread-safe Fory instance."""
+
+    def serialize(value: typing.Any) -> bytes:
+        return bytes(get_fory().serialize(value))
+
+    return serialize
+
+
+def fory_reader(get_fory: typing.Callable[[], typing.Any], cls: type) -> Decode:
+    """A deserializer that accepts only `cls`: any other decoded type, and any
+    payload Fory cannot read, is a DecodeError (INVALID_ARGUMENT on servers)."""
+
+    def deserialize(raw: bytes) -> typing.Any:
+        try:
+            value = get_fory().deserialize(raw)
+        except Exception as exc:  # pyfory raises many types on bad input
+            raise _ms.DecodeError(f"not a Fory payload of {cls.__qualname__}: {exc}") from None
+        if not isinstance(value, cls):
+            raise _ms.DecodeError(f"expected {cls.__qualname__}, decoded {type(value).__qualname__}")
+        return value
+
+    return deserialize

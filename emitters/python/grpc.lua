@@ -21,6 +21,11 @@ local SHAPES = {
   [true] = { [false] = "stream_unary", [true] = "stream_stream" },
 }
 
+-- The module alias of a class reference "alias.Outer.Inner".
+local function module_of(ref)
+  return ref:match("^([^.]+)%.") or ref
+end
+
 local function shape_of(method)
   return SHAPES[method.client_streaming][method.server_streaming]
 end
@@ -61,8 +66,13 @@ local function write_stub(w, ctx, svc, aio)
     local m = svc.methods[i]
     w:line("self._%s: typing.Any = channel.%s(", m.attr, m.shape)
     w:line('    "/%s/%s",', svc.service.full_name, method.name)
-    w:line("    request_serializer=_serialize,")
-    w:line("    response_deserializer=%s.FromString,", m.output)
+    if svc.fory then
+      w:line("    request_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.input))
+      w:line("    response_deserializer=_ms_grpc.fory_reader(%s._get_fory, %s),", module_of(m.output), m.output)
+    else
+      w:line("    request_serializer=_serialize,")
+      w:line("    response_deserializer=%s.FromString,", m.output)
+    end
     w:line("    **_REGISTERED,")
     w:line(")")
   end
@@ -169,8 +179,14 @@ local function write_handlers(w, ctx, svc, aio)
     local wrap = string.format("_ms_grpc.%s_%s(impl_%s)", aio and "aio" or "sync", m.shape, m.attr)
     w:line("%s: grpc.%s_rpc_method_handler(", py_string(method.name), m.shape)
     w:line("    %s,", wrap)
-    w:line("    request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
-    w:line("    response_serializer=_serialize,")
+    if svc.fory then
+      w:line("    request_deserializer=_ms_grpc.tolerant(_ms_grpc.fory_reader(%s._get_fory, %s)),", module_of(m.input),
+        m.input)
+      w:line("    response_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.output))
+    else
+      w:line("    request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
+      w:line("    response_serializer=_serialize,")
+    end
     w:line("),")
   end
   w:dedent()
@@ -184,7 +200,7 @@ end
 function M.service_plans(ctx, services, ref)
   local plans = {}
   for _, service in ipairs(services) do
-    local svc = { service = service, methods = {}, flat = service.full_name:gsub("%.", "_") }
+    local svc = { service = service, methods = {}, flat = service.full_name:gsub("%.", "_"), fory = ctx.fory_companion }
     local pynames = method_names(ctx, service, STUB_TAKEN)
     for i, method in ipairs(service.methods) do
       svc.methods[i] = {
@@ -205,6 +221,7 @@ end
 function M.module_text(ctx, mod, services)
   local aio = (ctx.options.grpc_mode or "aio") ~= "sync"
   local names = mod.names
+  ctx.fory_companion = mod.fory
   local plans = M.service_plans(ctx, services, function(m) return mod:message_ref_grpc(m) end)
   local _ = SERVICER_TAKEN
   -- aristaproto's options, when given, choose the clients and add bases

@@ -2,6 +2,7 @@
 local messages = require("emitters.python.messages")
 local grpc = require("emitters.python.grpc")
 local names_mod = require("emitters.python.names")
+local fory = require("emitters.python.fory")
 
 local M = {}
 
@@ -36,8 +37,21 @@ function M.emit(ctx)
       modules[name] = mod
       order[#order + 1] = mod
     end
+    -- foryc writes one module per Fory IDL or FlatBuffers file: two of them
+    -- writing one module would overwrite each other there; here it is an error
+    if file.source ~= "proto" and file.is_target then
+      local other = mod.idl_target
+      if other then
+        host.report("error", string.format("%s and %s would both write the module %s (%s); give one of them "
+          .. "another package", other.path, file.path, name, mod.path), file.loc)
+      end
+      mod.idl_target = file
+    end
     mod.files[#mod.files + 1] = file
   end
+  for _, mod in ipairs(order) do mod.fory = fory.module_uses_fory(ctx, mod) end
+  names.fory_module = {}
+  for _, mod in ipairs(order) do names.fory_module[mod.name] = mod.fory end
   ctx.import_lines = import_lines_for(rules)
   if rules.services_in_package_module then
     ctx.service_settings = require("emitters.python.services").settings(ctx.options,
@@ -45,7 +59,7 @@ function M.emit(ctx)
   end
   local written = {}
   for _, mod in ipairs(order) do
-    host.write(mod.path, messages.module_text(ctx, mod))
+    host.write(mod.path, mod.fory and fory.module_text(ctx, mod) or messages.module_text(ctx, mod))
     written[mod.path] = true
   end
   -- package layouts: every parent folder is a package
@@ -99,6 +113,7 @@ function M.emit_grpc(ctx, modules, written)
       local file = mod.files[1]
       local companion = messages.new_module(rules.grpc_module(file), rules.grpc_module_path(file), mod.names)
       companion.files = mod.files
+      companion.fory = mod.fory
       local path = companion.path
       if written[path] then
         host.report("error", string.format("the gRPC companion of %s would overwrite %s", mod.name, path))

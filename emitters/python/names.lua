@@ -24,6 +24,13 @@ M.module_taken = {
   grpc = true,
 }
 
+-- What a Fory-codec module defines or imports besides its classes.
+M.fory_taken = {
+  annotations = true, field = true, Enum = true, IntEnum = true, Any = true, Dict = true, List = true,
+  Optional = true, cast = true, datetime = true, decimal = true, pyfory = true, threading = true,
+  Ref = true, Union = true, UnionSerializer = true, typing = true,
+}
+
 local Names = {}
 Names.__index = Names
 
@@ -42,7 +49,8 @@ function Names:class_name(node)
   local own = node.kind == "enum" and self.rules.enum(node) or self.rules.message(node)
   -- nested classes too: inside a class body they would hide the module's
   -- imports (enum.IntEnum, dataclasses.field) from the lines after them
-  if M.module_taken[own] then own = own .. "_" end
+  local fory = self.fory_module and self.fory_module[self.module_of[node.file]]
+  if M.module_taken[own] or (fory and M.fory_taken[own]) then own = own .. "_" end
   return own
 end
 

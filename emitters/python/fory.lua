@@ -1,0 +1,526 @@
+-- Python modules with the Fory codec (pyfory): the declarations foryc writes
+-- for the same schema — @pyfory.dataclass classes with pyfory.field(id=...)
+-- metadata, IntEnums, pyfory unions with their serializers, a
+-- register_<module>_types(fory) helper and a thread-safe Fory instance — so
+-- that bytes written by either side are read by the other. Type ids come from
+-- the model (explicit [id = N], or foryc's hash of the qualified name).
+--
+-- Beyond foryc: from_bytes checks the decoded type, defaults of date,
+-- timestamp, duration and enum fields are values pyfory can write, and the
+-- module passes mypy --strict.
+local Writer = require("emitters.writer")
+local words = require("rules.words")
+local text = require("emitters.python.text")
+local py_string, docstring = text.py_string, text.docstring
+
+local M = {}
+
+-- Names the class body defines: a field with one of these gets the suffix.
+local CLASS_TAKEN = { to_bytes = true, from_bytes = true, field = true, pyfory = true, decimal = true,
+  list = true, dict = true }
+
+local SCALAR = {
+  bool = "bool", int8 = "pyfory.Int8", int16 = "pyfory.Int16", int32 = "pyfory.Int32", int64 = "pyfory.Int64",
+  uint8 = "pyfory.UInt8", uint16 = "pyfory.UInt16", uint32 = "pyfory.UInt32", uint64 = "pyfory.UInt64",
+  float16 = "pyfory.Float16", bfloat16 = "pyfory.BFloat16", float32 = "pyfory.Float32",
+  float64 = "pyfory.Float64", string = "str", bytes = "bytes", date = "datetime.date",
+  timestamp = "datetime.datetime", duration = "datetime.timedelta", decimal = "decimal.Decimal", any = "Any",
+}
+local ENCODED = {
+  ["fixed int32"] = "pyfory.FixedInt32", ["fixed int64"] = "pyfory.FixedInt64",
+  ["tagged int64"] = "pyfory.TaggedInt64", ["fixed uint32"] = "pyfory.FixedUInt32",
+  ["fixed uint64"] = "pyfory.FixedUInt64", ["tagged uint64"] = "pyfory.TaggedUInt64",
+}
+local ZERO = {
+  bool = "False", float16 = "0.0", bfloat16 = "0.0", float32 = "0.0", float64 = "0.0", string = '""',
+  bytes = 'b""', date = "datetime.date(1970, 1, 1)",
+  timestamp = "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)",
+  duration = "datetime.timedelta(0)", decimal = 'decimal.Decimal("0")', any = "None",
+}
+-- for union case checks
+local RUNTIME = {
+  bool = "bool", string = "str", bytes = "(bytes, bytearray)", date = "datetime.date",
+  timestamp = "datetime.datetime", duration = "datetime.timedelta", decimal = "decimal.Decimal",
+}
+
+-- ---- the Fory view of a .proto field (foryc's translation) ----------------------------------------
+
+local PROTO_SCALAR = {
+  bool = { "bool" }, int32 = { "int32" }, int64 = { "int64" }, sint32 = { "int32" }, sint64 = { "int64" },
+  uint32 = { "uint32" }, uint64 = { "uint64" }, fixed32 = { "uint32", "fixed" }, fixed64 = { "uint64", "fixed" },
+  sfixed32 = { "int32", "fixed" }, sfixed64 = { "int64", "fixed" }, float = { "float32" }, double = { "float64" },
+  string = { "string" }, bytes = { "bytes" },
+}
+local PROTO_WKT = {
+  ["google.protobuf.Timestamp"] = "timestamp", ["google.protobuf.Duration"] = "duration",
+  ["google.protobuf.Any"] = "any",
+}
+
+local function proto_ref(f)
+  local t = f.wire_type == "group" and "message" or f.wire_type
+  if t == "message" or t == "enum" then
+    local wkt = PROTO_WKT[f.type_name]
+    if wkt then return { scalar = wkt, optional = false, ref = false } end
+    return { type_ref = f.type_ref, type_name = f.type_name, optional = false, ref = false }
+  end
+  local s = PROTO_SCALAR[t] or { "bytes" }
+  return { scalar = s[1], encoding = s[2], optional = false, ref = false }
+end
+
+--- The Fory detail of any field: the model's for .fdl and .fbs, derived
+--- from the protobuf shape for .proto.
+function M.view(f)
+  if f.idl then return f.idl end
+  if f.map then
+    return { collection = "map", key = proto_ref(f.map.key), value = proto_ref(f.map.value), nullable = false }
+  end
+  local value = proto_ref(f)
+  local nullable = f.presence == "explicit" and not f.repeated and f.oneof == nil
+  return { collection = f.repeated and "list" or nil, value = value, nullable = nullable, ref = false }
+end
+
+-- ---- module state --------------------------------------------------------------------------------
+
+local Mod = {}
+Mod.__index = Mod
+
+function M.new(ctx, mod)
+  local self = setmetatable({ ctx = ctx, mod = mod, names = mod.names, rules = ctx.rules, imports = {},
+    uses = {}, registrations = {} }, Mod)
+  return self
+end
+
+function Mod:class_name(node)
+  return self.names:class_name(node)
+end
+
+function Mod:qualname(node)
+  if node.kind == "enum" then return self.names:enum_qualname(node) end
+  return self.names:message_qualname(node)
+end
+
+-- A class seen from this module: imported modules by their name, as foryc does.
+function Mod:ref(node)
+  local other = self.names.module_of[node.file]
+  if other and other ~= self.mod.name then
+    self.imports[other] = true
+    return other .. "." .. self:qualname(node)
+  end
+  return self:qualname(node)
+end
+
+function Mod:field_name(f)
+  local name = self.rules.field(f)
+  if CLASS_TAKEN[name] then name = name .. "_" end
+  return name
+end
+
+function Mod:case_const(f)
+  return words.screaming_snake(f.name)
+end
+
+-- ---- types ---------------------------------------------------------------------------------------
+
+function Mod:scalar_type(t)
+  if t.encoding and t.encoding ~= "varint" then
+    local e = ENCODED[t.encoding .. " " .. t.scalar]
+    if e then return e end
+  end
+  if t.scalar == "date" or t.scalar == "timestamp" or t.scalar == "duration" then self.uses.datetime = true end
+  if t.scalar == "decimal" then self.uses.decimal = true end
+  if t.scalar == "any" then self.uses.any = true end
+  return SCALAR[t.scalar]
+end
+
+local function is_ref_target(t)
+  return t.type_ref ~= nil and t.type_ref.kind == "message"
+end
+
+function Mod:element_type(t)
+  local base = t.scalar and self:scalar_type(t) or self:ref(t.type_ref)
+  if is_ref_target(t) then
+    self.uses.ref = true
+    base = t.ref and string.format("Ref[%s]", base) or string.format("Ref[%s, False]", base)
+  end
+  if t.optional then base = string.format("Optional[%s]", base) end
+  return base
+end
+
+function Mod:field_type(view)
+  local t
+  if view.collection == "list" then
+    t = string.format("List[%s]", self:element_type(view.value))
+  elseif view.collection == "array" then
+    t = string.format("pyfory.Array[%s]", self:scalar_type(view.value))
+  elseif view.collection == "map" then
+    t = string.format("Dict[%s, %s]", self:scalar_or_ref(view.key), self:element_type(view.value))
+  else
+    t = self:scalar_or_ref(view.value)
+  end
+  if view.nullable and not (view.collection == nil and view.value.scalar == "any") then
+    t = string.format("Optional[%s]", t)
+  end
+  return t
+end
+
+function Mod:scalar_or_ref(t)
+  if t.scalar then return self:scalar_type(t) end
+  return self:ref(t.type_ref)
+end
+
+local function first_enum_value(enum)
+  return enum.values[1]
+end
+
+function Mod:default_of(view)
+  if view.nullable or (view.collection == nil and view.value.scalar == "any") then return "default=None" end
+  if view.collection == "list" or view.collection == "array" then return "default_factory=list" end
+  if view.collection == "map" then return "default_factory=dict" end
+  local t = view.value
+  if t.scalar then return "default=" .. (ZERO[t.scalar] or "0") end
+  local target = t.type_ref
+  if target.kind == "enum" then
+    local v = first_enum_value(target)
+    -- a factory: the enum's class may be one the class body cannot see yet
+    return string.format("default_factory=lambda: %s.%s", self:ref(target), self:enum_member(v))
+  end
+  return "default=None"
+end
+
+function Mod:enum_member(v)
+  local name = self.rules.enum_value(v)
+  return name
+end
+
+-- ---- enums ------------------------------------------------------------------------------------------
+
+function Mod:write_enum(w, enum)
+  w:line("class %s(IntEnum):", self:class_name(enum))
+  w:indent()
+  docstring(w, enum.comments, nil)
+  for _, v in ipairs(enum.values) do w:line("%s = %d", self:enum_member(v), v.number) end
+  w:dedent()
+  self.registrations[#self.registrations + 1] = enum
+end
+
+-- ---- unions -----------------------------------------------------------------------------------------
+
+function Mod:case_type(f)
+  return self:field_type({ collection = M.view(f).collection, value = M.view(f).value, key = M.view(f).key,
+    nullable = false })
+end
+
+function Mod:case_check(f)
+  local view = M.view(f)
+  if view.collection then return nil end
+  local t = view.value
+  if t.scalar then
+    if RUNTIME[t.scalar] then return RUNTIME[t.scalar] end
+    if t.scalar:match("^float") or t.scalar == "bfloat16" then return "float" end
+    if t.scalar == "any" then return nil end
+    return "int"
+  end
+  return self:ref(t.type_ref)
+end
+
+function Mod:write_union(w, u)
+  local name = self:class_name(u)
+  local q = self:qualname(u)
+  local case_enum = name .. "Case"
+  local case_ref = (u.parent and (self:qualname(u.parent) .. ".") or "") .. case_enum
+  w:line("class %s(Enum):", case_enum)
+  w:indent()
+  for _, f in ipairs(u.fields) do w:line("%s = %d", self:case_const(f), f.number) end
+  w:dedent()
+  w:blank()
+  w:line("# Fory type id %s", u.type_id and tostring(u.type_id) or "(registered by name)")
+  w:line("class %s(Union):", name)
+  w:indent()
+  docstring(w, u.comments, string.format("Union %s: exactly one case is set.", u.full_name))
+  w:line('__slots__ = ("_case",)')
+  w:blank()
+  w:line("def __init__(self, case: %s, value: object) -> None:", case_ref)
+  w:line("    super().__init__(case.value, value)")
+  w:line("    self._case = case")
+  w:line("    self._validate()")
+  for _, f in ipairs(u.fields) do
+    local m = self:field_name(f)
+    w:blank()
+    w:line("@classmethod")
+    w:line('def %s(cls, v: %s) -> "%s":', m, self:case_type(f), q)
+    w:line("    return cls(%s.%s, v)", case_ref, self:case_const(f))
+  end
+  w:blank()
+  w:line("@classmethod")
+  w:line('def _from_case_id(cls, case_id: int, value: object) -> "%s":', q)
+  for _, f in ipairs(u.fields) do
+    w:line("    if case_id == %d:", f.number)
+    w:line("        return cls(%s.%s, value)", case_ref, self:case_const(f))
+  end
+  w:line('    raise ValueError(f"unknown %s case id: {case_id}")', u.name)
+  w:blank()
+  w:line("def _validate(self) -> None:")
+  w:indent()
+  local checks = 0
+  for _, f in ipairs(u.fields) do
+    local check = self:case_check(f)
+    if check then
+      checks = checks + 1
+      w:line("if self._case == %s.%s and not isinstance(self._value, %s):", case_ref, self:case_const(f), check)
+      w:line('    raise TypeError("%s.%s(...) requires %s")', u.name, self:field_name(f), self:case_type(f))
+    end
+  end
+  if checks == 0 then w:line("pass") end
+  w:dedent()
+  w:blank()
+  w:line("def case(self) -> %s:", case_ref)
+  w:line("    return self._case")
+  w:blank()
+  w:line("def case_id(self) -> int:")
+  w:line("    return int(self._case_id)")
+  w:blank()
+  w:line("def __eq__(self, other: object) -> bool:")
+  w:line("    if not isinstance(other, %s):", q)
+  w:line("        return NotImplemented")
+  w:line("    return bool(self._case == other._case and self._value == other._value)")
+  w:blank()
+  w:line("def __hash__(self) -> int:")
+  w:line("    return hash((self._case, repr(self._value)))")
+  for _, f in ipairs(u.fields) do
+    local m, c, t = self:field_name(f), self:case_const(f), self:case_type(f)
+    w:blank()
+    w:line("def is_%s(self) -> bool:", m)
+    w:line("    return bool(self._case == %s.%s)", case_ref, c)
+    w:blank()
+    w:line("def %s_value(self) -> %s:", m, t)
+    w:line("    if self._case != %s.%s:", case_ref, c)
+    w:line('        raise ValueError("%s is not %s")', u.name, c:lower())
+    w:line("    return cast(%s, self._value)", py_string(t))
+    w:blank()
+    w:line("def set_%s(self, v: %s) -> None:", m, t)
+    w:line("    self._case = %s.%s", case_ref, c)
+    w:line("    self._case_id = %s.%s.value", case_ref, c)
+    w:line("    self._value = v")
+    w:line("    self._validate()")
+  end
+  self:write_bytes_methods(w, q)
+  w:dedent()
+  w:blank()
+  w:line("class %sSerializer(UnionSerializer):  # type: ignore[misc]", name)
+  w:line("    def __init__(self, fory: pyfory.Fory) -> None:")
+  w:line("        super().__init__(fory, %s, {", q)
+  for _, f in ipairs(u.fields) do w:line("            %d: %s,", f.number, self:case_type(f)) end
+  w:line("        })")
+  self.registrations[#self.registrations + 1] = u
+  self.uses.union = true
+end
+
+-- ---- messages ---------------------------------------------------------------------------------------
+
+function Mod:write_bytes_methods(w, q)
+  w:blank()
+  w:line("def to_bytes(self) -> bytes:")
+  w:line("    return bytes(_get_fory().serialize(self))")
+  w:blank()
+  w:line("@classmethod")
+  w:line('def from_bytes(cls, data: bytes) -> "%s":', q)
+  w:line("    value = _get_fory().deserialize(data)")
+  w:line("    if not isinstance(value, cls):")
+  w:line('        raise TypeError(f"expected %s, decoded {type(value).__qualname__}")', q)
+  w:line("    return value")
+  w:blank()
+  w:line("def __bytes__(self) -> bytes:")
+  w:line("    return self.to_bytes()")
+end
+
+local function needs_safe_repr(view)
+  if view.ref or (view.value and view.value.ref) then return true end
+  return view.value and view.value.scalar == "any"
+end
+
+function Mod:evolving(m)
+  if m.evolving ~= nil then return m.evolving end
+  local file_opt = m.file.options.evolving
+  if file_opt ~= nil then return file_opt == true or file_opt == "true" end
+  return true
+end
+
+function Mod:write_message(w, m)
+  local q = self:qualname(m)
+  local safe_repr = false
+  for _, f in ipairs(m.fields) do safe_repr = safe_repr or needs_safe_repr(M.view(f)) end
+  w:line("# Fory type id %s", m.type_id and tostring(m.type_id) or "(registered by name)")
+  local args = {}
+  if not self:evolving(m) then args[#args + 1] = "evolving=False" end
+  if safe_repr then args[#args + 1] = "repr=False" end
+  w:line(#args > 0 and ("@pyfory.dataclass(" .. table.concat(args, ", ") .. ")") or "@pyfory.dataclass")
+  w:line("class %s:", self:class_name(m))
+  w:indent()
+  docstring(w, m.comments, nil)
+  self.registrations[#self.registrations + 1] = m
+  self:write_nested(w, m)
+  for _, f in ipairs(m.fields) do
+    local view = M.view(f)
+    local meta = { "id=" .. f.number }
+    if view.nullable or (view.collection == nil and view.value.scalar == "any") then meta[#meta + 1] = "nullable=True" end
+    if view.ref and view.collection == nil then meta[#meta + 1] = "ref=True" end
+    meta[#meta + 1] = self:default_of(view)
+    w:line("%s: %s = pyfory.field(%s)", self:field_name(f), self:field_type(view), table.concat(meta, ", "))
+  end
+  if safe_repr then
+    w:blank()
+    w:line("def __repr__(self) -> str:")
+    w:indent()
+    w:line("parts = []")
+    for _, f in ipairs(m.fields) do
+      local name = self:field_name(f)
+      if needs_safe_repr(M.view(f)) then
+        w:line('parts.append("%s=" + ("..." if self.%s is not None else "None"))', name, name)
+      else
+        w:line('parts.append("%s=" + repr(self.%s))', name, name)
+      end
+    end
+    w:line('return "%s(" + ", ".join(parts) + ")"', m.name)
+    w:dedent()
+  end
+  self:write_bytes_methods(w, q)
+  w:dedent()
+end
+
+function Mod:write_nested(w, m)
+  for _, e in ipairs(m.enums) do
+    self:write_enum(w, e)
+    w:blank()
+  end
+  for _, n in ipairs(m.messages) do
+    if n.is_union then
+      self:write_union(w, n)
+      w:blank()
+    end
+  end
+  for _, n in ipairs(m.messages) do
+    if not n.is_union and not n.is_map_entry then
+      self:write_message(w, n)
+      w:blank()
+    end
+  end
+end
+
+-- ---- registration -----------------------------------------------------------------------------------
+
+function Mod:write_registration(w)
+  local module = self.mod.name:gsub("%.", "_")
+  w:line("def register_%s_types(fory: pyfory.Fory) -> None:", module)
+  w:indent()
+  w:line('"""Registers this module\'s types with `fory` (ids and names as foryc registers them)."""')
+  local ns = self.mod.files[1].package
+  if not ns or ns == "" then ns = "default" end
+  for _, node in ipairs(self.registrations) do
+    local q = self:qualname(node)
+    local how = node.type_id and ("type_id=" .. tostring(node.type_id))
+      or string.format("name=%s", py_string(ns .. "." .. q))
+    if node.is_union then
+      local parent = node.parent and (self:qualname(node.parent) .. ".") or ""
+      w:line("fory.register_union(%s, %s, serializer=%s%sSerializer(fory.type_resolver))", q, how, parent,
+        self:class_name(node))
+    else
+      w:line("fory.register_type(%s, %s)", q, how)
+    end
+  end
+  w:dedent()
+  w:blank(2)
+  w:line("_fory_lock = threading.Lock()")
+  w:line("_threadsafe_fory: pyfory.ThreadSafeFory | None = None")
+  w:blank(2)
+  w:line("def _create_fory() -> pyfory.Fory:")
+  w:line("    fory = pyfory.Fory(xlang=True, ref=True, compatible=True)")
+  local imported = {}
+  for other in pairs(self.imports) do imported[#imported + 1] = other end
+  table.sort(imported)
+  for _, other in ipairs(imported) do
+    w:line("    %s.register_%s_types(fory)", other, other:gsub("%.", "_"))
+  end
+  w:line("    register_%s_types(fory)", module)
+  w:line("    return fory")
+  w:blank(2)
+  w:line("def _get_fory() -> pyfory.ThreadSafeFory:")
+  w:line('    """The module\'s thread-safe Fory instance, created on first use."""')
+  w:line("    global _threadsafe_fory")
+  w:line("    if _threadsafe_fory is None:")
+  w:line("        with _fory_lock:")
+  w:line("            if _threadsafe_fory is None:")
+  w:line("                _threadsafe_fory = pyfory.ThreadSafeFory(fory_factory=_create_fory)")
+  w:line("    return _threadsafe_fory")
+end
+
+--- The text of one Fory-codec module.
+function M.module_text(ctx, mod)
+  local self = M.new(ctx, mod)
+  local body = Writer.new()
+  local sources = {}
+  for _, file in ipairs(mod.files) do
+    sources[#sources + 1] = file.path
+    for _, e in ipairs(file.enums) do
+      self:write_enum(body, e)
+      body:blank(2)
+    end
+  end
+  for _, file in ipairs(mod.files) do
+    for _, m in ipairs(file.messages) do
+      if m.is_union then
+        self:write_union(body, m)
+        body:blank(2)
+      end
+    end
+  end
+  for _, file in ipairs(mod.files) do
+    for _, m in ipairs(file.messages) do
+      if not m.is_union then
+        self:write_message(body, m)
+        body:blank(2)
+      end
+    end
+  end
+  self:write_registration(body)
+
+  local w = Writer.new()
+  w:line('"""Fory-codec messages generated by moonstub from %s. Do not edit."""', table.concat(sources, ", "))
+  w:blank()
+  w:line("from __future__ import annotations")
+  w:blank()
+  if self.uses.datetime then w:line("import datetime") end
+  if self.uses.decimal then w:line("import decimal") end
+  w:line("import threading")
+  w:line("from enum import Enum, IntEnum")
+  w:line("from typing import %sDict, List, Optional, cast", self.uses.any and "Any, " or "")
+  w:blank()
+  w:line("import pyfory")
+  if self.uses.ref then w:line("from pyfory import Ref") end
+  if self.uses.union then w:line("from pyfory.union import Union, UnionSerializer") end
+  local imported = {}
+  for other in pairs(self.imports) do imported[#imported + 1] = other end
+  table.sort(imported)
+  if #imported > 0 then w:blank() end
+  for _, other in ipairs(imported) do w:line("import %s", other) end
+  w:blank()
+  w:line("__all__ = [")
+  for _, node in ipairs(self.registrations) do
+    if not node.parent then w:line("    %s,", py_string(self:class_name(node))) end
+  end
+  w:line("    %s,", py_string("register_" .. mod.name:gsub("%.", "_") .. "_types"))
+  w:line("]")
+  w:blank(2)
+  return w:text() .. body:text()
+end
+
+--- Whether a module uses the Fory codec: --codec, else fory for .fdl and .fbs.
+function M.module_uses_fory(ctx, mod)
+  local codec = ctx.options.opt.codec
+  if codec then return codec == "fory" end
+  for _, file in ipairs(mod.files) do
+    if file.source == "proto" then return false end
+  end
+  return true
+end
+
+return M
