@@ -137,8 +137,9 @@ $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 # ---- demo and bench ------------------------------------------------------------
 
 demo: $(BUILD)/moonstub $(VENV)/.stamp
-	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.proto
-	examples/greeter/run_demo.sh $(BUILD)/moonstub $(VPY)
+	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.fdl
+	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
+	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto
 
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
