@@ -444,7 +444,8 @@ static void fill_message(Bridge *b, const void *node) {
   set_str(L, "idl_kind", ms_idl_kind_name(m->idl_kind));
   set_bool(L, "is_union", m->idl_kind == MS_IDL_UNION);
   set_type_id(L, &m->type_id);
-  if (m->evolving >= 0) set_bool(L, "evolving", m->evolving);
+  bool idl_file = m->file && (m->file->syntax == MS_SYNTAX_FDL || m->file->syntax == MS_SYNTAX_FBS);
+  if (idl_file && m->evolving >= 0) set_bool(L, "evolving", m->evolving);
   set_node(b, "file", m->file, fill_file);
   set_node(b, "parent", m->parent, fill_message);
   set_list(b, "fields", &m->fields, fill_field);

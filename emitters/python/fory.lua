@@ -45,8 +45,11 @@ local RUNTIME = {
 
 -- ---- the Fory view of a .proto field (foryc's translation) ----------------------------------------
 
+-- As foryc maps them, so that both sides declare the same Fory types:
+-- protobuf's int32/int64 become Fory's unsigned varints (uint32/uint64), the
+-- zigzag sint32/sint64 its signed ones.
 local PROTO_SCALAR = {
-  bool = { "bool" }, int32 = { "int32" }, int64 = { "int64" }, sint32 = { "int32" }, sint64 = { "int64" },
+  bool = { "bool" }, int32 = { "uint32" }, int64 = { "uint64" }, sint32 = { "int32" }, sint64 = { "int64" },
   uint32 = { "uint32" }, uint64 = { "uint64" }, fixed32 = { "uint32", "fixed" }, fixed64 = { "uint64", "fixed" },
   sfixed32 = { "int32", "fixed" }, sfixed64 = { "int64", "fixed" }, float = { "float32" }, double = { "float64" },
   string = { "string" }, bytes = { "bytes" },
@@ -75,8 +78,83 @@ function M.view(f)
     return { collection = "map", key = proto_ref(f.map.key), value = proto_ref(f.map.value), nullable = false }
   end
   local value = proto_ref(f)
-  local nullable = f.presence == "explicit" and not f.repeated and f.oneof == nil
+  local nullable = f.presence == "explicit" and not f.repeated and (f.oneof == nil or f.oneof.synthetic)
   return { collection = f.repeated and "list" or nil, value = value, nullable = nullable, ref = false }
+end
+
+-- ---- type ids of .proto types (the C linker assigns those of .fdl and .fbs) ----------------------
+
+-- MurmurHash3 x86_32, seed 0: foryc's automatic type id of a qualified name.
+function M.type_hash(name)
+  local function mul(a, b) return (a * b) & 0xffffffff end
+  local function rotl(x, r) return ((x << r) | (x >> (32 - r))) & 0xffffffff end
+  local h, len = 0, #name
+  local blocks = len // 4
+  for i = 0, blocks - 1 do
+    local b1, b2, b3, b4 = name:byte(4 * i + 1, 4 * i + 4)
+    local k = b1 | (b2 << 8) | (b3 << 16) | (b4 << 24)
+    k = mul(rotl(mul(k, 0xcc9e2d51), 15), 0x1b873593)
+    h = (mul(rotl(h ~ k, 13), 5) + 0xe6546b64) & 0xffffffff
+  end
+  local tail, k = len % 4, 0
+  local base = 4 * blocks
+  if tail == 3 then k = k ~ (name:byte(base + 3) << 16) end
+  if tail >= 2 then k = k ~ (name:byte(base + 2) << 8) end
+  if tail >= 1 then
+    k = k ~ name:byte(base + 1)
+    h = h ~ mul(rotl(mul(k, 0xcc9e2d51), 15), 0x1b873593)
+  end
+  h = h ~ len
+  h = mul(h ~ (h >> 16), 0x85ebca6b)
+  h = mul(h ~ (h >> 13), 0xc2b2ae35)
+  return h ~ (h >> 16)
+end
+
+--- The Fory type id of a message, union or enum: the model's, or for .proto
+--- types foryc's hash of the full name.
+function M.type_id(node)
+  if node.type_id then return node.type_id end
+  if node.file and node.file.source == "proto" and node.full_name then return M.type_hash(node.full_name) end
+  return nil
+end
+
+-- foryc turns each real oneof of a .proto message into a nested union named
+-- after it (payment_method -> PaymentMethod) and a nullable field holding it.
+local function oneof_union(m, oneof)
+  local name = oneof.name:gsub("_(%l)", string.upper):gsub("^%l", string.upper)
+  return { kind = "message", is_union = true, name = name, full_name = m.full_name .. "." .. name, parent = m,
+    file = m.file, fields = oneof.fields, messages = {}, enums = {}, comments = oneof.comments, loc = oneof.loc,
+    options = {}, virtual = true }
+end
+
+--- The unions and fields of a message as Fory sees them.
+function M.shape(m)
+  if m.file.source ~= "proto" then return m.fields, {} end
+  local fields, unions = {}, {}
+  local by_oneof = {}
+  for _, o in ipairs(m.oneofs) do
+    if not o.synthetic then
+      local u = oneof_union(m, o)
+      by_oneof[o] = u
+      unions[#unions + 1] = u
+    end
+  end
+  local placed = {}
+  for _, f in ipairs(m.fields) do
+    local u = f.oneof and by_oneof[f.oneof]
+    if u then
+      if not placed[u] then
+        placed[u] = true
+        local number = f.number
+        for _, g in ipairs(f.oneof.fields) do number = math.min(number, g.number) end
+        fields[#fields + 1] = { name = f.oneof.name, number = number, file = m.file, parent = m, kind = "field",
+          idl = { value = { type_ref = u, type_name = u.full_name, optional = false, ref = false }, nullable = true } }
+      end
+    else
+      fields[#fields + 1] = f
+    end
+  end
+  return fields, unions
 end
 
 -- ---- module state --------------------------------------------------------------------------------
@@ -132,8 +210,11 @@ function Mod:scalar_type(t)
   return SCALAR[t.scalar]
 end
 
+-- foryc wraps list elements and map values of message and union types in
+-- Ref[...] when it finds the type at the top level of the schema: nested
+-- types stay bare. The declarations must agree for the bytes to.
 local function is_ref_target(t)
-  return t.type_ref ~= nil and t.type_ref.kind == "message"
+  return t.type_ref ~= nil and t.type_ref.kind == "message" and t.type_ref.parent == nil
 end
 
 function Mod:element_type(t)
@@ -233,7 +314,7 @@ function Mod:write_union(w, u)
   for _, f in ipairs(u.fields) do w:line("%s = %d", self:case_const(f), f.number) end
   w:dedent()
   w:blank()
-  w:line("# Fory type id %s", u.type_id and tostring(u.type_id) or "(registered by name)")
+  w:line("# Fory type id %s", M.type_id(u) and tostring(M.type_id(u)) or "(registered by name)")
   w:line("class %s(Union):", name)
   w:indent()
   docstring(w, u.comments, string.format("Union %s: exactly one case is set.", u.full_name))
@@ -347,9 +428,10 @@ end
 
 function Mod:write_message(w, m)
   local q = self:qualname(m)
+  local fields, unions = M.shape(m)
   local safe_repr = false
-  for _, f in ipairs(m.fields) do safe_repr = safe_repr or needs_safe_repr(M.view(f)) end
-  w:line("# Fory type id %s", m.type_id and tostring(m.type_id) or "(registered by name)")
+  for _, f in ipairs(fields) do safe_repr = safe_repr or needs_safe_repr(M.view(f)) end
+  w:line("# Fory type id %s", M.type_id(m) and tostring(M.type_id(m)) or "(registered by name)")
   local args = {}
   if not self:evolving(m) then args[#args + 1] = "evolving=False" end
   if safe_repr then args[#args + 1] = "repr=False" end
@@ -358,8 +440,8 @@ function Mod:write_message(w, m)
   w:indent()
   docstring(w, m.comments, nil)
   self.registrations[#self.registrations + 1] = m
-  self:write_nested(w, m)
-  for _, f in ipairs(m.fields) do
+  self:write_nested(w, m, unions)
+  for _, f in ipairs(fields) do
     local view = M.view(f)
     local meta = { "id=" .. f.number }
     if view.nullable or (view.collection == nil and view.value.scalar == "any") then meta[#meta + 1] = "nullable=True" end
@@ -372,7 +454,7 @@ function Mod:write_message(w, m)
     w:line("def __repr__(self) -> str:")
     w:indent()
     w:line("parts = []")
-    for _, f in ipairs(m.fields) do
+    for _, f in ipairs(fields) do
       local name = self:field_name(f)
       if needs_safe_repr(M.view(f)) then
         w:line('parts.append("%s=" + ("..." if self.%s is not None else "None"))', name, name)
@@ -387,9 +469,13 @@ function Mod:write_message(w, m)
   w:dedent()
 end
 
-function Mod:write_nested(w, m)
+function Mod:write_nested(w, m, unions)
   for _, e in ipairs(m.enums) do
     self:write_enum(w, e)
+    w:blank()
+  end
+  for _, u in ipairs(unions or {}) do
+    self:write_union(w, u)
     w:blank()
   end
   for _, n in ipairs(m.messages) do
@@ -417,7 +503,7 @@ function Mod:write_registration(w)
   if not ns or ns == "" then ns = "default" end
   for _, node in ipairs(self.registrations) do
     local q = self:qualname(node)
-    local how = node.type_id and ("type_id=" .. tostring(node.type_id))
+    local how = M.type_id(node) and ("type_id=" .. tostring(M.type_id(node)))
       or string.format("name=%s", py_string(ns .. "." .. q))
     if node.is_union then
       local parent = node.parent and (self:qualname(node.parent) .. ".") or ""
