@@ -16,6 +16,7 @@ typedef struct Decoder {
   ms_Arena *arena;
   ms_Table messages; /* full name (no dot) -> ms_Message*, for maps and groups */
   ms_Vec pending;    /* PendingType*: fields whose message must be known first */
+  bool malformed;    /* bad wire data, or a descriptor protoc would never write */
 } Decoder;
 
 typedef struct PendingType {
@@ -23,6 +24,22 @@ typedef struct PendingType {
   const char *type_name; /* without the leading dot */
   bool group;
 } PendingType;
+
+/* ms_read_tag, remembering when it stopped at malformed data: a nested
+ * message's reader is a copy, so its errors must be carried up this way. */
+static bool next_tag(Decoder *d, ms_Reader *r, uint32_t *number, uint32_t *wire_type) {
+  if (ms_read_tag(r, number, wire_type)) return true;
+  if (!r->ok) d->malformed = true;
+  return false;
+}
+
+/* A name the descriptor must have (protoc always writes it); without one the
+ * request is malformed, and "" keeps the decoder going. */
+static const char *need(Decoder *d, const char *name) {
+  if (name) return name;
+  d->malformed = true;
+  return "";
+}
 
 static char *read_string_len(Decoder *d, ms_Reader *r, size_t *len) {
   ms_Reader s = ms_read_bytes(r);
@@ -68,7 +85,7 @@ static void read_features(Decoder *d, ms_Reader r, ms_Vec *options) {
       {NULL, "PACKED", "EXPANDED"}, {NULL, NULL, "VERIFY", "NONE"}, {NULL, "LENGTH_PREFIXED", "DELIMITED"},
       {NULL, "ALLOW", "LEGACY_BEST_EFFORT"}};
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     if (n >= 1 && n <= 6 && wt == 0) {
       uint64_t v = ms_read_varint(&r);
       if (v < 4 && values[n][v]) add_option(d, options, names[n], MS_VALUE_IDENT, values[n][v], 0);
@@ -87,7 +104,7 @@ typedef struct OptionSpec {
  * named in a descriptor set without their definitions, so they are left out. */
 static void read_options(Decoder *d, ms_Reader r, ms_Vec *options, const OptionSpec *specs) {
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     const OptionSpec *spec = NULL;
     for (const OptionSpec *s = specs; s->number; s++)
       if (s->number == n) spec = s;
@@ -200,7 +217,7 @@ static ms_Field *read_field(Decoder *d, ms_Reader r, ms_File *file, ms_Message *
   int64_t oneof_index = -1;
   bool proto3_optional = false;
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     switch (n) {
       case 1: f->name = read_string(d, &r); break;
       case 2: extendee = read_string(d, &r); break;
@@ -216,6 +233,11 @@ static ms_Field *read_field(Decoder *d, ms_Reader r, ms_File *file, ms_Message *
       default: ms_skip(&r, wt);
     }
   }
+  f->name = need(d, f->name);
+  /* a message, group or enum field names its type; other types are 1..18 */
+  if (!type_name && (type < MS_TYPE_DOUBLE || type > MS_TYPE_SINT64 || type == MS_TYPE_GROUP ||
+                     type == MS_TYPE_MESSAGE || type == MS_TYPE_ENUM))
+    d->malformed = true;
   /* labels as written: protoc reports singular fields of proto3 and editions
    * as LABEL_OPTIONAL whether or not "optional" was written */
   if (label == 3) f->written_label = MS_LABEL_REPEATED;
@@ -260,7 +282,7 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
   e->file = file;
   e->parent = parent;
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     if (n == 1) {
       e->name = read_string(d, &r);
     } else if (n == 2) {
@@ -269,12 +291,13 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
       v->kind = MS_KIND_ENUM_VALUE;
       v->parent = e;
       uint32_t vn, vwt;
-      while (ms_read_tag(&vr, &vn, &vwt)) {
+      while (next_tag(d, &vr, &vn, &vwt)) {
         if (vn == 1) v->name = read_string(d, &vr);
         else if (vn == 2) v->number = (int32_t)ms_read_varint(&vr);
         else if (vn == 3) read_options(d, ms_read_bytes(&vr), &v->options, enum_value_options);
         else ms_skip(&vr, vwt);
       }
+      v->name = need(d, v->name);
       ms_vec_push(d->arena, &e->values, v);
     } else if (n == 3) {
       read_options(d, ms_read_bytes(&r), &e->options, enum_options);
@@ -282,7 +305,7 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
       ms_Reader rr = ms_read_bytes(&r);
       ms_Range *range = MS_NEW(d->arena, ms_Range);
       uint32_t rn, rwt;
-      while (ms_read_tag(&rr, &rn, &rwt)) {
+      while (next_tag(d, &rr, &rn, &rwt)) {
         if (rn == 1) range->start = (int32_t)ms_read_varint(&rr);
         else if (rn == 2) range->end = (int32_t)ms_read_varint(&rr); /* inclusive for enums */
         else ms_skip(&rr, rwt);
@@ -296,13 +319,14 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
       ms_skip(&r, wt);
     }
   }
+  e->name = need(d, e->name);
   return e;
 }
 
 static ms_Range *read_range(Decoder *d, ms_Reader r, bool exclusive_end, const OptionSpec *options) {
   ms_Range *range = MS_NEW(d->arena, ms_Range);
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     if (n == 1) range->start = (int32_t)ms_read_varint(&r);
     else if (n == 2) range->end = (int32_t)ms_read_varint(&r) - (exclusive_end ? 1 : 0);
     else if (n == 3 && options) ms_skip(&r, wt);
@@ -320,17 +344,17 @@ static ms_Message *read_message(Decoder *d, ms_Reader r, ms_File *file, ms_Messa
   /* the name comes first in protoc's output, but do not rely on it */
   ms_Reader first = r;
   uint32_t n, wt;
-  while (ms_read_tag(&first, &n, &wt)) {
+  while (next_tag(d, &first, &n, &wt)) {
     if (n == 1) {
       m->name = read_string(d, &first);
       break;
     }
     ms_skip(&first, wt);
   }
-  if (!m->name) m->name = "";
+  m->name = need(d, m->name);
   const char *full = join(d, scope, m->name);
   ms_table_put(&d->messages, full, m);
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     switch (n) {
       case 2: ms_vec_push(d->arena, &m->fields, read_field(d, ms_read_bytes(&r), file, m, &m->oneofs, proto3)); break;
       case 3: ms_vec_push(d->arena, &m->messages, read_message(d, ms_read_bytes(&r), file, m, full, proto3)); break;
@@ -356,11 +380,12 @@ static ms_Message *read_message(Decoder *d, ms_Reader r, ms_File *file, ms_Messa
         o->kind = MS_KIND_ONEOF;
         o->parent = m;
         uint32_t on, owt;
-        while (ms_read_tag(&or, &on, &owt)) {
+        while (next_tag(d, &or, &on, &owt)) {
           if (on == 1) o->name = read_string(d, &or);
           else if (on == 2) read_options(d, ms_read_bytes(&or), &o->options, oneof_options);
           else ms_skip(&or, owt);
         }
+        o->name = need(d, o->name);
         o->index = m->oneofs.count;
         ms_vec_push(d->arena, &m->oneofs, o);
         break;
@@ -412,7 +437,7 @@ static ms_Service *read_service(Decoder *d, ms_Reader r, ms_File *file) {
   s->kind = MS_KIND_SERVICE;
   s->file = file;
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     if (n == 1) {
       s->name = read_string(d, &r);
     } else if (n == 2) {
@@ -421,7 +446,7 @@ static ms_Service *read_service(Decoder *d, ms_Reader r, ms_File *file) {
       m->kind = MS_KIND_METHOD;
       m->parent = s;
       uint32_t mn, mwt;
-      while (ms_read_tag(&mr, &mn, &mwt)) {
+      while (next_tag(d, &mr, &mn, &mwt)) {
         switch (mn) {
           case 1: m->name = read_string(d, &mr); break;
           case 2: m->input_name = read_string(d, &mr); break;
@@ -432,6 +457,9 @@ static ms_Service *read_service(Decoder *d, ms_Reader r, ms_File *file) {
           default: ms_skip(&mr, mwt);
         }
       }
+      m->name = need(d, m->name);
+      m->input_name = need(d, m->input_name);
+      m->output_name = need(d, m->output_name);
       ms_vec_push(d->arena, &s->methods, m);
     } else if (n == 3) {
       read_options(d, ms_read_bytes(&r), &s->options, service_options);
@@ -439,6 +467,7 @@ static ms_Service *read_service(Decoder *d, ms_Reader r, ms_File *file) {
       ms_skip(&r, wt);
     }
   }
+  s->name = need(d, s->name);
   return s;
 }
 
@@ -543,7 +572,7 @@ static int read_packed_int32(ms_Reader *r, uint32_t wt, int32_t *out, int max, i
 
 static void read_source_code_info(Decoder *d, ms_Reader r, ms_File *file) {
   uint32_t n, wt;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     if (n != 1) {
       ms_skip(&r, wt);
       continue;
@@ -554,7 +583,7 @@ static void read_source_code_info(Decoder *d, ms_Reader r, ms_File *file) {
     const char *leading = NULL, *trailing = NULL;
     ms_Vec detached = {0};
     uint32_t ln, lwt;
-    while (ms_read_tag(&lr, &ln, &lwt)) {
+    while (next_tag(d, &lr, &ln, &lwt)) {
       switch (ln) {
         case 1: path_len = read_packed_int32(&lr, lwt, path, 64, path_len); break;
         case 2: span_len = read_packed_int32(&lr, lwt, span, 4, span_len); break;
@@ -605,7 +634,7 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
   /* syntax and package first: fields depend on them */
   ms_Reader head = r;
   uint32_t n, wt;
-  while (ms_read_tag(&head, &n, &wt)) {
+  while (next_tag(d, &head, &n, &wt)) {
     if (n == 1) {
       f->path = read_string(d, &head);
     } else if (n == 2) {
@@ -621,7 +650,7 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
       ms_skip(&head, wt);
     }
   }
-  if (!f->path) f->path = "";
+  f->path = need(d, f->path);
   if (f->syntax == MS_SYNTAX_EDITIONS && !f->edition) f->edition = "2023";
   f->disk_path = f->path;
   f->source.path = f->path;
@@ -630,7 +659,7 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
   bool proto3 = f->syntax == MS_SYNTAX_PROTO3;
   ms_Reader source_info = {0};
   bool has_source_info = false;
-  while (ms_read_tag(&r, &n, &wt)) {
+  while (next_tag(d, &r, &n, &wt)) {
     switch (n) {
       case 3: {
         ms_Import *imp = MS_NEW(d->arena, ms_Import);
@@ -735,7 +764,7 @@ bool ms_load_code_generator_request(ms_Compiler *c, const void *data, size_t len
       ms_skip(&r, wt);
     }
   }
-  if (!r.ok) {
+  if (!r.ok || d.malformed) {
     ms_diag_plain(&c->diag, MS_ERROR, "the CodeGeneratorRequest on stdin is malformed");
     ms_table_free(&d.messages);
     return false;
