@@ -261,6 +261,7 @@ static bool parse_object(Parser *p, ms_IdlKind kind) {
 
 static bool parse_enum_values(Parser *p, ms_Enum *e, ms_Loc open) {
   int64_t next_value = 0;
+  bool next_overflows = false; /* the previous value was INT64_MAX */
   for (;;) {
     if (try_consume_symbol(p, '}')) break;
     if (at_eof(p)) {
@@ -277,14 +278,18 @@ static bool parse_enum_values(Parser *p, ms_Enum *e, ms_Loc open) {
     }
     v->number = next_value;
     v->number_loc = v->loc;
-    if (try_consume_symbol(p, '=') && !parse_integer(p, "an enum value", &v->number, &v->number_loc)) {
+    bool implicit = !try_consume_symbol(p, '=');
+    if (!implicit && !parse_integer(p, "an enum value", &v->number, &v->number_loc)) {
       skip_statement(p);
       return true;
     }
+    if (implicit && next_overflows)
+      ms_error(p->diag, v->loc, "the value of \"%s\" (one past the previous value) is out of range", v->name);
     if (e->bit_flags && (v->number < 0 || v->number > 63)) {
       ms_error(p->diag, v->number_loc, "bit_flags values must be bit positions from 0 to 63");
     }
-    next_value = v->number + 1;
+    next_overflows = v->number == INT64_MAX;
+    next_value = next_overflows ? v->number : v->number + 1;
     ms_vec_push(p->arena, &e->values, v);
     if (try_consume_symbol(p, ',')) continue;
     if (!looking_at_symbol(p, '}')) {
