@@ -234,6 +234,8 @@ static ms_Field *read_field(Decoder *d, ms_Reader r, ms_File *file, ms_Message *
     }
   }
   f->name = need(d, f->name);
+  /* extensions (read with no oneof list) name their extendee; plain fields do not */
+  if ((extendee != NULL) != (oneof_of_field == NULL)) d->malformed = true;
   /* a message, group or enum field names its type; other types are 1..18 */
   if (!type_name && (type < MS_TYPE_DOUBLE || type > MS_TYPE_SINT64 || type == MS_TYPE_GROUP ||
                      type == MS_TYPE_MESSAGE || type == MS_TYPE_ENUM))
