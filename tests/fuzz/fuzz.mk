@@ -1,0 +1,112 @@
+# Fuzzing and memory checks; included from the main Makefile
+# (`include tests/fuzz/fuzz.mk`), whose variables it uses: BUILD, LIB_SRCS,
+# HEADERS, LUA_INC, LUA_LIBS, VPY, ASAN_FLAGS, and the rules for
+# $(BUILD)/embedded.c, $(BUILD)/moonstub and $(BUILD)/corpus/.stamp.
+#
+#   make fuzz             every libFuzzer target for FUZZ_SECONDS (60) each, after
+#                         replaying tests/fuzz/regressions/<target>/*; fails on any
+#                         crash, leak, timeout or out-of-memory
+#   make fuzz-long        the same, 1800 s per target
+#   make fuzz FUZZ_TARGETS="proto request" FUZZ_SECONDS=300
+#   make test-valgrind    the diagnostics suite under valgrind
+#   make test-asan-e2e    end-to-end generation (command line and protoc plugin)
+#                         with the ASan/UBSan binary, compared with build/moonstub
+#
+# Targets (binaries in $(FUZZ_BUILD)/): fuzz_proto, fuzz_fdl, fuzz_fbs (one schema
+# file through its front end and the linker, tests/fuzz/fuzz_compile.c) and
+# fuzz_request (a CodeGeneratorRequest, tests/fuzz/fuzz_request.c). Findings are
+# kept in $(FUZZ_BUILD)/crashes/<target>/, the growing corpus in
+# $(FUZZ_BUILD)/corpus/<target>/, logs in $(FUZZ_BUILD)/logs/.
+
+ifndef MOONSTUB_FUZZ_MK
+MOONSTUB_FUZZ_MK := 1
+
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= proto fdl fbs request
+FUZZ_NICE    ?=
+FUZZ_DEB_PACKAGES := clang libclang-rt-dev
+FUZZ_LANGS   := proto fdl fbs
+
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -Icore -I$(BUILD)
+FUZZ_LIB_OBJS := $(LIB_SRCS:core/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/embedded.o
+FUZZ_BINS   := $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_BUILD)/fuzz_request
+# imports of fuzzed schemas resolve here (the well-known types, googleapis)
+FUZZ_ROOTS  := $(abspath $(BUILD)/corpus/protobuf/src):$(abspath $(BUILD)/corpus/googleapis)
+# protoc for the request seeds: grpcio-tools' (knows editions) when .venv has it
+FUZZ_PROTOC ?= $(if $(wildcard $(VPY)),$(VPY) -m grpc_tools.protoc,protoc)
+
+.PHONY: fuzz fuzz-long fuzz-build fuzz-seeds fuzz-clean test-valgrind test-asan-e2e
+
+# Installs the Debian packages $(1) that are missing, as the main Makefile does.
+define fuzz_apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing Debian packages:$$missing"; \
+	    (apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
+	     || { echo "make: apt-get failed for:$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
+$(FUZZ_BUILD)/.deps:
+	$(call fuzz_apt_install,$(FUZZ_DEB_PACKAGES))
+	@mkdir -p $(FUZZ_BUILD) && touch $@
+
+# the library: coverage-instrumented for libFuzzer, with ASan and UBSan
+$(FUZZ_BUILD)/obj/%.o: core/%.c $(HEADERS) | $(FUZZ_BUILD)/.deps $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/embedded.o: $(BUILD)/embedded.c core/embedded.h | $(FUZZ_BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(FUZZ_BUILD)/libmoonstub.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_compile.c $(FUZZ_BUILD)/libmoonstub.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_PATH='"fuzz.$*"' -DFUZZ_ROOTS='"$(FUZZ_ROOTS)"' \
+	  -o $@ $< $(FUZZ_BUILD)/libmoonstub.a $(LUA_LIBS)
+
+$(FUZZ_BUILD)/fuzz_request: tests/fuzz/fuzz_request.c $(FUZZ_BUILD)/libmoonstub.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libmoonstub.a $(LUA_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# seed corpora, made at run time from the corpus and the tests (not committed)
+$(FUZZ_BUILD)/seeds/.stamp: tests/fuzz/make_seeds.sh tests/fuzz/dump_request.sh \
+    $(wildcard tests/fuzz/seeds-fdl/* tests/fuzz/seeds-fbs/*) $(BUILD)/corpus/.stamp | $(FUZZ_BUILD)/.deps
+	PROTOC="$(FUZZ_PROTOC)" tests/fuzz/make_seeds.sh $(FUZZ_BUILD)/seeds $(BUILD)/corpus
+	@touch $@
+
+fuzz-seeds: $(FUZZ_BUILD)/seeds/.stamp
+
+fuzz: fuzz-build fuzz-seeds
+	FUZZ_NICE="$(FUZZ_NICE)" tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=1800
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+# ---- memory checks of the ordinary binaries ------------------------------------------
+
+test-valgrind: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
+	$(call fuzz_apt_install,valgrind)
+	VALGRIND=1 tests/diag/run.sh $(BUILD)/moonstub $(BUILD)/corpus/protobuf/src
+
+test-asan-e2e: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
+	$(MAKE) BUILD=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  build-asan/moonstub build-asan/protoc-gen-moonstub
+	PROTOC="$(FUZZ_PROTOC)" tests/fuzz/asan_e2e.sh build-asan/moonstub $(BUILD)/moonstub $(BUILD)/corpus
+
+endif
