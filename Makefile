@@ -158,3 +158,8 @@ test-asan: $(BUILD)/corpus/.stamp
 	$(MAKE) BUILD=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  build-asan/moonstub test-unit test-lua
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/diag/run.sh build-asan/moonstub $(BUILD)/corpus/protobuf/src
+
+# ---- hardening: fuzzers, sanitizer end-to-end, valgrind, load --------------------
+
+include tests/fuzz/fuzz.mk
+include tests/stress/stress.mk
