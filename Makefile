@@ -162,4 +162,4 @@ test-asan: $(BUILD)/corpus/.stamp
 # ---- hardening: fuzzers, sanitizer end-to-end, valgrind, load --------------------
 
 include tests/fuzz/fuzz.mk
--include tests/stress/stress.mk
+include tests/stress/stress.mk
