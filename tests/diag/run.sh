@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The diagnostics suite: every tests/diag/<lang>/NN_*.<ext> is a bad input;
+# The diagnostics suite: every tests/diag/<lang>/NN_*.<ext> (lang: proto, fdl,
+# fbs) is a bad input;
 # moonstub must exit 1, print exactly tests/diag/expected/<lang>/NN_*.stderr,
 # print nothing on stdout and write nothing to the output folder.
 #
@@ -15,8 +16,9 @@ update=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
 count=0
-for lang in proto; do
+for lang in proto fdl fbs; do
   dir=$here/$lang
+  [ -d "$dir" ] || continue
   expected_dir=$here/expected/$lang
   mkdir -p "$expected_dir"
   for input in "$dir"/[0-9]*.*; do
