@@ -265,9 +265,8 @@ static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned ind
   resolve_ref(l, &idl->value, f->full_name);
   if (idl->collection == MS_COLLECTION_MAP) resolve_ref(l, &idl->key, f->full_name);
   if (!is_fbs(l)) check_fdl_field(l, f);
-  else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) &&
-           idl->value.message->idl_kind != MS_IDL_STRUCT)
-    idl->nullable = true; /* tables and unions are optional in FlatBuffers */
+  else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value))
+    idl->nullable = true; /* tables, structs and unions may be absent (a union: NONE) */
   check_collection(l, f);
   if (is_fbs(l)) check_fbs_field(l, m, f);
   check_number(l, m, f, index);
@@ -389,7 +388,8 @@ static void assign_id(IdScope *s, ms_TypeId *id, const char *full_name, ms_Loc l
   if (!id->has_id) return;
   for (unsigned i = 0; i < s->seen.count; i++) {
     const ms_TypeId *other = s->seen.items[i];
-    if (other->id == id->id) {
+    /* one name twice is a duplicate definition, reported as such */
+    if (other->id == id->id && strcmp((const char *)s->names.items[i], full_name) != 0) {
       ms_error(s->l->diag, loc,
                "Fory type id %u of \"%s\"%s is already used by \"%s\" (%s:%u:%u); give one of them [id = N] or "
                "[alias = \"...\"]",

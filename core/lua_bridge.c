@@ -278,6 +278,7 @@ static void push_type_ref(Bridge *b, const ms_TypeRef *t) {
   set_str(L, "scalar", t->scalar ? ms_scalar_name(t->scalar) : NULL);
   set_str(L, "encoding", t->encoding);
   set_str(L, "type_name", t->message ? t->message->full_name : t->enum_type ? t->enum_type->full_name : t->type_name);
+  set_str(L, "written_name", t->type_name);
   if (t->message) set_node(b, "type_ref", t->message, fill_message);
   if (t->enum_type) set_node(b, "type_ref", t->enum_type, fill_enum);
   set_bool(L, "optional", t->optional);

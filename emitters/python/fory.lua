@@ -214,7 +214,15 @@ end
 -- Ref[...] when it finds the type at the top level of the schema: nested
 -- types stay bare. The declarations must agree for the bytes to.
 local function is_ref_target(t)
-  return t.type_ref ~= nil and t.type_ref.kind == "message" and t.type_ref.parent == nil
+  if t.type_ref == nil or t.type_ref.kind ~= "message" then return false end
+  if t.type_ref.parent == nil then return true end
+  -- a nested type written with its path from the top ("Outer.Inner")
+  local written = t.written_name
+  if not written or not written:find(".", 1, true) then return false end
+  local pkg = t.type_ref.file.package
+  local relative = t.type_ref.full_name
+  if pkg and pkg ~= "" then relative = relative:sub(#pkg + 2) end
+  return written == relative or written == t.type_ref.full_name
 end
 
 function Mod:element_type(t)
@@ -234,7 +242,10 @@ function Mod:field_type(view)
   elseif view.collection == "array" then
     t = string.format("pyfory.Array[%s]", self:scalar_type(view.value))
   elseif view.collection == "map" then
-    t = string.format("Dict[%s, %s]", self:scalar_or_ref(view.key), self:element_type(view.value))
+    -- foryc declares map values without Optional[] even for map<K, optional V>
+    local value = self:element_type({ scalar = view.value.scalar, encoding = view.value.encoding,
+      type_ref = view.value.type_ref, written_name = view.value.written_name, ref = view.value.ref, optional = false })
+    t = string.format("Dict[%s, %s]", self:scalar_or_ref(view.key), value)
   else
     t = self:scalar_or_ref(view.value)
   end

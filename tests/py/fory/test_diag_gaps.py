@@ -69,9 +69,6 @@ DUPLICATES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="a type defined twice also gets 'Fory type id N of \"p.User\" (hashed "
-                   "from its name) is already used by \"p.User\"', a second error about the same mistake that "
-                   "reads as if a type collided with itself (tests/diag fdl/05, fbs/17)")
 @pytest.mark.parametrize("name", sorted(DUPLICATES))
 def test_duplicate_type_is_one_error(tmp_path: Path, name: str) -> None:
     status, stderr, wrote = compile_text(tmp_path, name, DUPLICATES[name])

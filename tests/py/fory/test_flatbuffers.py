@@ -135,9 +135,9 @@ def test_model_types(model: dict[str, typing.Any]) -> None:
     assert idl["inventory"]["collection"] == "array" and idl["inventory"]["value"]["scalar"] == "uint8"
     assert idl["weapons"]["collection"] == "list" and idl["weapons"]["value"]["type_name"] == "fbdemo.game.Weapon"
     assert idl["names"]["collection"] == "list" and idl["names"]["value"]["scalar"] == "string"
-    # tables and unions are nullable in FlatBuffers, structs are not
+    # table, struct and union fields may be absent (a union: NONE); a vector is not nullable
     assert idl["tag"]["nullable"] is True and idl["equipped"]["nullable"] is True
-    assert idl["pos"]["nullable"] is False and idl["grid"]["nullable"] is False
+    assert idl["pos"]["nullable"] is True and idl["grid"]["nullable"] is True
     cells = by_name(messages["Grid"]["fields"])["cells"]["idl"]
     assert cells["collection"] == "array" and cells["fixed_length"] == 4 and cells["value"]["scalar"] == "int16"
     enums = by_name(model["monster.fbs"]["enums"])
@@ -395,9 +395,9 @@ async def test_foryc_grpc(direction: str, arena: types.SimpleNamespace) -> None:
                         [arena_values(A)["Monster"], arena_values(A)["Monster(shield)"]])
 
 
-@pytest.mark.xfail(strict=True, reason="for .fbs moonstub declares struct fields non-nullable (`pos: Vec3`) and "
-                   "union fields nullable (`equipped: Optional[Equipment]`); foryc the reverse (`Optional[Vec3]`, "
-                   "nullable=True; `equipped: Equipment`), so the bytes differ (each side still reads the other's)")
+@pytest.mark.xfail(strict=True, reason="for .fbs moonstub declares "
+                   "union fields nullable (`equipped: Optional[Equipment]`, a union may be NONE); foryc "
+                   "does not (`equipped: Equipment`, an unset union cannot be written), so the bytes differ (each side reads the other's)")
 def test_foryc_declarations_for_fbs(arena: types.SimpleNamespace) -> None:
     assert declarations(arena.ms_dir / "fbdemo_arena.py") == declarations(arena.fc_dir / "fbdemo_arena.py")
 

@@ -293,8 +293,6 @@ def test_model_fdl_declarations_match_foryc(tmp_path: Path) -> None:
     assert ours["registrations"] == theirs["registrations"]
 
 
-@pytest.mark.xfail(strict=True, reason="map<K, optional V>: moonstub declares Dict[K, Optional[V]], foryc "
-                   "Dict[K, V] (it drops `optional` on map values); the bytes differ (each side reads the other's)")
 def test_optional_map_value_is_declared_as_foryc_does(tmp_path: Path) -> None:
     ours = declarations(generate(tmp_path / "ms", SCHEMAS, ["model.fdl"]) / "model_check.py")
     theirs = declarations(foryc(tmp_path / "fc", SCHEMAS, ["model.fdl"]) / "model_check.py")

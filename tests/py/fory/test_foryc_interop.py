@@ -239,10 +239,6 @@ def test_type_ids(dirs: types.SimpleNamespace) -> None:
     assert {"Outer.Level", "Outer.Inner.Mode"} <= set(regs)
 
 
-@pytest.mark.xfail(strict=True, reason="foryc wraps a list element / map value of a message type in "
-                   "Ref[..., False] when the name AS WRITTEN resolves from the schema's top (list<Outer.Inner> -> "
-                   "List[Ref[Outer.Inner, False]]; list<Inner> -> List[Outer.Inner]); moonstub wraps only top-level "
-                   "types, so list<Outer.Inner> / map<string, Outer.Inner> are declared bare and encode differently")
 def test_nested_type_in_list_is_declared_as_foryc_does(tmp_path: Path) -> None:
     ms_dir = generate(tmp_path / "ms", SCHEMAS, ["nested_list.fdl"])
     fc_dir = foryc(tmp_path / "fc", SCHEMAS, ["nested_list.fdl"])
