@@ -50,13 +50,19 @@ void pu_skip_statement(Parser *p) {
   }
 }
 
+/* Nested blocks are counted, not recursed into: a file of a million '{'
+ * must not exhaust the stack. */
 void pu_skip_rest_of_block(Parser *p) {
+  size_t depth = 1;
   for (;;) {
     if (at_eof(p)) return;
     if (peek(p)->kind == MS_TOK_SYMBOL) {
-      if (try_consume_symbol(p, '}')) return;
+      if (try_consume_symbol(p, '}')) {
+        if (--depth == 0) return;
+        continue;
+      }
       if (try_consume_symbol(p, '{')) {
-        skip_rest_of_block(p);
+        depth++;
         continue;
       }
     }
