@@ -17,7 +17,12 @@ typedef struct Decoder {
   ms_Table messages; /* full name (no dot) -> ms_Message*, for maps and groups */
   ms_Vec pending;    /* PendingType*: fields whose message must be known first */
   bool malformed;    /* bad wire data, or a descriptor protoc would never write */
+  unsigned depth;    /* of nested messages being read */
 } Decoder;
+
+/* Nested messages, as deep as the .proto parser allows: deeper nesting in a
+ * request would only exhaust the stack (here and in the linker). */
+#define MAX_NESTING 100
 
 typedef struct PendingType {
   ms_Field *field;
@@ -343,6 +348,14 @@ static ms_Message *read_message(Decoder *d, ms_Reader r, ms_File *file, ms_Messa
   m->kind = MS_KIND_MESSAGE;
   m->file = file;
   m->parent = parent;
+  if (d->depth >= MAX_NESTING) {
+    if (!d->malformed)
+      ms_diag_plain(&d->c->diag, MS_ERROR, "messages are nested more than %d levels deep", MAX_NESTING);
+    d->malformed = true;
+    m->name = "";
+    return m;
+  }
+  d->depth++;
   /* the name comes first in protoc's output, but do not rely on it */
   ms_Reader first = r;
   uint32_t n, wt;
@@ -431,6 +444,7 @@ static ms_Message *read_message(Decoder *d, ms_Reader r, ms_File *file, ms_Messa
     ms_vec_push(d->arena, &o->fields, f);
   }
   m->oneofs = real;
+  d->depth--;
   return m;
 }
 

@@ -61,10 +61,18 @@ void ms_skip(ms_Reader *r, uint32_t wire_type) {
       else r->p += 4;
       return;
     case 3: {
+      /* a group up to its end, nested groups counted rather than recursed
+       * into, so that deep nesting cannot exhaust the stack */
+      size_t depth = 1;
       uint32_t number, wt;
       while (ms_read_tag(r, &number, &wt)) {
-        if (wt == 4) return;
-        ms_skip(r, wt);
+        if (wt == 4) {
+          if (--depth == 0) return;
+        } else if (wt == 3) {
+          depth++;
+        } else {
+          ms_skip(r, wt);
+        }
       }
       r->ok = false;
       return;
