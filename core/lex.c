@@ -341,8 +341,10 @@ static void read_string(ms_Lexer *lx, ms_Token *t) {
   t->str_len = (unsigned)(o - buf);
 }
 
-/* Reads one token at lx->p (after comments and blanks have been skipped). */
-static void read_token(ms_Lexer *lx, ms_Token *t) {
+/* Reads one token at lx->p (after comments and blanks have been skipped);
+ * false when it reported and skipped an invalid character instead, and the
+ * caller must read again. */
+static bool read_token_or_skip(ms_Lexer *lx, ms_Token *t) {
   t->loc = here(lx);
   t->start = lx->p;
   if (lx->p >= lx->end) {
@@ -380,13 +382,20 @@ static void read_token(ms_Lexer *lx, ms_Token *t) {
             lx->p++;
           }
         }
-        read_token(lx, t);
-        return;
+        return false;
       }
     }
   }
   t->len = (unsigned)(lx->p - t->start);
   t->end_line = lx->line;
+  return true;
+}
+
+/* A loop, not recursion: a file of a million invalid characters must not
+ * exhaust the stack. */
+static void read_token(ms_Lexer *lx, ms_Token *t) {
+  while (!read_token_or_skip(lx, t)) {
+  }
 }
 
 /* Produces the next token with the comments around it, following the rules
