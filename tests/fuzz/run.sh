@@ -44,7 +44,9 @@ for target in "$@"; do
   fi
   if [ ${#regressions[@]} -gt 0 ]; then
     log=$build/logs/$target-regressions.log
-    if "${nice[@]}" "$bin" "${flags[@]}" "${regressions[@]}" >"$log" 2>&1; then
+    # a 1 MiB stack, so that inputs which once exhausted the stack through deep
+    # recursion still do so at a size worth committing
+    if (ulimit -s 1024 && exec "${nice[@]}" "$bin" "${flags[@]}" "${regressions[@]}") >"$log" 2>&1; then
       echo "fuzz $target: ${#regressions[@]} regression inputs pass"
     else
       echo "fuzz $target: a regression input fails (log: $log)"
