@@ -583,7 +583,9 @@ static int host_write(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   size_t len;
   const char *content = luaL_checklstring(L, 2, &len);
-  lua_pushboolean(L, ms_output_add(b->out, &b->c->diag, path, content, len));
+  bool added = ms_output_add(b->out, &b->c->diag, path, content, len);
+  if (added && lua_toboolean(L, 3)) ms_output_mark_extra(b->out);
+  lua_pushboolean(L, added);
   return 1;
 }
 

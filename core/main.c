@@ -221,9 +221,9 @@ static int finish(ms_Compiler *c) {
 
 /* --check: nothing is written; the files that would change are listed and
  * the exit status is 1 if there are any (for CI). */
-static int finish_check(ms_Compiler *c, const ms_Output *out, const char *dir) {
+static int finish_check(ms_Compiler *c, const ms_Output *out, const char *dir, const char *extra_dir) {
   ms_Vec changed = {0};
-  ms_output_changed(out, dir, c->arena, &changed);
+  ms_output_changed(out, dir, extra_dir, c->arena, &changed);
   for (unsigned i = 0; i < changed.count; i++) printf("%s\n", (const char *)changed.items[i]);
   int status = finish(c);
   return status ? status : (changed.count ? 1 : 0);
@@ -253,7 +253,10 @@ static int run(int argc, char **argv) {
   if (args.dump_model) ms_dump_model_json(&c->schema, stdout);
   bool has_emitters = args.run.emitters.count > 0;
   if (args.run.python_out || args.run.summary || args.run.lua_test || has_emitters) {
-    const char *dir = args.run.out ? args.run.out : args.run.python_out;
+    /* Python under --python_out, --emitter files under --out (either folder
+     * serves both when only one is given) */
+    const char *dir = args.run.python_out ? args.run.python_out : args.run.out;
+    const char *extra_dir = args.run.out ? args.run.out : args.run.python_out;
     if (has_emitters && !dir) {
       ms_diag_plain(&c->diag, MS_ERROR, "--emitter needs an output folder: --out=DIR or --python_out=DIR");
       return finish(c);
@@ -261,8 +264,8 @@ static int run(int argc, char **argv) {
     ms_Output out;
     ms_output_init(&out, c->arena);
     if (ms_lua_run(c, &out, &args.run) && dir) {
-      if (args.check) return finish_check(c, &out, dir);
-      ms_output_write_all(&out, &c->diag, dir);
+      if (args.check) return finish_check(c, &out, dir, extra_dir);
+      ms_output_write_all(&out, &c->diag, dir, extra_dir);
     }
   }
   return finish(c);

@@ -163,7 +163,7 @@ local function run_emitter(spec, ctx)
   local own = setmetatable({ schema = ctx.schema, options = ctx.options, rules = ctx.rules, host = ctx.host,
     files = {}, order = {} }, Context)
   module.emit(own)
-  for _, path in ipairs(own.order) do ctx.host.write(path, own.files[path]:text()) end
+  for _, path in ipairs(own.order) do ctx.host.write(path, own.files[path]:text(), true) end
 end
 
 function M.run(schema, options, host)

@@ -339,14 +339,12 @@ def test_naming_policy_raises(tmp_path):
     check_unchanged(proj, before, proc, "policy refuses field label")
 
 
-NEW_FOLDERS_BUG = ("a failed write phase leaves the folders it created (make_dirs in core/output.c runs "
-                   "before the temporaries are written and is not undone)")
 
 
 @pytest.mark.parametrize("rules,new_package", [
     ("default", True),
     ("aristaproto", False),
-    pytest.param("aristaproto", True, marks=pytest.mark.xfail(strict=True, reason=NEW_FOLDERS_BUG)),
+    pytest.param("aristaproto", True),
 ])
 def test_full_disk_rlimit_fsize(tmp_path, rules, new_package):
     """RLIMIT_FSIZE just below the size of each changed or new file in turn (so
@@ -372,7 +370,6 @@ def test_full_disk_rlimit_fsize(tmp_path, rules, new_package):
         assert (proj.out / path).read_bytes() == data, path
 
 
-@pytest.mark.xfail(strict=True, reason=NEW_FOLDERS_BUG)
 def test_full_disk_leaves_no_new_folders(tmp_path):
     """Writing into a folder that does not exist yet, and aristaproto's package
     folders: after the failure, none of the folders may remain."""
@@ -388,8 +385,6 @@ def test_full_disk_leaves_no_new_folders(tmp_path):
         assert not (tmp_path / "gen").exists(), sorted(str(p) for p in tmp_path.rglob("*"))
 
 
-@pytest.mark.xfail(strict=True, reason="the rename phase of core/output.c is not all-or-nothing: when one "
-                   "rename fails, the files renamed before it keep their new content")
 def test_failed_rename_leaves_the_folder_unchanged(tmp_path):
     """A folder where a generated file should go (integ_v1_grpc.py/): the run
     fails, and integ_v1.py, renamed before, must not have been replaced."""
@@ -441,8 +436,6 @@ def test_full_disk_enospc_tmpfs(tmp_path, room_kib):
         mnt.rmdir()
 
 
-@pytest.mark.xfail(strict=True, reason="with --out, core/main.c sends every file (the Python too) to --out, "
-                   "not only the --emitter files; docs/cli.md: --python_out is where Python goes")
 def test_python_out_and_out_are_separate(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
