@@ -2,6 +2,7 @@
 -- package (a.b -> a/b/__init__.py, parents get __init__.py), modules import
 -- each other relatively, PascalCase class names, snake_case fields and methods.
 local words = require("rules.words")
+local python = require("rules.python")
 local default = require("rules.default")
 
 local M = {}
@@ -39,9 +40,21 @@ function M.grpc_module_path(file)
   return R.grpc_module(file):gsub("%.", "/") .. ".py"
 end
 
-function M.message(message) return R.escape(words.pascal(message.name)) end
-function M.enum(enum) return R.escape(words.pascal(enum.name)) end
-function M.enum_value(value) return R.escape(value.name) end
+-- PascalCase of a type name; a name without letters or digits ("_") keeps
+-- its own spelling, escaped, rather than becoming empty
+local function class_name(name)
+  local pascal = words.pascal(name)
+  if pascal == "" then return R.escape(name) end
+  return R.escape(pascal)
+end
+
+function M.message(message) return class_name(message.name) end
+function M.enum(enum) return class_name(enum.name) end
+function M.enum_value(value)
+  local name = R.escape(value.name)
+  if python.is_enum_reserved(name) then name = name .. "_" end
+  return name
+end
 function M.field(field) return R.escape(words.snake(field.name)) end
 M.service_stub = default.service_stub
 M.service_servicer = default.service_servicer

@@ -28,7 +28,7 @@ function M.escape(name, taken)
     -- goes, and the escape suffix marks the change
     return name:sub(2) .. "_"
   end
-  if python.is_reserved(name) or (taken and taken[name]) then
+  if python.is_reserved(name) or python.is_dunder(name) or (taken and taken[name]) then
     return name .. "_"
   end
   return name
@@ -71,10 +71,16 @@ local function from_idl(node)
   return node.file ~= nil and node.file.source ~= "proto"
 end
 
+-- enum members: Python's enum module reserves _sunder_ names and `name`/`value`
+local function enum_member(name)
+  if python.is_enum_reserved(name) then return name .. "_" end
+  return name
+end
+
 function M.enum_value(value)
   local enum = value.parent
-  if enum and enum.file and enum.file.source ~= "proto" then return R.escape(strip_enum_prefix(value)) end
-  return R.escape(value.name)
+  if enum and enum.file and enum.file.source ~= "proto" then return enum_member(R.escape(strip_enum_prefix(value))) end
+  return enum_member(R.escape(value.name))
 end
 
 function M.field(field)

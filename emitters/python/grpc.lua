@@ -206,7 +206,7 @@ function M.service_plans(ctx, services, ref)
       svc.methods[i] = {
         method = method,
         name = pynames[i],
-        attr = pynames[i]:gsub("^_+", ""),
+        attr = pynames[i],
         shape = shape_of(method),
         input = ref(method.input),
         output = ref(method.output),

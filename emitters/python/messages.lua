@@ -3,6 +3,7 @@
 local Writer = require("emitters.writer")
 local codec = require("emitters.python.codec")
 local names_mod = require("emitters.python.names")
+local python = require("rules.python")
 local text = require("emitters.python.text")
 local py_string, docstring = text.py_string, text.docstring
 
@@ -182,16 +183,33 @@ end
 
 -- Python attribute names of a message's fields; two IDL names that map to
 -- one Python name are an error naming both.
-local function attribute_names(ctx, message)
+local function where(node)
+  local loc = node.loc
+  return string.format("%s:%d:%d", loc and loc.file or "?", loc and loc.line or 0, loc and loc.col or 0)
+end
+
+local function attribute_names(ctx, message, names)
   local rules, seen, out = ctx.rules, {}, {}
+  -- nested classes share the class body's namespace with the fields
+  for _, nested in ipairs(message.messages) do
+    if not nested.is_map_entry then seen[names:class_name(nested)] = nested end
+  end
+  for _, nested in ipairs(message.enums) do seen[names:class_name(nested)] = nested end
   for i, field in ipairs(message.fields) do
     local attr = rules.field(field)
-    if names_mod.message_taken[attr] or names_mod.module_taken[attr] then attr = attr .. "_" end
+    if names_mod.message_taken[attr] or names_mod.module_taken[attr] or python.type_names[attr]
+      or python.is_dunder(attr) then
+      attr = attr .. "_"
+    end
     local other = seen[attr]
-    if other then
+    if other and other.kind == "field" then
       ctx.host.report("error", string.format(
         "fields %q (line %d) and %q (line %d) of %s both become the Python attribute %q; rename one",
         other.name, other.loc.line, field.name, field.loc.line, message.full_name, attr), field.loc)
+    elseif other then
+      ctx.host.report("error", string.format(
+        "nested %s %q (%s) and field %q (%s) of %s both become the Python name %q; rename one",
+        other.kind, other.name, where(other), field.name, where(field), message.full_name, attr), field.loc)
     end
     seen[attr] = field
     out[i] = attr
@@ -208,7 +226,7 @@ local function message_plan(ctx, mod, message)
     fields = {},
     oneofs = {},
   }
-  local attrs = attribute_names(ctx, message)
+  local attrs = attribute_names(ctx, message, names)
   for i, field in ipairs(message.fields) do
     plan.fields[i] = field_plan(mod, message, field, attrs[i])
   end
@@ -246,8 +264,17 @@ local function write_enum(w, mod, enum)
   w:line("_ms_full_name: typing.ClassVar[str]")
   w:line("_ms_closed: typing.ClassVar[bool]")
   w:blank()
+  local seen = {}
   for _, v in ipairs(enum.values) do
-    w:line("%s = %d", rules.enum_value(v), v.number)
+    local member = rules.enum_value(v)
+    local other = seen[member]
+    if other then
+      mod.host.report("error", string.format(
+        "enum values %q (%s) and %q (%s) of %s both become the Python member %q; rename one", other.name,
+        where(other), v.name, where(v), enum.full_name, member), v.loc)
+    end
+    seen[member] = v
+    w:line("%s = %d", member, v.number)
   end
   if not enum.closed then
     w:blank()
@@ -443,6 +470,7 @@ end
 
 --- The text of one module.
 function M.module_text(ctx, mod)
+  mod.host = ctx.host
   local top = {}
   for _, file in ipairs(mod.files) do
     for _, m in ipairs(file.messages) do top[#top + 1] = m end

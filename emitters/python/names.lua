@@ -1,5 +1,7 @@
 -- Python names for the model: modules, classes, fields, and how one module
 -- refers to what another defines. Every name comes from the active rules.
+local python = require("rules.python")
+
 local M = {}
 
 -- Names every generated message class inherits or defines; a field with one
@@ -50,7 +52,11 @@ function Names:class_name(node)
   -- nested classes too: inside a class body they would hide the module's
   -- imports (enum.IntEnum, dataclasses.field) from the lines after them
   local fory = self.fory_module and self.fory_module[self.module_of[node.file]]
-  if M.module_taken[own] or (fory and M.fory_taken[own]) then own = own .. "_" end
+  if M.module_taken[own] or (fory and M.fory_taken[own]) or python.builtins[own] or python.is_dunder(own)
+    -- the module's private helpers (_varint, _e_Foo, ...) start with "_"
+    or (not node.parent and own:sub(1, 1) == "_") then
+    own = own .. "_"
+  end
   return own
 end
 

@@ -105,36 +105,29 @@ def test_builtin_type_names_aristaproto(tmp_path):
     gen = Generated(tmp_path, ["builtin_types.proto"], "aristaproto")
     m = works(gen, ["hostile.bt"], "hostile.bt.")["hostile.bt"]
     assert m.Len(x=["a"]).x == ["a"]
-    user = m.User(i=m.Int(int=1), l=[m.List(b=b"\x00")], n=m.Len(x=["q"]), mx=m.Max(a=3),
+    user = m.User(i=m.Int(int_=1), l=[m.List(b=b"\x00")], n=m.Len(x=["q"]), mx=m.Max(a=3),
                   s=m.Set.SET_ONE, text="t", blob=b"b", fl={"k": 0.5}, opt=0.0)
     assert m.User.FromString(bytes(user)) == user
 
 
 def test_builtin_type_names_that_are_safe(tmp_path):
-    """Builtins a generated module never calls are fine as class names with
-    the default rules (type is a soft keyword: type_)."""
+    """With the default rules every builtin gets the escape suffix as a
+    module-level class name, used by the generated code or not (type is a
+    soft keyword: type_)."""
     gen = Generated(tmp_path, ["builtin_types_safe.proto"], "default")
     m = works(gen, ["hostile_bts"], "hostile.bts.")["hostile_bts"]
-    u = m.User(p=m.print(a=1), ids=[m.id(s="x")], hashes={3: m.hash(b=b"h")}, t=m.type_(b=True),
-               sup=m.super(d=0.5), i=m.isinstance(f=2**64 - 1))
+    u = m.User(p=m.print_(a=1), ids=[m.id_(s="x")], hashes={3: m.hash_(b=b"h")}, t=m.type_(b=True),
+               sup=m.super_(d=0.5), i=m.isinstance_(f=2**64 - 1))
     assert m.User.FromString(bytes(u)) == u
     assert u.to_dict()["t"] == {"b": True}
-    assert m.print is not print and m.id is not id
+    assert not hasattr(m, "print") and not hasattr(m, "id")
 
 
-@pytest.mark.xfail(strict=True, reason="top-level messages/enums named like builtins the generated module uses "
-                   "(int, str, bytes, bytearray, len, tuple, list, dict, float, bool, object, min, max) are "
-                   "neither escaped nor refused: bytearray/len/min/max break encoding at run time, the others "
-                   "fail mypy --strict")
 def test_builtin_type_names_default(tmp_path):
     gen = Generated(tmp_path, ["builtin_types.proto"], "default")
     works_or_refused(gen, ["hostile_bt"], "hostile.bt.", ["int", "len"])
 
 
-@pytest.mark.xfail(strict=True, reason="fields named like builtins (int, str, bytes, float, bool, list, dict, ...) "
-                   "are neither escaped nor refused: in the dataclass body they shadow the builtins, so later "
-                   "annotations fail mypy --strict and a later `dataclasses.field(default_factory=list)` calls "
-                   "the Field object (TypeError when constructing)")
 @pytest.mark.parametrize("rules", RULES)
 def test_builtin_field_names(tmp_path, rules):
     gen = Generated(tmp_path, ["builtin_fields.proto"], rules)
@@ -170,17 +163,11 @@ def test_dunder_fields_aristaproto(tmp_path):
     assert d.to_dict() == {"Init": 1, "Slots": 2, "Dict": 3, "X": 4}
 
 
-@pytest.mark.xfail(strict=True, reason="with the default rules, dunder field names (__init__, __class__, __slots__, "
-                   "__dict__, __eq__, __hash__, __repr__, __doc__, __module__) are kept as they are: __slots__ "
-                   "makes the import fail (TypeError), the rest break the class or mypy --strict")
 def test_dunder_fields_default(tmp_path):
     gen = Generated(tmp_path, ["dunders.proto"], "default")
     works_or_refused(gen, ["hostile_du"], "hostile.du.", ["__slots__"])
 
 
-@pytest.mark.xfail(strict=True, reason="with the default rules, top-level messages named like module dunders "
-                   "(__name__, __doc__, __spec__, ...) replace the module's own attributes: the import fails "
-                   "(dataclasses looks up sys.modules[cls.__module__])")
 def test_dunder_message_names_default(tmp_path):
     gen = Generated(tmp_path, ["dunder_messages.proto"], "default")
     works_or_refused(gen, ["hostile_dm"], "hostile.dm.", ["__name__"])
@@ -200,11 +187,12 @@ DEFAULT_MODULE_NAMES = {
     # escaped: the module imports or defines these
     "grpc": "grpc_", "typing": "typing_", "dataclasses": "dataclasses_", "enum": "enum_", "math": "math_",
     "annotations": "annotations_", "_ms": "_ms_",
+    # escaped: module-level names starting with "_" are the module's own helpers
+    "_moonstub": "_moonstub_", "_moonstub_grpc": "_moonstub_grpc_", "_ms_grpc": "_ms_grpc_",
+    "_i_hostile_mn": "_i_hostile_mn_", "_serialize": "_serialize_", "_REGISTERED": "_REGISTERED_",
     # kept: nothing at module level is called that
     "grpclib": "grpclib", "struct": "struct", "add_servicer": "add_servicer",
-    "add_FooServicer_to_server": "add_FooServicer_to_server", "_moonstub": "_moonstub",
-    "_moonstub_grpc": "_moonstub_grpc", "_ms_grpc": "_ms_grpc", "_i_hostile_mn": "_i_hostile_mn",
-    "_serialize": "_serialize", "_REGISTERED": "_REGISTERED", "Message": "Message", "field": "field",
+    "add_FooServicer_to_server": "add_FooServicer_to_server", "Message": "Message", "field": "field",
     "DecodeError": "DecodeError", "Req": "Req",
 }
 
@@ -277,9 +265,6 @@ def test_module_names(tmp_path, rules):
     asyncio.run(_serve_foo(gen, companion, msgs, getattr(msgs, names["grpc"])))
 
 
-@pytest.mark.xfail(strict=True, reason="top-level messages named like the module's private helpers (_varint, "
-                   "_utf8, _skip, _DecodeError, _ms_init, and _e_Foo/_d_Foo next to a message Foo) replace them: "
-                   "encoding fails at run time (TypeError) and mypy --strict fails")
 def test_private_helper_names(tmp_path):
     gen = Generated(tmp_path, ["private_helpers.proto"], "default")
     works_or_refused(gen, ["hostile_ph"], "hostile.ph.", ["_varint"])
@@ -581,8 +566,6 @@ enum E {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="enum values None and None_ both become the member None_ without a "
-                   "generation error; the module then fails to import (TypeError: 'None_' already defined)")
 @pytest.mark.parametrize("rules", RULES)
 def test_enum_value_collision(tmp_path, rules):
     gen = Generated(tmp_path, {"ec.proto": ENUM_VALUE_COLLISION}, rules)
@@ -602,8 +585,6 @@ message M { E e = 1; }
 """
 
 
-@pytest.mark.xfail(strict=True, reason="enum values that become _sunder_ names (_missing_ as is, __priv escaped to "
-                   "_priv_) make the enum class fail at import: ValueError: _sunder_ names ... are reserved")
 @pytest.mark.parametrize("rules", RULES)
 def test_enum_value_sunder_names(tmp_path, rules):
     gen = Generated(tmp_path, {"es.proto": ENUM_SUNDER}, rules)
@@ -621,8 +602,6 @@ message M { E e = 1; }
 """
 
 
-@pytest.mark.xfail(strict=True, reason="an enum value called `name` becomes an IntEnum member `name`, which "
-                   "mypy --strict rejects (incompatible with Enum.name: str); the code runs")
 @pytest.mark.parametrize("rules", RULES)
 def test_enum_value_named_name(tmp_path, rules):
     gen = Generated(tmp_path, {"en.proto": ENUM_NAME_VALUE}, rules)
@@ -808,7 +787,7 @@ message __ { int32 b = 1; }
 def test_underscore_and_double_underscore(tmp_path):
     gen = Generated(tmp_path, {"uu.proto": UNDERSCORES}, "default")
     refused(gen, "hostile.uu._ (uu.proto:3) and hostile.uu.__ (uu.proto:4) both become the Python class "
-            "hostile_uu.__; rename one", ("uu.proto", 4, 9))
+            "hostile_uu.___; rename one", ("uu.proto", 4, 9))
 
 
 @pytest.mark.xfail(strict=True, reason="collision errors give file:line:col only for the second name: the first is "
@@ -827,8 +806,6 @@ def test_collision_errors_locate_both_names(tmp_path):
 # ---- names only the generated Python shares --------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="--rules aristaproto turns a message called `_` into an empty class name: "
-                   "it writes `class (_ms.Message):` (a SyntaxError) and exits 0")
 def test_underscore_message_aristaproto(tmp_path):
     gen = Generated(tmp_path, ["underscore_names.proto"], "aristaproto")
     works_or_refused(gen, ["hostile.us"], "hostile.us.", ["_"])
@@ -837,7 +814,8 @@ def test_underscore_message_aristaproto(tmp_path):
 def test_underscore_message_default(tmp_path):
     gen = Generated(tmp_path, ["underscore_names.proto"], "default")
     m = works(gen, ["hostile_us"], "hostile.us.")["hostile_us"]
-    h = m.Holder(u=m.__(a=1), us=[m.__(a=2)])
+    # "_" is a soft keyword and starts with "_" (the module's helpers): "__"
+    h = m.Holder(u=m.___(a=1), us=[m.___(a=2)])
     assert m.Holder.FromString(bytes(h)) == h
 
 
@@ -854,9 +832,6 @@ message M {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a nested type and a field whose Python names coincide (nested enum `class` "
-                   "-> class_ and field class_; nested message `typing` -> typing_ and field typing_) share the "
-                   "class body: no generation error, and the import fails (AttributeError)")
 def test_nested_type_and_field_share_a_python_name(tmp_path):
     gen = Generated(tmp_path, {"nf.proto": NESTED_TYPE_AND_FIELD}, "default")
     works_or_refused(gen, ["hostile_nf"], "hostile.nf.", ["class", "class_"])
