@@ -131,6 +131,40 @@ static bool value_is_word(const ms_Value *v, const char *w) {
   return v->kind == MS_VALUE_IDENT && strcmp(v->text, w) == 0;
 }
 
+/* The range of an integer scalar; false for other scalars. */
+static bool integer_range(ms_Scalar s, int64_t *lo, uint64_t *hi) {
+  switch (s) {
+    case MS_SCALAR_INT8: *lo = INT8_MIN; *hi = INT8_MAX; return true;
+    case MS_SCALAR_INT16: *lo = INT16_MIN; *hi = INT16_MAX; return true;
+    case MS_SCALAR_INT32: *lo = INT32_MIN; *hi = INT32_MAX; return true;
+    case MS_SCALAR_INT64: *lo = INT64_MIN; *hi = INT64_MAX; return true;
+    case MS_SCALAR_UINT8: *lo = 0; *hi = UINT8_MAX; return true;
+    case MS_SCALAR_UINT16: *lo = 0; *hi = UINT16_MAX; return true;
+    case MS_SCALAR_UINT32: *lo = 0; *hi = UINT32_MAX; return true;
+    case MS_SCALAR_UINT64: *lo = 0; *hi = UINT64_MAX; return true;
+    default: return false;
+  }
+}
+
+static bool int_value_fits(const ms_Value *v, ms_Scalar s) {
+  int64_t lo;
+  uint64_t hi;
+  if (!integer_range(s, &lo, &hi)) return true;
+  if (v->negative) return v->u <= (uint64_t)INT64_MAX + 1 && (v->u == 0 || -(int64_t)(v->u - 1) - 1 >= lo);
+  return v->u <= hi;
+}
+
+static ms_Scalar fbs_enum_base(const ms_Enum *e) {
+  static const struct { const char *name; ms_Scalar s; } words[] = {
+      {"byte", MS_SCALAR_INT8}, {"ubyte", MS_SCALAR_UINT8}, {"short", MS_SCALAR_INT16},
+      {"ushort", MS_SCALAR_UINT16}, {"int", MS_SCALAR_INT32}, {"uint", MS_SCALAR_UINT32},
+      {"long", MS_SCALAR_INT64}, {"ulong", MS_SCALAR_UINT64}};
+  if (!e->base_type) return MS_SCALAR_NONE;
+  for (unsigned i = 0; i < sizeof words / sizeof *words; i++)
+    if (strcmp(words[i].name, e->base_type) == 0) return words[i].s;
+  return ms_scalar_from_name(e->base_type, (unsigned)strlen(e->base_type));
+}
+
 static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {
   const ms_Value *v = f->default_value;
   const ms_TypeRef *t = &f->idl->value;
@@ -158,6 +192,11 @@ static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {
     return;
   }
   bool is_float = t->scalar == MS_SCALAR_FLOAT32 || t->scalar == MS_SCALAR_FLOAT64;
+  if (v->kind == MS_VALUE_INT && !int_value_fits(v, t->scalar)) {
+    ms_error(l->diag, v->loc, "default %s%s of field \"%s\" is out of range for %s", v->negative ? "-" : "",
+             v->text ? v->text : "", f->name, ms_scalar_name(t->scalar));
+    return;
+  }
   if (v->kind == MS_VALUE_INT || (is_float && (v->kind == MS_VALUE_FLOAT || value_is_word(v, "inf") ||
                                                value_is_word(v, "nan") || value_is_word(v, "infinity"))))
     return;
@@ -286,7 +325,14 @@ static void link_enum(ms_IdlLinker *l, ms_Enum *e) {
   check_reserved(l, &e->reserved_ranges);
   for (unsigned i = 0; i < e->values.count; i++) {
     ms_EnumValue *v = e->values.items[i];
-    if (v->number < INT32_MIN || v->number > INT32_MAX)
+    ms_Scalar base = is_fbs(l) ? fbs_enum_base(e) : MS_SCALAR_NONE;
+    int64_t lo;
+    uint64_t hi;
+    if (base != MS_SCALAR_NONE && integer_range(base, &lo, &hi) && !e->bit_flags &&
+        (v->number < lo || (v->number >= 0 && (uint64_t)v->number > hi)))
+      ms_error(l->diag, v->number_loc, "enum value %lld of \"%s\" is out of range for %s", (long long)v->number,
+               v->name, e->base_type);
+    else if (!is_fbs(l) && (v->number < INT32_MIN || v->number > INT32_MAX))
       ms_error(l->diag, v->number_loc, "enum value numbers must fit in 32 bits");
     for (unsigned j = 0; j < i; j++) {
       ms_EnumValue *w = e->values.items[j];
