@@ -335,7 +335,7 @@ static ms_Range *read_range(Decoder *d, ms_Reader r, bool exclusive_end, const O
   uint32_t n, wt;
   while (next_tag(d, &r, &n, &wt)) {
     if (n == 1) range->start = (int32_t)ms_read_varint(&r);
-    else if (n == 2) range->end = (int32_t)ms_read_varint(&r) - (exclusive_end ? 1 : 0);
+    else if (n == 2) range->end = (int64_t)(int32_t)ms_read_varint(&r) - (exclusive_end ? 1 : 0);
     else if (n == 3 && options) ms_skip(&r, wt);
     else ms_skip(&r, wt);
   }
