@@ -11,15 +11,15 @@ handlers with grpcio's registered-method API where the installed grpcio has it.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import typing
 
 import grpc
 
-if __package__:  # beside package-layout modules (--rules aristaproto)
-    from . import _moonstub as _ms
-else:
-    import _moonstub as _ms  # type: ignore[no-redef]
+# beside flat modules, or inside a package (--rules aristaproto): imported by
+# name so that type checkers accept both layouts
+_ms: typing.Any = importlib.import_module(f"{__package__}._moonstub" if __package__ else "_moonstub")
 
 __all__ = [
     "registered_method_keywords",

@@ -108,14 +108,15 @@ local function write_stub(w, ctx, svc, aio)
     docstring(w, method.comments, string.format("%s: /%s/%s.", m.shape:gsub("_", "-"), svc.service.full_name,
       method.name))
     if aio then w:line("# returns %s", result) end
-    w:line("return self._%s(", m.attr)
+    -- grpcio is untyped: the sync result is cast to what the method declares
+    w:line(aio and "return self._%s(" or ("return typing.cast(" .. py_string(result) .. ", self._%s("), m.attr)
     w:line("    %s,", method.client_streaming and "request_iterator" or "request")
     w:line("    timeout=timeout,")
     w:line("    metadata=metadata,")
     w:line("    credentials=credentials,")
     w:line("    wait_for_ready=wait_for_ready,")
     w:line("    compression=compression,")
-    w:line(")")
+    w:line(aio and ")" or "))")
     w:dedent()
   end
   w:dedent()

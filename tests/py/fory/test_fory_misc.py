@@ -150,9 +150,6 @@ def test_fory_modules_pass_mypy_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="every <module>_grpc.py imports _moonstub_grpc.py, whose "
-                   "`if __package__: from . import _moonstub` is a blocking mypy error outside a package "
-                   "(\"_moonstub_grpc.py:20: error: No parent module -- cannot perform relative import\")")
 @pytest.mark.parametrize("mode", ["aio", "sync"])
 def test_grpc_companions_pass_mypy_strict(tmp_path: Path, mode: str) -> None:
     generate(tmp_path, SCHEMAS, ["kitchen.fdl", "greeter.fdl", "monster.fbs"], "--grpc",

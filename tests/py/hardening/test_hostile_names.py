@@ -447,10 +447,6 @@ def test_keyword_services_sync_mode(tmp_path):
         pool.shutdown(wait=False)
 
 
-@pytest.mark.xfail(strict=True, reason="the sync companion (--grpc-python-mode=sync) fails mypy --strict whatever "
-                   "the names: stub methods declare `-> Reply` and return the typing.Any multicallable's result "
-                   "(no-any-return); the aio companion returns typing.Any, aristaproto's clients add "
-                   "`# type: ignore[no-any-return]`")
 def test_sync_companion_passes_mypy_strict(tmp_path):
     gen = Generated(tmp_path, {"svc.proto": SIMPLE_SERVICE}, "default", grpc="sync").ok()
     result = gen.mypy()
