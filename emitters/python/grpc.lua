@@ -64,7 +64,7 @@ local function write_stub(w, ctx, svc, aio)
   w:indent()
   for i, method in ipairs(svc.service.methods) do
     local m = svc.methods[i]
-    w:line("self._%s: typing.Any = channel.%s(", m.attr, m.shape)
+    w:line("self.__%s: typing.Any = channel.%s(", m.attr, m.shape)
     w:line('    "/%s/%s",', svc.service.full_name, method.name)
     if svc.fory then
       w:line("    request_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.input))
@@ -109,7 +109,7 @@ local function write_stub(w, ctx, svc, aio)
       method.name))
     if aio then w:line("# returns %s", result) end
     -- grpcio is untyped: the sync result is cast to what the method declares
-    w:line(aio and "return self._%s(" or ("return typing.cast(" .. py_string(result) .. ", self._%s("), m.attr)
+    w:line(aio and "return self.__%s(" or ("return typing.cast(" .. py_string(result) .. ", self.__%s("), m.attr)
     w:line("    %s,", method.client_streaming and "request_iterator" or "request")
     w:line("    timeout=timeout,")
     w:line("    metadata=metadata,")

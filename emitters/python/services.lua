@@ -57,7 +57,7 @@ end
 -- grpcio multicallables, one per method, made once in the constructor.
 local function write_multicallables(w, svc)
   for _, m in ipairs(svc.methods) do
-    w:line("self._%s: typing.Any = channel.%s(", m.attr, shape(m.method))
+    w:line("self.__%s: typing.Any = channel.%s(", m.attr, shape(m.method))
     w:line("    %s,", py_string(path_of(m.method)))
     w:line("    request_serializer=_ms.Message.SerializeToString,")
     w:line("    response_deserializer=%s.FromString,", m.output)
@@ -96,7 +96,7 @@ local function write_sync_client(w, svc, name)
     w:indent()
     docstring(w, m.method.comments, nil)
     w:line("options = _grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
-    w:line("return self._%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
+    w:line("return self.__%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
     w:dedent()
   end
   w:dedent()
@@ -127,14 +127,14 @@ local function write_grpcio_async_client(w, svc, name)
     w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials, wait_for_ready=wait_for_ready")
     w:line(")")
     if not cs and not ss then
-      w:line("return await self._%s(message, **options)  # type: ignore[no-any-return]", m.attr)
+      w:line("return await self.__%s(message, **options)  # type: ignore[no-any-return]", m.attr)
     elseif not cs and ss then
-      w:line("return _grpc.aio_unary_stream_call(self._%s, message, options)", m.attr)
+      w:line("return _grpc.aio_unary_stream_call(self.__%s, message, options)", m.attr)
     elseif cs and not ss then
-      w:line("return await _grpc.aio_stream_unary_call(self._%s, messages, options)  # type: ignore[no-any-return]",
+      w:line("return await _grpc.aio_stream_unary_call(self.__%s, messages, options)  # type: ignore[no-any-return]",
         m.attr)
     else
-      w:line("return _grpc.aio_stream_stream_call(self._%s, messages, options)", m.attr)
+      w:line("return _grpc.aio_stream_stream_call(self.__%s, messages, options)", m.attr)
     end
     w:dedent()
   end

@@ -874,9 +874,6 @@ service S {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="RPCs Foo and _Foo: the stub keeps each RPC's callable in self._<method>, "
-                   "so Foo's callable (self._foo) is overwritten by _Foo's and shadows the method _foo: "
-                   "stub.foo() calls /hostile.pt.S/_Foo")
 def test_rpc_and_its_private_twin(tmp_path):
     gen = Generated(tmp_path, {"pt.proto": RPC_PRIVATE_TWIN}, "default", grpc="aio")
     if gen.returncode == 1:
@@ -917,9 +914,6 @@ service S {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="--rules aristaproto: an RPC called Defaults stores its callable in "
-                   "self._defaults, overwriting the client's per-call defaults dict: every call of the client "
-                   "then fails")
 def test_rpc_named_like_client_internals_aristaproto(tmp_path):
     gen = Generated(tmp_path, {"rd.proto": RPC_DEFAULTS}, "aristaproto")
     if gen.returncode == 1:
