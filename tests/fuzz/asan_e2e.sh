@@ -18,6 +18,10 @@ protoc=${PROTOC:-protoc}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 pb=$corpus/protobuf/src
 ga=$corpus/googleapis
+for bin in "$asan" "$ref"; do
+  [ -x "$(dirname "$bin")/protoc-gen-moonstub" ] ||
+    { echo "asan-e2e: no $(dirname "$bin")/protoc-gen-moonstub (make it first)" >&2; exit 1; }
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:exitcode=86}

@@ -104,7 +104,7 @@ test-valgrind: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
 	$(call fuzz_apt_install,valgrind)
 	VALGRIND=1 tests/diag/run.sh $(BUILD)/moonstub $(BUILD)/corpus/protobuf/src
 
-test-asan-e2e: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
+test-asan-e2e: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp
 	$(MAKE) BUILD=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  build-asan/moonstub build-asan/protoc-gen-moonstub
 	PROTOC="$(FUZZ_PROTOC)" tests/fuzz/asan_e2e.sh build-asan/moonstub $(BUILD)/moonstub $(BUILD)/corpus
