@@ -13,8 +13,9 @@
 #                         with the ASan/UBSan binary, compared with build/moonstub
 #
 # Targets (binaries in $(FUZZ_BUILD)/): fuzz_proto, fuzz_fdl, fuzz_fbs (one schema
-# file through its front end and the linker, tests/fuzz/fuzz_compile.c) and
-# fuzz_request (a CodeGeneratorRequest, tests/fuzz/fuzz_request.c). Findings are
+# file through its front end and the linker, tests/fuzz/fuzz_compile.c),
+# fuzz_request (a CodeGeneratorRequest, tests/fuzz/fuzz_request.c) and, opt-in
+# with FUZZ_TARGETS=generate, fuzz_generate (a .proto through the Lua emitters). Findings are
 # kept in $(FUZZ_BUILD)/crashes/<target>/, the growing corpus in
 # $(FUZZ_BUILD)/corpus/<target>/, logs in $(FUZZ_BUILD)/logs/.
 
@@ -32,7 +33,7 @@ FUZZ_LANGS   := proto fdl fbs
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
                -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -Icore -I$(BUILD)
 FUZZ_LIB_OBJS := $(LIB_SRCS:core/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/embedded.o
-FUZZ_BINS   := $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_BUILD)/fuzz_request
+FUZZ_BINS   := $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_generate
 # imports of fuzzed schemas resolve here (the well-known types, googleapis)
 FUZZ_ROOTS  := $(abspath $(BUILD)/corpus/protobuf/src):$(abspath $(BUILD)/corpus/googleapis)
 # protoc for the request seeds: grpcio-tools' (knows editions) when .venv has it
@@ -78,6 +79,11 @@ $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_comp
 
 $(FUZZ_BUILD)/fuzz_request: tests/fuzz/fuzz_request.c $(FUZZ_BUILD)/libmoonstub.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libmoonstub.a $(LUA_LIBS)
+
+# opt-in (not in FUZZ_TARGETS): the whole pipeline with the Lua emitters
+$(FUZZ_BUILD)/fuzz_generate: tests/fuzz/fuzz_generate.c $(FUZZ_BUILD)/libmoonstub.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_ROOTS='"$(FUZZ_ROOTS)"' \
+	  -o $@ $< $(FUZZ_BUILD)/libmoonstub.a $(LUA_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -30,6 +30,7 @@ for target in "$@"; do
   fi
   case $target in
     request) max_len=262144; dict=() ;;
+    generate) max_len=8192; dict=(-dict="$here/proto.dict") ;;
     *) max_len=65536; dict=(-dict="$here/$target.dict") ;;
   esac
   flags=(-max_len=$max_len -timeout=10 -rss_limit_mb=2048 "${dict[@]}")
@@ -56,6 +57,7 @@ for target in "$@"; do
   fi
 
   seeds=$build/seeds/$target
+  [ "$target" = generate ] && seeds=$build/seeds/proto
   [ -d "$seeds" ] || seeds=
   log=$build/logs/$target.log
   before=$(ls "$crashes" | wc -l)
