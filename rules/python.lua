@@ -50,7 +50,7 @@ M.type_names = set {
 
 --- A dunder (__x__): special to Python wherever it is defined.
 function M.is_dunder(name)
-  return #name > 4 and name:match("^__.*__$") ~= nil
+  return name:byte(1) == 95 and #name > 4 and name:match("^__.*__$") ~= nil
 end
 
 --- Enum members Python's enum module reserves or defines: _sunder_ names,

@@ -198,10 +198,14 @@ local function decode_field_branches(w, f, emit_branch)
         decode_message_value(w, f, "None", function(e) w:line("%s.append(%s)", var, e) end)
       else
         local assign = function(e) w:line("%s = %s", var, e) end
+        local g = f.oneof_group
+        -- a member after another of its oneof starts afresh, not merged into a stale value
+        if g then w:line("if %s != %d:", g.var, f.oneof_position); w:line("    %s = None", var) end
         decode_message_value(w, f, var, assign)
         if f.oneof_siblings then
           for _, other in ipairs(f.oneof_siblings) do w:line("f_%s = None", other) end
         end
+        if g then w:line("%s = %d", g.var, f.oneof_position) end
       end
     end)
     return
@@ -250,6 +254,7 @@ local function decode_field_branches(w, f, emit_branch)
       -- a oneof member clears the others, only when the value is stored (an
       -- unknown closed-enum number goes to the unknown fields instead)
       for _, other in ipairs(f.oneof_siblings or {}) do w:line("f_%s = None", other) end
+      if f.oneof_group then w:line("%s = %d", f.oneof_group.var, f.oneof_position) end
     end, "end")
   end)
 end
@@ -265,6 +270,9 @@ function M.write_decoder(w, plan)
   w:line('    raise _DecodeError("nesting deeper than 100 levels")')
   for _, f in ipairs(plan.fields) do
     w:line("f_%s: %s = %s", f.attr, f.py_type, f.decode_init)
+  end
+  for _, o in ipairs(plan.oneofs) do
+    if o.var then w:line("%s = 0  # the member of oneof %s decoded last (1-based), 0: none", o.var, o.name) end
   end
   w:line("unknown = bytearray()")
   w:line("if into is not None:")
@@ -311,7 +319,15 @@ function M.write_decoder(w, plan)
   w:line("    if group:")
   w:line('        raise _DecodeError("unterminated group")')
   local args = {}
-  for _, f in ipairs(plan.fields) do args[#args + 1] = "f_" .. f.attr end
+  for _, f in ipairs(plan.fields) do
+    local g = f.oneof_group
+    if g then
+      -- only the member decoded last survives (all of `into`'s when none was)
+      args[#args + 1] = string.format("f_%s if %s in (0, %d) else None", f.attr, g.var, f.oneof_position)
+    else
+      args[#args + 1] = "f_" .. f.attr
+    end
+  end
   args[#args + 1] = "bytes(unknown)"
   w:line("return %s(%s), pos", cls, table.concat(args, ", "))
   w:dedent()

@@ -217,6 +217,8 @@ local function attribute_names(ctx, message, names)
   return out
 end
 
+local SMALL_ONEOF = 8
+
 local function message_plan(ctx, mod, message)
   local names = mod.names
   local plan = {
@@ -237,11 +239,22 @@ local function message_plan(ctx, mod, message)
       for i, field in ipairs(message.fields) do
         if field.oneof == oneof then members[#members + 1] = plan.fields[i] end
       end
-      plan.oneofs[#plan.oneofs + 1] = { name = oneof.name, members = members }
-      for _, f in ipairs(members) do
-        f.oneof_siblings = {}
-        for _, g in ipairs(members) do
-          if g ~= f then f.oneof_siblings[#f.oneof_siblings + 1] = g.attr end
+      local group = { name = oneof.name, members = members, index = #plan.oneofs + 1 }
+      plan.oneofs[#plan.oneofs + 1] = group
+      if #members <= SMALL_ONEOF then
+        -- few members: each decoding branch clears its siblings directly
+        for _, f in ipairs(members) do
+          f.oneof_siblings = {}
+          for _, g in ipairs(members) do
+            if g ~= f then f.oneof_siblings[#f.oneof_siblings + 1] = g.attr end
+          end
+        end
+      else
+        -- many (google.ads' ErrorCode has hundreds): the decoder tracks which
+        -- member came last, in linear rather than quadratic code
+        group.var = "o_" .. group.index
+        for i, f in ipairs(members) do
+          f.oneof_group, f.oneof_position = group, i
         end
       end
     end
@@ -321,10 +334,11 @@ local function write_class(ctx, w, mod, message)
     w:blank()
     w:line("def __setattr__(self, name: str, value: typing.Any) -> None:")
     w:indent()
-    w:line("others = _ONEOF_SIBLINGS_%s.get(name)", plan.flat)
-    w:line("if others is not None and value is not None:")
-    w:line("    for other in others:")
-    w:line("        object.__setattr__(self, other, None)")
+    w:line("members = _ONEOF_SIBLINGS_%s.get(name)", plan.flat)
+    w:line("if members is not None and value is not None:")
+    w:line("    for other in members:")
+    w:line("        if other != name:")
+    w:line("            object.__setattr__(self, other, None)")
     w:line("object.__setattr__(self, name, value)")
     w:dedent()
   end
@@ -332,18 +346,16 @@ local function write_class(ctx, w, mod, message)
   w:blank()
 end
 
+-- Each member maps to its oneof's member tuple (one tuple per oneof, so the
+-- table grows linearly with the members); setting a member clears the others.
 local function write_oneof_tables(w, plan)
   if #plan.oneofs == 0 then return end
   local entries = {}
-  for _, o in ipairs(plan.oneofs) do
-    for _, f in ipairs(o.members) do
-      local others = {}
-      for _, g in ipairs(o.members) do
-        if g ~= f then others[#others + 1] = py_string(g.attr) end
-      end
-      entries[#entries + 1] = string.format("%s: (%s%s)", py_string(f.attr), table.concat(others, ", "),
-        #others == 1 and "," or "")
-    end
+  for i, o in ipairs(plan.oneofs) do
+    local names = {}
+    for j, f in ipairs(o.members) do names[j] = py_string(f.attr) end
+    w:line("_ONEOF_%d_%s = (%s%s)", i, plan.flat, table.concat(names, ", "), #names == 1 and "," or "")
+    for j = 1, #o.members do entries[#entries + 1] = string.format("%s: _ONEOF_%d_%s", names[j], i, plan.flat) end
   end
   w:line("_ONEOF_SIBLINGS_%s: dict[str, tuple[str, ...]] = {%s}", plan.flat, table.concat(entries, ", "))
 end

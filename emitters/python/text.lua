@@ -4,31 +4,47 @@ local M = {}
 -- A Python str literal for bytes `s`: valid UTF-8 is decoded (non-ASCII as
 -- \u escapes); invalid bytes become the surrogate escapes Python's
 -- "surrogateescape" error handler gives them, so they survive a round trip.
+local ESCAPES = { [92] = "\\\\", [34] = '\\"', [10] = "\\n", [13] = "\\r", [9] = "\\t" }
+
+local function escape_codepoint(cp)
+  local e = ESCAPES[cp]
+  if e then return e end
+  if cp >= 32 and cp < 127 then return string.char(cp) end
+  if cp < 0x100 then return string.format("\\x%02x", cp) end
+  if cp < 0x10000 then return string.format("\\u%04x", cp) end
+  return string.format("\\U%08x", cp)
+end
+
+-- printable ASCII but `"` and `\`: copied as is
+local PLAIN_RUN = "^[ !#-Z%[%]^-~]+"
+local ALL_PLAIN = "^[ !#-Z%[%]^-~]*$"
+
 function M.py_string(s)
-  local out = {}
-  local function put_codepoint(cp)
-    if cp == 92 then out[#out + 1] = "\\\\"
-    elseif cp == 34 then out[#out + 1] = '\\"'
-    elseif cp == 10 then out[#out + 1] = "\\n"
-    elseif cp == 13 then out[#out + 1] = "\\r"
-    elseif cp == 9 then out[#out + 1] = "\\t"
-    elseif cp >= 32 and cp < 127 then out[#out + 1] = string.char(cp)
-    elseif cp < 0x100 then out[#out + 1] = string.format("\\x%02x", cp)
-    elseif cp < 0x10000 then out[#out + 1] = string.format("\\u%04x", cp)
-    else out[#out + 1] = string.format("\\U%08x", cp) end
-  end
-  local i, n = 1, #s
-  while i <= n do
-    local len = utf8.len(s, i, i) and select(2, pcall(utf8.codepoint, s, i)) and utf8.offset(s, 2, i)
-    local ok, cp = pcall(utf8.codepoint, s, i)
-    if ok and utf8.len(s:sub(i, (utf8.offset(s, 2, i) or n + 1) - 1)) then
-      put_codepoint(cp)
-      i = utf8.offset(s, 2, i)
+  if s:find(ALL_PLAIN) then return '"' .. s .. '"' end
+  local out, n = {}, 0
+  local i, len = 1, #s
+  while i <= len do
+    local _, run_end = s:find(PLAIN_RUN, i)
+    if run_end then
+      n = n + 1
+      out[n] = s:sub(i, run_end)
+      i = run_end + 1
     else
-      put_codepoint(0xDC00 + s:byte(i))
-      i = i + 1
+      local b = s:byte(i)
+      local size = b < 0x80 and 1 or b >= 0xF0 and 4 or b >= 0xE0 and 3 or b >= 0xC2 and 2 or 0
+      local cp
+      if size == 1 then
+        cp = b
+      elseif size > 1 then
+        local chunk = s:sub(i, i + size - 1)
+        -- strict UTF-8: no overlong forms, surrogates or values past U+10FFFF
+        if #chunk == size and utf8.len(chunk) == 1 then cp = utf8.codepoint(chunk) end
+      end
+      if not cp then cp, size = 0xDC00 + b, 1 end
+      n = n + 1
+      out[n] = escape_codepoint(cp)
+      i = i + size
     end
-    local _ = len
   end
   return '"' .. table.concat(out) .. '"'
 end
