@@ -99,6 +99,20 @@ static void remember_node(Bridge *b, const void *node) {
 
 /* ---- setters ------------------------------------------------------------ */
 
+/* One shared read-only empty table for every empty list, option set and
+ * comment: most model nodes have none, and a table each costs memory. */
+static const char EMPTY_KEY = 'e';
+static const char NO_COMMENTS_KEY = 'c';
+
+static void push_shared_empty(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  make_read_only(L);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+}
+
 static void set_str(lua_State *L, const char *k, const char *v) {
   if (!v) return;
   lua_pushstring(L, v);
@@ -155,6 +169,11 @@ static void push_value(lua_State *L, const ms_Value *v) {
 /* options[name] is the value; a name set several times (repeated options)
  * maps to an array of its values. */
 static void set_options_named(lua_State *L, const char *k, const ms_Vec *options) {
+  if (options->count == 0) {
+    push_shared_empty(L);
+    lua_setfield(L, -2, k);
+    return;
+  }
   lua_createtable(L, 0, (int)options->count);
   for (unsigned i = 0; i < options->count; i++) {
     const ms_Option *o = options->items[i];
@@ -185,6 +204,19 @@ static void set_options_named(lua_State *L, const char *k, const ms_Vec *options
 static void set_options(lua_State *L, const ms_Vec *options) { set_options_named(L, "options", options); }
 
 static void set_comments(lua_State *L, const ms_Comment *c) {
+  if (!c->leading && !c->trailing && c->detached.count == 0) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &NO_COMMENTS_KEY) == LUA_TNIL) {
+      lua_pop(L, 1);
+      lua_createtable(L, 0, 1);
+      push_shared_empty(L);
+      lua_setfield(L, -2, "detached");
+      make_read_only(L);
+      lua_pushvalue(L, -1);
+      lua_rawsetp(L, LUA_REGISTRYINDEX, &NO_COMMENTS_KEY);
+    }
+    lua_setfield(L, -2, "comments");
+    return;
+  }
   lua_createtable(L, 0, 3);
   set_str(L, "leading", c->leading);
   set_str(L, "trailing", c->trailing);
@@ -255,6 +287,11 @@ static void set_node(Bridge *b, const char *k, const void *node, FillFn fill) {
 
 static void set_list(Bridge *b, const char *k, const ms_Vec *v, FillFn fill) {
   lua_State *L = b->L;
+  if (v->count == 0) {
+    push_shared_empty(L);
+    lua_setfield(L, -2, k);
+    return;
+  }
   lua_createtable(L, (int)v->count, 0);
   for (unsigned i = 0; i < v->count; i++) {
     push(b, v->items[i], fill);
