@@ -536,6 +536,26 @@ function M.module_text(ctx, mod)
       local grpc_emitter = require("emitters.python.grpc")
       local services_mod = require("emitters.python.services")
       local plans = grpc_emitter.service_plans(ctx, services, function(m) return mod:message_ref(m) end)
+      -- the clients and bases share the module with its messages and enums
+      local classes = {}
+      for _, file in ipairs(mod.files) do
+        for _, m in ipairs(file.messages) do classes[mod.names:class_name(m)] = m end
+        for _, e in ipairs(file.enums) do classes[mod.names:class_name(e)] = e end
+      end
+      for _, svc in ipairs(plans) do
+        local made = {}
+        for _, c in ipairs(settings.clients) do made[#made + 1] = ctx.rules.service_stub(svc.service) .. c.suffix end
+        if settings.server then made[#made + 1] = ctx.rules.service_base(svc.service) end
+        for _, name in ipairs(made) do
+          local other = classes[name]
+          if other then
+            ctx.host.report("error", string.format(
+              "%s %q (%s, %s) and service %q (%s, %s) both become the class %q of module %s; rename one",
+              other.kind, other.name, other.full_name, where(other), svc.service.name, svc.service.full_name,
+              where(svc.service), name, mod.name), svc.service.loc)
+          end
+        end
+      end
       local sw = Writer.new()
       sw:line(services_mod.METADATA_ALIAS)
       sw:blank(2)

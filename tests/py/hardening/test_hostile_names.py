@@ -305,9 +305,6 @@ def test_stub_names_default(tmp_path):
     asyncio.run(run())
 
 
-@pytest.mark.xfail(strict=True, reason="--rules aristaproto puts the service's FooStub/FooBase classes in the "
-                   "package module next to the messages FooStub/FooBase: the service classes silently replace "
-                   "the messages (decoding a FooStub builds the client; mypy: Name already defined)")
 def test_stub_names_aristaproto(tmp_path):
     gen = Generated(tmp_path, ["stub_names.proto"], "aristaproto", grpc="aio")
     works_or_refused(gen, ["hostile.sn", "hostile.sn._grpc"], "hostile.sn.", ["FooStub", "Foo"])
