@@ -627,6 +627,31 @@ static int host_write(lua_State *L) {
 }
 
 /* host.report(severity, message [, loc]) — loc is a model node's `loc` */
+/* Emitters may meet one problem twice (a name collision seen by the message
+ * module and by its gRPC companion): each diagnostic is printed once. */
+static const char REPORTED_KEY = 'r';
+
+static bool already_reported(lua_State *L, const char *sev, const char *msg, ms_Loc loc) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &REPORTED_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &REPORTED_KEY);
+  }
+  lua_pushfstring(L, "%s\n%s\n%s:%d:%d", sev, msg, loc.src ? loc.src->path : "", (int)loc.line, (int)loc.col);
+  lua_pushvalue(L, -1);
+  bool seen = lua_rawget(L, -3) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!seen) {
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return seen;
+}
+
 static int host_report(lua_State *L) {
   Bridge *b = bridge_of(L);
   const char *sev = luaL_checkstring(L, 1);
@@ -649,6 +674,7 @@ static int host_report(lua_State *L) {
       loc.col = (unsigned)lua_tointeger(L, -1);
     }
   }
+  if (already_reported(L, sev, msg, loc)) return 0;
   if (loc.src) ms_diag_report(&b->c->diag, severity, loc, "%s", msg);
   else ms_diag_plain(&b->c->diag, severity, "%s", msg);
   return 0;

@@ -762,8 +762,6 @@ def test_rpc_and_keyword_rpc(tmp_path):
             '"import_"; rename one', ("rk.proto", 6, 7))
 
 
-@pytest.mark.xfail(strict=True, reason="--rules aristaproto --grpc reports the RPC name collision twice (once per "
-                   "emitter: the companion and the package-module clients); diagnostics should be printed once")
 def test_rpc_and_keyword_rpc_aristaproto(tmp_path):
     gen = Generated(tmp_path, {"rk.proto": RPC_KEYWORD_COLLISION}, "aristaproto", grpc="aio")
     refused(gen, 'methods "Import" (line 5) and "import" (line 6) of hostile.rk.S both become the Python method '
