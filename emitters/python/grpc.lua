@@ -285,11 +285,7 @@ function M.module_text(ctx, mod, services)
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub_grpc", "_ms_grpc")) do w:line(line) end
   for _, line in ipairs(support) do
-    if not line:match(" as _grpc$") then w:line(line) end
-  end
-  if settings then
-    -- the shaped clients and bases call the same grpcio helpers as `_grpc`
-    w:line("_grpc = _ms_grpc")
+    if not line:match(" as _ms_grpc$") then w:line(line) end
   end
   local imported = {}
   for other in pairs(mod.grpc_imports) do imported[#imported + 1] = other end

@@ -91,11 +91,11 @@ local function write_sync_client(w, svc, name)
     w:line("    self,")
     w:line("    %s: %s,", arg, arg_type)
     w:line("    *,")
-    write_call_keywords(w, SYNC_KEYWORDS, "_grpc.UNSET")
+    write_call_keywords(w, SYNC_KEYWORDS, "_ms_grpc.UNSET")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, m.method.comments, nil)
-    w:line("options = _grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
+    w:line("options = _ms_grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
     w:line("return self.__%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
     w:dedent()
   end
@@ -119,22 +119,22 @@ local function write_grpcio_async_client(w, svc, name)
     w:line("    self,")
     w:line("    %s: %s,", arg, arg_type)
     w:line("    *,")
-    write_call_keywords(w, AIO_KEYWORDS, "_grpc.UNSET")
+    write_call_keywords(w, AIO_KEYWORDS, "_ms_grpc.UNSET")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, m.method.comments, nil)
-    w:line("options = _grpc.call_options(")
+    w:line("options = _ms_grpc.call_options(")
     w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials, wait_for_ready=wait_for_ready")
     w:line(")")
     if not cs and not ss then
       w:line("return await self.__%s(message, **options)  # type: ignore[no-any-return]", m.attr)
     elseif not cs and ss then
-      w:line("return _grpc.aio_unary_stream_call(self.__%s, message, options)", m.attr)
+      w:line("return _ms_grpc.aio_unary_stream_call(self.__%s, message, options)", m.attr)
     elseif cs and not ss then
-      w:line("return await _grpc.aio_stream_unary_call(self.__%s, messages, options)  # type: ignore[no-any-return]",
+      w:line("return await _ms_grpc.aio_stream_unary_call(self.__%s, messages, options)  # type: ignore[no-any-return]",
         m.attr)
     else
-      w:line("return _grpc.aio_stream_stream_call(self.__%s, messages, options)", m.attr)
+      w:line("return _ms_grpc.aio_stream_stream_call(self.__%s, messages, options)", m.attr)
     end
     w:dedent()
   end
@@ -244,7 +244,7 @@ local function write_grpcio_base(w, svc, name)
   w:line("@property")
   w:line("def _grpcio_context(self) -> grpc.aio.ServicerContext[typing.Any, typing.Any]:")
   w:line('    """The grpc.aio ServicerContext of the request being served."""')
-  w:line("    return _grpc.current_context()  # type: ignore[no-any-return]")
+  w:line("    return _ms_grpc.current_context()  # type: ignore[no-any-return]")
   w:blank()
   w:line("def _grpcio_rpc_handler(self) -> grpc.GenericRpcHandler:")
   w:indent()
@@ -255,15 +255,15 @@ local function write_grpcio_base(w, svc, name)
     local cs, ss = m.method.client_streaming, m.method.server_streaming
     local handler
     if ss then
-      handler = string.format("_grpc.base_server_stream(self, %s, %s)", py_string(m.name), cs and "True" or "False")
+      handler = string.format("_ms_grpc.base_server_stream(self, %s, %s)", py_string(m.name), cs and "True" or "False")
     elseif cs then
-      handler = string.format("_grpc.base_client_stream(self, %s)", py_string(m.name))
+      handler = string.format("_ms_grpc.base_client_stream(self, %s)", py_string(m.name))
     else
-      handler = string.format("_grpc.base_unary(self, %s)", py_string(m.name))
+      handler = string.format("_ms_grpc.base_unary(self, %s)", py_string(m.name))
     end
     w:line("        %s: grpc.%s_rpc_method_handler(", py_string(m.method.name), shape(m.method))
     w:line("            %s,", handler)
-    w:line("            request_deserializer=_grpc.tolerant(%s.FromString),", m.input)
+    w:line("            request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
     w:line("            response_serializer=_ms.Message.SerializeToString,")
     w:line("        ),")
   end
@@ -359,7 +359,7 @@ function M.imports(settings, import_lines)
   end
   local support = {}
   if need.grpc then
-    for _, l in ipairs(import_lines("_moonstub_grpc", "_grpc")) do support[#support + 1] = l end
+    for _, l in ipairs(import_lines("_moonstub_grpc", "_ms_grpc")) do support[#support + 1] = l end
   end
   if need.grpclib then
     for _, l in ipairs(import_lines("_moonstub_grpclib", "_grpclib")) do support[#support + 1] = l end

@@ -450,10 +450,6 @@ def test_sync_companion_passes_mypy_strict(tmp_path):
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="--rules aristaproto --grpc: the package module imports _moonstub_grpc as "
-                   "`_grpc`, and its companion submodule is also called `_grpc`; importing the companion rebinds "
-                   "the package attribute, so the package's clients then fail (AttributeError: module "
-                   "'....._grpc' has no attribute 'call_options')")
 def test_aristaproto_clients_after_companion_import(tmp_path):
     gen = Generated(tmp_path, {"svc.proto": SIMPLE_SERVICE}, "aristaproto", grpc="aio").ok()
     pkg = gen.module("simple")
