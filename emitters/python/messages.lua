@@ -268,6 +268,15 @@ end
 
 -- ---- writing -----------------------------------------------------------------------
 
+-- Whether some member's Python name is not its IDL name (escaped or renamed),
+-- or looks escaped (`class_` in the IDL): then the IDL names are written out.
+local function enum_renamed(mod, enum)
+  for _, v in ipairs(enum.values) do
+    if mod.names.rules.enum_value(v) ~= v.name or v.name:sub(-1) == "_" then return true end
+  end
+  return false
+end
+
 local function write_enum(w, mod, enum)
   local names = mod.names
   local rules = names.rules
@@ -276,6 +285,7 @@ local function write_enum(w, mod, enum)
   docstring(w, enum.comments)
   w:line("_ms_full_name: typing.ClassVar[str]")
   w:line("_ms_closed: typing.ClassVar[bool]")
+  if enum_renamed(mod, enum) then w:line("_ms_value_names: typing.ClassVar[dict[str, int]]") end
   w:blank()
   local seen = {}
   for _, v in ipairs(enum.values) do
@@ -418,6 +428,12 @@ local function write_tables(w, mod)
     local q = mod.names:enum_qualname(enum)
     w:line("%s._ms_full_name = %s", q, py_string(enum.full_name))
     w:line("%s._ms_closed = %s", q, enum.closed and "True" or "False")
+    if enum_renamed(mod, enum) then
+      -- IDL names for JSON, where a member's Python name is not its IDL name
+      local items = {}
+      for _, v in ipairs(enum.values) do items[#items + 1] = string.format("%s: %d", py_string(v.name), v.number) end
+      w:line("%s._ms_value_names = {%s}", q, table.concat(items, ", "))
+    end
   end
   w:line("_ms.defer_fields(_ms_init_fields)")
   w:dedent()
