@@ -245,6 +245,15 @@ static void check_fbs_ids(ms_IdlLinker *l, ms_Message *m) {
       }
     }
   }
+  for (unsigned i = 0; i < m->fields.count; i++) {
+    ms_Field *f = m->fields.items[i];
+    if (f->idl->collection == MS_COLLECTION_NONE && is_union(&f->idl->value) && f->number == 1) {
+      ms_error(l->diag, f->number_loc,
+               "union field \"%s\" cannot have id 0: a union takes two ids, its type tag's (id - 1) and its own",
+               f->name);
+      return;
+    }
+  }
   for (unsigned slot = 0; slot < slots; slot++) {
     unsigned uses = 0;
     for (unsigned i = 0; i < m->fields.count; i++) {
