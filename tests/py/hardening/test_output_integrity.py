@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
-import signal
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -130,10 +130,11 @@ RAISING_POLICY = """return {
 
 
 def moonstub(*args: str, cwd: Path | None = None, preexec=None) -> subprocess.CompletedProcess[str]:
+    """Runs moonstub; `preexec` (from fsize_limit) is a file-size limit in bytes."""
     if not os.access(MOONSTUB, os.X_OK):
         pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-    return subprocess.run([MOONSTUB, *args], capture_output=True, text=True, timeout=60, cwd=cwd,
-                          preexec_fn=preexec, check=False)
+    return subprocess.run(limited([MOONSTUB, *args], preexec), capture_output=True, text=True, timeout=60,
+                          cwd=cwd, check=False)
 
 
 def snapshot(root: Path, dir_mtimes: bool = True) -> dict[str, tuple]:
@@ -216,11 +217,25 @@ def check_unchanged(proj: Project, before: dict, proc: subprocess.CompletedProce
     assert leftovers(proj.out) == []
 
 
-def fsize_limit(limit: int):
-    def preexec() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return preexec
+def fsize_limit(limit: int) -> int:
+    return limit
+
+
+# The limit is set by a fresh Python that then execs the command: a
+# preexec_fn would run in a fork of this process, where grpc's threads (other
+# tests load grpc) make the child abort now and then.
+_LIMITER = ("import os, resource, signal, sys\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "limit = int(sys.argv[1])\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+            "os.execv(sys.argv[2], sys.argv[2:])\n")
+
+
+def limited(cmd: list[str], limit: int | None) -> list[str]:
+    """`cmd` run with RLIMIT_FSIZE = limit bytes (SIGXFSZ ignored: writes fail with EFBIG)."""
+    if limit is None:
+        return cmd
+    return [sys.executable, "-c", _LIMITER, str(limit), *cmd]
 
 
 def v2_reference(tmp_path: Path, rules: str = "default", schema: str = V2) -> dict[str, bytes]:
@@ -532,6 +547,6 @@ def test_fsize_preexec_really_limits():
         target = Path(d) / "x"
         code = ("import os,sys\nfd=os.open(sys.argv[1],os.O_WRONLY|os.O_CREAT)\n"
                 "try:\n  os.write(fd,b'x'*10)\nexcept OSError as e:\n  print(e.errno)\n")
-        proc = subprocess.run(["python3", "-c", code, str(target)], capture_output=True, text=True,
-                              preexec_fn=fsize_limit(0), check=False)
+        proc = subprocess.run(limited([shutil.which("python3") or sys.executable, "-c", code, str(target)],
+                                      fsize_limit(0)), capture_output=True, text=True, check=False)
         assert proc.stdout.strip() == str(errno.EFBIG), proc
