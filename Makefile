@@ -141,10 +141,9 @@ demo: $(BUILD)/moonstub $(VENV)/.stamp
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto
 
+# every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 840)
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
-	$(VPY) bench/bench_parse.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
-	$(VPY) bench/bench_codec.py --moonstub $(BUILD)/moonstub
-	$(VPY) bench/bench_rpc.py --moonstub $(BUILD)/moonstub
+	$(VPY) bench/report.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
 
 clean:
 	rm -rf $(BUILD)
