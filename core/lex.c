@@ -265,7 +265,9 @@ static bool read_hex_digits(ms_Lexer *lx, int n, uint32_t *value) {
 static void read_escape(ms_Lexer *lx, char **out) {
   ms_Loc loc = here(lx);
   loc.col--;
-  if (lx->p >= lx->end) return;
+  /* a backslash at the end of a line escapes nothing: the string ends there
+   * (read_string reports it), and its buffer only holds this line */
+  if (lx->p >= lx->end || *lx->p == '\n') return;
   char c = *lx->p++;
   switch (c) {
     case 'a': *(*out)++ = '\a'; return;
