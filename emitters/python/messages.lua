@@ -195,10 +195,24 @@ local function attribute_names(ctx, message, names)
     if not nested.is_map_entry then seen[names:class_name(nested)] = nested end
   end
   for _, nested in ipairs(message.enums) do seen[names:class_name(nested)] = nested end
+  -- module-level classes the annotations of this class body name (the
+  -- enclosing top-level class, the types of fields): a field must not hide them
+  local annotated = {}
+  local top = message
+  while top.parent do top = top.parent end
+  annotated[names:class_name(top)] = true
+  for _, field in ipairs(message.fields) do
+    local ref = field.map and field.map.value.type_ref or field.type_ref
+    if ref then
+      local outer = ref
+      while outer.parent do outer = outer.parent end
+      if names.module_of[outer.file] == names.module_of[message.file] then annotated[names:class_name(outer)] = true end
+    end
+  end
   for i, field in ipairs(message.fields) do
     local attr = rules.field(field)
     if names_mod.message_taken[attr] or names_mod.module_taken[attr] or python.type_names[attr]
-      or python.is_dunder(attr) then
+      or python.is_dunder(attr) or annotated[attr] then
       attr = attr .. "_"
     end
     local other = seen[attr]

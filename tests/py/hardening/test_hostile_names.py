@@ -835,9 +835,6 @@ message match {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a field named like its enclosing top-level message (Outer.Outer, or "
-                   "match.match -> match_) shadows the class name inside the class body: annotations such as "
-                   "`Outer.Inner | None` fail mypy --strict (Name \"Outer.Inner\" is not defined); it runs")
 def test_field_named_like_its_message(tmp_path):
     gen = Generated(tmp_path, {"fm.proto": FIELD_NAMED_LIKE_ITS_MESSAGE}, "default")
     works_or_refused(gen, ["hostile_fm"], "hostile.fm.", ["Outer"])
