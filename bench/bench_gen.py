@@ -148,7 +148,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--min-rounds", type=int, default=2)
     parser.add_argument("--sizes", default="10,100,1000,10000,100000")
-    parser.add_argument("--slow-cap", type=float, default=50.0)
+    parser.add_argument("--slow-cap", type=float, default=100.0)
     parser.add_argument("--budget", type=float, default=480.0, help="seconds for this piece")
     parser.add_argument("--no-googleapis", action="store_true")
     args = parser.parse_args()

@@ -660,8 +660,8 @@ def growth_text(gen: dict[str, Any], kind: str, peer: str) -> str:
             f"ratio moves from {fmt_ratio(r0)} to {fmt_ratio(r1)}")
     if ef > em and r1 < 20:
         at = n1 * (20 / r1) ** (1 / (ef - em))
-        text += (f"; on that trend it would pass 20x near {at:,.0f} messages, where one foryc run would take "
-                 f"about {c1['wall']['median'] * (at / n1) ** ef:,.0f} s, beyond the time budget of `make bench`")
+        text += (f"; on that trend it would pass 20x near {at:,.0f} messages (one {peer} run there: about "
+                 f"{c1['wall']['median'] * (at / n1) ** ef:,.0f} s)")
     text += (f". At {smallest[0]:,} messages both are mostly start-up ({peer}: a Python interpreter and its imports, "
              f"{fmt_s(smallest[1]['wall']['median'])} s; moonstub: {fmt_s(smallest[2]['wall']['median'])} s). "
              "moonstub's `.fdl` path is the same Lua emitters as for `.proto` (pyfory dataclasses are smaller "
