@@ -63,23 +63,49 @@ static void count(ms_Diag *d, ms_Severity sev) {
   if (sev == MS_WARNING) d->warnings++;
 }
 
-/* The source line of `loc`, then a caret under its column. Tabs before the
- * column are kept so the caret lines up in a terminal. */
-static void append_source_line_and_caret(ms_Diag *d, ms_Loc loc) {
-  const ms_Source *src = loc.src;
+/* Where line `line` of `src` starts, from the last line found when it is
+ * before it; NULL past the end. */
+static const char *line_start(ms_Diag *d, const ms_Source *src, unsigned line) {
   const char *p = src->text, *end = src->text + src->len;
-  for (unsigned line = 1; line < loc.line && p < end; line++) {
+  unsigned at = 1;
+  if (d->line_src == src && d->line_no <= line && d->line_start) {
+    p = d->line_start;
+    at = d->line_no;
+  }
+  for (; at < line && p < end; at++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl) return;
+    if (!nl) return NULL;
     p = nl + 1;
   }
+  d->line_src = src;
+  d->line_no = line;
+  d->line_start = p;
+  return p;
+}
+
+enum { LINE_WINDOW = 100 }; /* characters shown on each side of the caret in a long line */
+
+/* The source line of `loc`, then a caret under its column. Tabs before the
+ * column are kept so the caret lines up in a terminal; a very long line is
+ * shown around the caret only. */
+static void append_source_line_and_caret(ms_Diag *d, ms_Loc loc) {
+  const ms_Source *src = loc.src;
+  const char *end = src->text + src->len;
+  const char *p = line_start(d, src, loc.line);
+  if (!p) return;
   const char *eol = memchr(p, '\n', (size_t)(end - p));
   if (!eol) eol = end;
   if (eol > p && eol[-1] == '\r') eol--;
-  ms_diag_append(d, p, (size_t)(eol - p));
+  const char *caret = p + (loc.col ? loc.col - 1 : 0);
+  if (caret > eol) caret = eol;
+  const char *from = caret - p > LINE_WINDOW ? caret - LINE_WINDOW : p;
+  const char *to = eol - caret > LINE_WINDOW ? caret + LINE_WINDOW : eol;
+  if (from > p) append_cstr(d, "...");
+  ms_diag_append(d, from, (size_t)(to - from));
+  if (to < eol) append_cstr(d, "...");
   append_cstr(d, "\n");
-  for (unsigned i = 1; i < loc.col && p + i - 1 < eol; i++)
-    ms_diag_append(d, p[i - 1] == '\t' ? "\t" : " ", 1);
+  if (from > p) append_cstr(d, "   ");
+  for (const char *c = from; c < caret; c++) ms_diag_append(d, *c == '\t' ? "\t" : " ", 1);
   append_cstr(d, "^\n");
 }
 

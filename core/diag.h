@@ -31,6 +31,11 @@ typedef struct ms_Diag {
   unsigned errors;
   unsigned warnings;
   unsigned max_errors; /* 0: unlimited */
+  /* the start of the last source line shown: errors come in source order
+   * mostly, so finding the next line need not rescan the file */
+  const ms_Source *line_src;
+  unsigned line_no;
+  const char *line_start;
 } ms_Diag;
 
 void ms_diag_init(ms_Diag *d);

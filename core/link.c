@@ -177,8 +177,17 @@ static void register_service(Linker *l, ms_Service *s, const char *scope) {
   }
 }
 
+enum { MAX_PACKAGE_LENGTH = 4096 };
+
 static void register_package(Linker *l, ms_File *f) {
   if (!f->package) return;
+  /* every dotted prefix is a symbol: bound the (quadratic) cost */
+  if (strlen(f->package) > MAX_PACKAGE_LENGTH) {
+    ms_error(l->diag, f->package_loc, "package names longer than %d characters are not supported",
+             MAX_PACKAGE_LENGTH);
+    add_symbol(l, SYM_PACKAGE, f->package, f, f->package_loc);
+    return;
+  }
   for (const char *p = f->package;; p++) {
     if (*p == '.' || *p == '\0') {
       const char *prefix = ms_arena_strndup(l->arena, f->package, (size_t)(p - f->package));
