@@ -696,8 +696,14 @@ def slow_spots(gen: Any, codec: Any, rpc: Any) -> list[str]:
                          f"interpreter loop {perf.get('Lua interpreter', 0):.0f}%; the C front end and output "
                          f"{perf.get('moonstub C (lexer, parser, linker, output, Lua bridge)', 0):.0f}%. The heap is "
                          "large and long-lived (the whole model and every output string stay reachable until the "
-                         "end), so each collector cycle re-marks it: a larger GC pause, or stopping the collector "
-                         "during emission, is the first thing to try.")
+                         "end), so each collector cycle re-marks it")
+                top = {r["symbol"]: r["pct"] for r in (gen.get("perf") or {}).get("top", [])}
+                switch = top.get("enterinc", 0.0) + top.get("sweep2old", 0.0)
+                if switch:
+                    text += (f"; `enterinc` + `sweep2old` alone are {switch:.1f}%: Lua 5.4's generational mode keeps "
+                             "falling back to incremental collections and back, as it does when the heap only grows")
+                text += (". Incremental mode with a larger pause, or stopping the collector while emitting, is the "
+                         "first thing to try.")
             lines.append(text)
         if full and proto and full.get("runs") and proto.get("runs"):
             lines.append(
