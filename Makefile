@@ -157,6 +157,7 @@ test-asan: $(BUILD)/corpus/.stamp
 	$(MAKE) BUILD=build-asan OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  build-asan/moonstub test-unit test-lua
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/diag/run.sh build-asan/moonstub $(BUILD)/corpus/protobuf/src
+	$(MAKE) test-asan-e2e
 
 # ---- hardening: fuzzers, sanitizer end-to-end, valgrind, load --------------------
 
