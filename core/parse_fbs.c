@@ -540,12 +540,5 @@ void ms_parse_fbs(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
   p.file = file;
   ms_lex_init(&p.lx, arena, diag, &file->source);
   file->syntax = MS_SYNTAX_FBS;
-  while (!at_eof(&p)) {
-    if (looking_at_symbol(&p, '}')) {
-      ms_error(diag, peek(&p)->loc, "unmatched \"}\"");
-      next(&p);
-      continue;
-    }
-    if (!parse_top_statement(&p)) skip_statement(&p);
-  }
+  pu_parse_statements_to_eof(&p, parse_top_statement);
 }

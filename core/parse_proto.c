@@ -755,12 +755,5 @@ void ms_parse_proto(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
     ms_warning(diag, peek(&p)->loc,
                "no syntax specified; defaulting to proto2 (add 'syntax = \"proto2\";' or 'syntax = \"proto3\";')");
   }
-  while (!at_eof(&p)) {
-    if (looking_at_symbol(&p, '}')) {
-      ms_error(diag, peek(&p)->loc, "unmatched \"}\"");
-      next(&p);
-      continue;
-    }
-    if (!parse_top_statement(&p)) skip_statement(&p);
-  }
+  pu_parse_statements_to_eof(&p, parse_top_statement);
 }

@@ -195,3 +195,16 @@ bool pu_parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) {
     if (!try_consume_symbol(p, ',')) return true;
   }
 }
+
+/* The statements of a file up to its end: a stray "}" is reported and
+ * skipped, a statement that fails is skipped to its end. */
+void pu_parse_statements_to_eof(Parser *p, bool (*statement)(Parser *p)) {
+  while (!at_eof(p)) {
+    if (looking_at_symbol(p, '}')) {
+      ms_error(p->diag, peek(p)->loc, "unmatched \"}\"");
+      next(p);
+      continue;
+    }
+    if (!statement(p)) skip_statement(p);
+  }
+}

@@ -72,4 +72,7 @@ static inline bool parse_string_literal(Parser *p, const char **out, unsigned *o
 static inline bool parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc) { return pu_parse_integer(p, what, out, loc); }
 static inline bool parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) { return pu_parse_ranges(p, into, max_value); }
 
+/* Every statement until the end of the file, with recovery. */
+void pu_parse_statements_to_eof(Parser *p, bool (*statement)(Parser *p));
+
 #endif
