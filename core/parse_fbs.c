@@ -5,7 +5,6 @@
  * fixed-size arrays [T:N]. Tables and structs become messages, unions become
  * unions of the model; field numbers are the declaration index + 1, or
  * (id: N) + 1 when ids are given, so that they agree with foryc's. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "idl_common.h"
@@ -63,29 +62,9 @@ static bool parse_constant(Parser *p, ms_Value *v) {
   if (try_consume_symbol(p, '-')) v->negative = true;
   else try_consume_symbol(p, '+');
   const ms_Token *t = peek(p);
-  if (t->kind == MS_TOK_INT) {
-    if (t->invalid) {
-      next(p);
-      return false;
-    }
-    if (t->overflow) {
-      ms_error(p->diag, t->loc, "integer out of range");
-      next(p);
-      return false;
-    }
-    v->kind = MS_VALUE_INT;
-    v->u = t->int_value;
-    v->d = v->negative ? -(double)t->int_value : (double)t->int_value;
-    v->text = token_text(p, t);
-    next(p);
-    return true;
-  }
-  if (t->kind == MS_TOK_FLOAT) {
-    v->kind = MS_VALUE_FLOAT;
-    v->text = token_text(p, t);
-    v->d = strtod(v->text, NULL);
+  if (t->kind == MS_TOK_INT || t->kind == MS_TOK_FLOAT) {
+    if (!pu_take_number(p, v)) return false;
     if (v->negative) v->d = -v->d;
-    next(p);
     return true;
   }
   if (t->kind == MS_TOK_IDENT) {

@@ -47,27 +47,8 @@ static bool parse_value(Parser *p, ms_Value *v) {
   const ms_Token *t = peek(p);
   switch (t->kind) {
     case MS_TOK_INT:
-      if (t->invalid) {
-        next(p);
-        return false;
-      }
-      if (t->overflow) {
-        ms_error(p->diag, t->loc, "integer out of range");
-        next(p);
-        return false;
-      }
-      v->kind = MS_VALUE_INT;
-      v->u = t->int_value;
-      v->d = (double)t->int_value;
-      v->text = token_text(p, t);
-      next(p);
-      return true;
     case MS_TOK_FLOAT:
-      v->kind = MS_VALUE_FLOAT;
-      v->text = token_text(p, t);
-      v->d = strtod(v->text, NULL);
-      next(p);
-      return true;
+      return pu_take_number(p, v);
     case MS_TOK_IDENT:
       if (v->negative && !ms_tok_is(t, "inf") && !ms_tok_is(t, "nan") &&
           !ms_tok_is(t, "infinity"))

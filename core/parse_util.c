@@ -208,3 +208,24 @@ void pu_parse_statements_to_eof(Parser *p, bool (*statement)(Parser *p)) {
     if (!statement(p)) skip_statement(p);
   }
 }
+
+/* The INT or FLOAT token ahead as a value's magnitude (the sign, already
+ * consumed, is the caller's); false after reporting a bad integer. */
+bool pu_take_number(Parser *p, ms_Value *v) {
+  const ms_Token *t = peek(p);
+  if (t->kind == MS_TOK_INT && (t->invalid || t->overflow)) {
+    if (!t->invalid) ms_error(p->diag, t->loc, "integer out of range");
+    next(p);
+    return false;
+  }
+  v->kind = t->kind == MS_TOK_INT ? MS_VALUE_INT : MS_VALUE_FLOAT;
+  v->text = token_text(p, t);
+  if (t->kind == MS_TOK_INT) {
+    v->u = t->int_value;
+    v->d = (double)t->int_value;
+  } else {
+    v->d = strtod(v->text, NULL);
+  }
+  next(p);
+  return true;
+}

@@ -75,4 +75,7 @@ static inline bool parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) { re
 /* Every statement until the end of the file, with recovery. */
 void pu_parse_statements_to_eof(Parser *p, bool (*statement)(Parser *p));
 
+/* The number token ahead (MS_TOK_INT or MS_TOK_FLOAT) as a value, without sign. */
+bool pu_take_number(Parser *p, ms_Value *v);
+
 #endif
