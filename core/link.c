@@ -646,11 +646,6 @@ static void check_options(Linker *l, const ms_Vec *options, enum Target target, 
   }
 }
 
-static bool option_is_true(const ms_Vec *options, const char *name) {
-  ms_Option *o = ms_find_option(options, name);
-  return o && o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "true") == 0;
-}
-
 /* ---- resolution ----------------------------------------------------------- */
 
 static void resolve_field_type(Linker *l, ms_Field *f) {
@@ -693,14 +688,6 @@ static ms_Message *resolve_message_name(Linker *l, const char *name, const char 
     return NULL;
   }
   return s->node;
-}
-
-static bool in_ranges(const ms_Vec *ranges, int64_t n) {
-  for (unsigned i = 0; i < ranges->count; i++) {
-    ms_Range *r = ranges->items[i];
-    if (n >= r->start && n <= r->end) return true;
-  }
-  return false;
 }
 
 static void check_field_number(Linker *l, ms_Field *f) {
@@ -787,10 +774,10 @@ static void resolve_field(Linker *l, ms_Field *f, ms_Features inherited, bool in
   if (repeated && ms_type_is_packable(f->type) && f->type != MS_TYPE_NAMED) {
     ms_Option *packed = ms_find_option(&f->options, "packed");
     if (packed && !editions)
-      f->packed = packed->value.kind == MS_VALUE_IDENT && strcmp(packed->value.text, "true") == 0;
+      f->packed = ms_value_is_true(&packed->value);
     else
       f->packed = f->features.repeated_field_encoding == MS_REPEATED_PACKED;
-  } else if (option_is_true(&f->options, "packed") && f->type != MS_TYPE_NAMED && !editions) {
+  } else if (ms_option_is_true(&f->options, "packed") && f->type != MS_TYPE_NAMED && !editions) {
     ms_error(l->diag, ms_find_option(&f->options, "packed")->loc,
              "[packed = true] can only be specified for repeated primitive fields");
   }
@@ -917,7 +904,7 @@ static void check_message_ranges(Linker *l, ms_Message *m) {
       if (strcmp(r->name, f->name) == 0)
         ms_error(l->diag, f->name_loc, "field name \"%s\" is reserved", f->name);
     }
-    if (in_ranges(&m->extension_ranges, f->number))
+    if (ms_ranges_contain(&m->extension_ranges, f->number))
       ms_error(l->diag, f->number_loc, "field \"%s\" uses number %lld, which is in an extension range",
                f->name, (long long)f->number);
   }
@@ -927,7 +914,7 @@ static void check_json_names(Linker *l, ms_Message *m) {
   ms_File *file = l->file;
   bool strict = file->syntax == MS_SYNTAX_PROTO3 ||
                 (file->syntax == MS_SYNTAX_EDITIONS && m->features.json_format == MS_JSON_ALLOW);
-  if (!strict || m->is_map_entry || option_is_true(&m->options, "deprecated_legacy_json_field_conflicts"))
+  if (!strict || m->is_map_entry || ms_option_is_true(&m->options, "deprecated_legacy_json_field_conflicts"))
     return;
   for (unsigned i = 1; i < m->fields.count; i++) {
     ms_Field *f = m->fields.items[i];
@@ -956,7 +943,7 @@ static void check_enum_use_in_open_message(Linker *l, ms_Field *f) {
 
 static void resolve_enum(Linker *l, ms_Enum *e, ms_Features inherited) {
   (void)inherited;
-  e->allow_alias = option_is_true(&e->options, "allow_alias");
+  e->allow_alias = ms_option_is_true(&e->options, "allow_alias");
   if (e->values.count && !e->closed) {
     ms_EnumValue *first = e->values.items[0];
     if (first->number != 0)
@@ -980,7 +967,7 @@ static void resolve_enum(Linker *l, ms_Enum *e, ms_Features inherited) {
         break;
       }
     }
-    if (in_ranges(&e->reserved_ranges, v->number))
+    if (ms_ranges_contain(&e->reserved_ranges, v->number))
       ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name,
                (long long)v->number);
     for (unsigned j = 0; j < e->reserved_names.count; j++) {
@@ -1009,14 +996,14 @@ static void resolve_extension(Linker *l, ms_Field *f, ms_Features inherited) {
   if (l->file->syntax == MS_SYNTAX_PROTO3 &&
       strncmp(f->extendee->full_name, "google.protobuf.", 16) != 0)
     ms_error(l->diag, f->name_loc, "extensions in proto3 are only allowed for defining options");
-  if (f->number > 0 && !in_ranges(&f->extendee->extension_ranges, f->number))
+  if (f->number > 0 && !ms_ranges_contain(&f->extendee->extension_ranges, f->number))
     ms_error(l->diag, f->number_loc, "\"%s\" does not declare %lld as an extension number",
              f->extendee->full_name, (long long)f->number);
 }
 
 static void resolve_message(Linker *l, ms_Message *m, ms_Features inherited) {
   (void)inherited;
-  m->message_set_wire_format = option_is_true(&m->options, "message_set_wire_format");
+  m->message_set_wire_format = ms_option_is_true(&m->options, "message_set_wire_format");
   /* "to max" reaches further in message sets, as in protoc */
   for (unsigned i = 0; i < m->extension_ranges.count && m->message_set_wire_format; i++) {
     ms_Range *r = m->extension_ranges.items[i];

@@ -74,11 +74,6 @@ static bool is_array_element(const ms_TypeRef *t) {
   return t->scalar >= MS_SCALAR_BOOL && t->scalar <= MS_SCALAR_FLOAT64 && !t->encoding;
 }
 
-static bool has_option_true(const ms_Vec *options, const char *name) {
-  const ms_Option *o = ms_find_option(options, name);
-  return o && o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "true") == 0;
-}
-
 static void check_ref(ms_IdlLinker *l, const ms_Field *f, const ms_TypeRef *t, bool ref, const ms_Vec *ref_options) {
   if (ref && t->scalar == MS_SCALAR_ANY) {
     ms_error(l->diag, f->type_loc, "\"ref\" is not allowed on any");
@@ -86,7 +81,7 @@ static void check_ref(ms_IdlLinker *l, const ms_Field *f, const ms_TypeRef *t, b
     ms_error(l->diag, f->type_loc, "\"ref\" applies to message and union types only, not to %s",
              t->enum_type ? "enums" : ms_scalar_name(t->scalar));
   }
-  if (has_option_true(ref_options, "weak_ref") && !ref)
+  if (ms_option_is_true(ref_options, "weak_ref") && !ref)
     ms_error(l->diag, f->type_loc, "weak_ref needs reference tracking: add the \"ref\" modifier");
 }
 
@@ -118,7 +113,7 @@ static void check_collection(ms_IdlLinker *l, ms_Field *f) {
 static void check_fdl_field(ms_IdlLinker *l, ms_Field *f) {
   ms_IdlField *idl = f->idl;
   if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) && !is_union(&idl->value)) {
-    if (f->written_label == MS_LABEL_OPTIONAL && !has_option_true(&f->options, "nullable"))
+    if (f->written_label == MS_LABEL_OPTIONAL && !ms_option_is_true(&f->options, "nullable"))
       ms_error(l->diag, f->loc, "message fields are always optional; remove the \"optional\" modifier");
     idl->nullable = true;
     f->written_label = MS_LABEL_OPTIONAL;
@@ -219,7 +214,7 @@ static void check_fbs_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f) {
   } else if (idl->fixed_length) {
     ms_error(l->diag, f->type_loc, "fixed-size arrays are allowed in structs only; use a vector [T] in a table");
   }
-  if (has_option_true(&f->attributes, "required") &&
+  if (ms_option_is_true(&f->attributes, "required") &&
       (m->idl_kind == MS_IDL_STRUCT || (idl->collection == MS_COLLECTION_NONE && !t->message &&
                                         t->scalar != MS_SCALAR_STRING)))
     ms_error(l->diag, f->name_loc, "\"required\" applies to non-scalar table fields only (field \"%s\")", f->name);
@@ -272,14 +267,6 @@ static void check_fbs_ids(ms_IdlLinker *l, ms_Message *m) {
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-static bool in_ranges(const ms_Vec *ranges, int64_t n) {
-  for (unsigned i = 0; i < ranges->count; i++) {
-    const ms_Range *r = ranges->items[i];
-    if (n >= r->start && n <= r->end) return true;
-  }
-  return false;
-}
-
 static bool name_reserved(const ms_Vec *names, const char *name) {
   for (unsigned i = 0; i < names->count; i++) {
     const ms_ReservedName *r = names->items[i];
@@ -302,7 +289,7 @@ static void check_number(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned i
       break;
     }
   }
-  if (in_ranges(&m->reserved_ranges, f->number))
+  if (ms_ranges_contain(&m->reserved_ranges, f->number))
     ms_error(l->diag, f->number_loc, "%s \"%s\" uses reserved number %lld", what, f->name, (long long)f->number);
   if (name_reserved(&m->reserved_names, f->name))
     ms_error(l->diag, f->name_loc, "%s name \"%s\" is reserved", what, f->name);
@@ -356,7 +343,7 @@ static void link_enum(ms_IdlLinker *l, ms_Enum *e) {
         break;
       }
     }
-    if (in_ranges(&e->reserved_ranges, v->number))
+    if (ms_ranges_contain(&e->reserved_ranges, v->number))
       ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name, (long long)v->number);
     if (name_reserved(&e->reserved_names, v->name))
       ms_error(l->diag, v->loc, "enum value name \"%s\" is reserved", v->name);

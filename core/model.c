@@ -54,6 +54,23 @@ ms_Option *ms_find_option(const ms_Vec *options, const char *name) {
   return NULL;
 }
 
+bool ms_value_is_true(const ms_Value *v) {
+  return v->kind == MS_VALUE_IDENT && strcmp(v->text, "true") == 0;
+}
+
+bool ms_option_is_true(const ms_Vec *options, const char *name) {
+  const ms_Option *o = ms_find_option(options, name);
+  return o && ms_value_is_true(&o->value);
+}
+
+bool ms_ranges_contain(const ms_Vec *ranges, int64_t n) {
+  for (unsigned i = 0; i < ranges->count; i++) {
+    const ms_Range *r = ranges->items[i];
+    if (n >= r->start && n <= r->end) return true;
+  }
+  return false;
+}
+
 const char *ms_default_json_name(ms_Arena *arena, const char *name) {
   size_t n = strlen(name);
   char *out = ms_arena_alloc(arena, n + 1);

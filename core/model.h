@@ -378,6 +378,12 @@ const char *ms_syntax_name(ms_Syntax s);
 bool ms_type_is_scalar(ms_Type t);
 bool ms_type_is_packable(ms_Type t);
 ms_Option *ms_find_option(const ms_Vec *options, const char *name);
+/* The identifier `true`. */
+bool ms_value_is_true(const ms_Value *v);
+/* The option `name` is set to `true`. */
+bool ms_option_is_true(const ms_Vec *options, const char *name);
+/* Whether one of the inclusive ms_Range* covers n. */
+bool ms_ranges_contain(const ms_Vec *ranges, int64_t n);
 /* protoc's default JSON name: underscores dropped, the next letter upper-cased. */
 const char *ms_default_json_name(ms_Arena *arena, const char *name);
 const char *ms_scalar_name(ms_Scalar s);

@@ -165,7 +165,7 @@ static void apply_fory_attributes(ms_Field *f) {
   ms_IdlField *idl = f->idl;
   for (unsigned i = 0; i < f->attributes.count; i++) {
     const ms_Option *o = f->attributes.items[i];
-    bool yes = o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "true") == 0;
+    bool yes = ms_value_is_true(&o->value);
     if (!yes) continue;
     if (strcmp(o->name, "nullable") == 0) idl->nullable = true;
     if (strcmp(o->name, "ref") == 0 || strcmp(o->name, "weak_ref") == 0) {

@@ -284,7 +284,7 @@ static bool parse_field_modifiers(Parser *p, Modifiers *m) {
 static void apply_field_options(Parser *p, ms_Field *f, ms_IdlField *idl) {
   for (unsigned i = 0; i < f->options.count; i++) {
     ms_Option *o = f->options.items[i];
-    bool yes = o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "true") == 0;
+    bool yes = ms_value_is_true(&o->value);
     if (strcmp(o->name, "nullable") == 0 && yes) {
       idl->nullable = true;
     } else if (strcmp(o->name, "ref") == 0 && yes) {
@@ -493,7 +493,7 @@ static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
   if (!expect_ident(p, "a message name", &m->name, &m->loc)) return false;
   if (!parse_type_options(p, &m->options, &m->type_id, message_options, false)) return false;
   ms_Option *evolving = ms_find_option(&m->options, "evolving");
-  if (evolving) m->evolving = evolving->value.kind == MS_VALUE_IDENT && strcmp(evolving->value.text, "true") == 0;
+  if (evolving) m->evolving = ms_value_is_true(&evolving->value);
   ms_Loc open = peek(p)->loc;
   if (!end_declaration(p, '{', &m->comments)) return false;
   ms_vec_push(p->arena, into, m);
