@@ -129,3 +129,25 @@ const char *ms_idl_snake_name(ms_Arena *arena, const char *name) {
   out[o] = '\0';
   return out;
 }
+
+/* FlatBuffers' scalar type names, its own and the sized aliases. */
+static const struct {
+  const char *name;
+  ms_Scalar scalar;
+} scalar_words[] = {
+    {"bool", MS_SCALAR_BOOL},     {"byte", MS_SCALAR_INT8},      {"ubyte", MS_SCALAR_UINT8},
+    {"short", MS_SCALAR_INT16},   {"ushort", MS_SCALAR_UINT16},  {"int", MS_SCALAR_INT32},
+    {"uint", MS_SCALAR_UINT32},   {"long", MS_SCALAR_INT64},     {"ulong", MS_SCALAR_UINT64},
+    {"float", MS_SCALAR_FLOAT32}, {"double", MS_SCALAR_FLOAT64}, {"int8", MS_SCALAR_INT8},
+    {"uint8", MS_SCALAR_UINT8},   {"int16", MS_SCALAR_INT16},    {"uint16", MS_SCALAR_UINT16},
+    {"int32", MS_SCALAR_INT32},   {"uint32", MS_SCALAR_UINT32},  {"int64", MS_SCALAR_INT64},
+    {"uint64", MS_SCALAR_UINT64}, {"float32", MS_SCALAR_FLOAT32}, {"float64", MS_SCALAR_FLOAT64},
+    {"string", MS_SCALAR_STRING}};
+
+ms_Scalar ms_fbs_scalar(const char *name, unsigned len) {
+  for (unsigned i = 0; i < sizeof scalar_words / sizeof *scalar_words; i++) {
+    if (strlen(scalar_words[i].name) == len && memcmp(scalar_words[i].name, name, len) == 0)
+      return scalar_words[i].scalar;
+  }
+  return MS_SCALAR_NONE;
+}

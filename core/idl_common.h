@@ -21,4 +21,7 @@ ms_Type ms_idl_wire_type(ms_Scalar s, const char *encoding);
 /* FlatBuffers union members named after their type: foryc's snake_case. */
 const char *ms_idl_snake_name(ms_Arena *arena, const char *name);
 
+/* A FlatBuffers scalar type name (byte, ubyte, ..., int8, ..., string); NONE otherwise. */
+ms_Scalar ms_fbs_scalar(const char *name, unsigned len);
+
 #endif

@@ -150,14 +150,7 @@ static bool int_value_fits(const ms_Value *v, ms_Scalar s) {
 }
 
 static ms_Scalar fbs_enum_base(const ms_Enum *e) {
-  static const struct { const char *name; ms_Scalar s; } words[] = {
-      {"byte", MS_SCALAR_INT8}, {"ubyte", MS_SCALAR_UINT8}, {"short", MS_SCALAR_INT16},
-      {"ushort", MS_SCALAR_UINT16}, {"int", MS_SCALAR_INT32}, {"uint", MS_SCALAR_UINT32},
-      {"long", MS_SCALAR_INT64}, {"ulong", MS_SCALAR_UINT64}};
-  if (!e->base_type) return MS_SCALAR_NONE;
-  for (unsigned i = 0; i < sizeof words / sizeof *words; i++)
-    if (strcmp(words[i].name, e->base_type) == 0) return words[i].s;
-  return ms_scalar_from_name(e->base_type, (unsigned)strlen(e->base_type));
+  return e->base_type ? ms_fbs_scalar(e->base_type, (unsigned)strlen(e->base_type)) : MS_SCALAR_NONE;
 }
 
 static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {

@@ -19,26 +19,8 @@ static const char *const known_attributes[] = {
     "cpp_str_flex_ctor", "private", "streaming", "idempotent", "ref", "nullable", "weak_ref",
     "thread_safe_pointer", "evolving", "alias", "type_id", NULL};
 
-static const struct {
-  const char *name;
-  ms_Scalar scalar;
-} scalar_words[] = {
-    {"bool", MS_SCALAR_BOOL},     {"byte", MS_SCALAR_INT8},      {"ubyte", MS_SCALAR_UINT8},
-    {"short", MS_SCALAR_INT16},   {"ushort", MS_SCALAR_UINT16},  {"int", MS_SCALAR_INT32},
-    {"uint", MS_SCALAR_UINT32},   {"long", MS_SCALAR_INT64},     {"ulong", MS_SCALAR_UINT64},
-    {"float", MS_SCALAR_FLOAT32}, {"double", MS_SCALAR_FLOAT64}, {"int8", MS_SCALAR_INT8},
-    {"uint8", MS_SCALAR_UINT8},   {"int16", MS_SCALAR_INT16},    {"uint16", MS_SCALAR_UINT16},
-    {"int32", MS_SCALAR_INT32},   {"uint32", MS_SCALAR_UINT32},  {"int64", MS_SCALAR_INT64},
-    {"uint64", MS_SCALAR_UINT64}, {"float32", MS_SCALAR_FLOAT32}, {"float64", MS_SCALAR_FLOAT64},
-    {"string", MS_SCALAR_STRING}};
-
 static ms_Scalar scalar_of(const ms_Token *t) {
-  if (t->kind != MS_TOK_IDENT) return MS_SCALAR_NONE;
-  for (unsigned i = 0; i < sizeof scalar_words / sizeof *scalar_words; i++) {
-    if (strlen(scalar_words[i].name) == t->len && memcmp(scalar_words[i].name, t->start, t->len) == 0)
-      return scalar_words[i].scalar;
-  }
-  return MS_SCALAR_NONE;
+  return t->kind == MS_TOK_IDENT ? ms_fbs_scalar(t->start, t->len) : MS_SCALAR_NONE;
 }
 
 static bool is_number_scalar(ms_Scalar s) {
@@ -294,9 +276,7 @@ static bool parse_enum(Parser *p) {
   }
   ms_Loc base_loc = peek(p)->loc;
   if (!expect_ident(p, "an underlying integer type", &e->base_type, NULL)) return false;
-  ms_Scalar base = ms_scalar_from_name(e->base_type, (unsigned)strlen(e->base_type));
-  for (unsigned i = 0; i < sizeof scalar_words / sizeof *scalar_words; i++)
-    if (strcmp(scalar_words[i].name, e->base_type) == 0) base = scalar_words[i].scalar;
+  ms_Scalar base = ms_fbs_scalar(e->base_type, (unsigned)strlen(e->base_type));
   if (base < MS_SCALAR_INT8 || base > MS_SCALAR_UINT64)
     ms_error(p->diag, base_loc, "the underlying type of an enum must be an integer type, not \"%s\"", e->base_type);
   if (!parse_metadata(p, &e->options)) return false;
