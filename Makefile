@@ -36,9 +36,9 @@ HEADERS   := $(wildcard core/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean
+.PHONY: all native deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean
 
-all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub
+all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub native
 
 # ---- dependencies ------------------------------------------------------------
 
@@ -64,7 +64,12 @@ $(VENV)/.stamp: requirements.txt | $(BUILD)/.deps
 	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-venv: $(VENV)/.stamp
+# .venv finds the native codec (and the package around it) in $(BUILD)/py
+$(VENV)/.native-path: $(VENV)/.stamp
+	$(VPY) -c 'import sysconfig, sys; open(sysconfig.get_paths()["purelib"] + "/moonstub-build.pth", "w").write(sys.argv[1] + "\n")' $(abspath $(BUILD)/py)
+	@touch $@
+
+venv: $(VENV)/.stamp $(VENV)/.native-path native
 
 # ---- build -------------------------------------------------------------------
 
@@ -92,6 +97,23 @@ $(BUILD)/libmoonstub.a: $(LIB_OBJS)
 $(BUILD)/moonstub: $(BUILD)/obj/main.o $(BUILD)/libmoonstub.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS)
 
+# ---- the native codec (a CPython extension; docs/codec.md) --------------------------------
+
+NATIVE_SRC    := emitters/python/moonstub/_native.c
+PY_INCLUDE     = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+PY_EXT_SUFFIX  = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+NATIVE_CFLAGS ?= $(OPT) -g
+NATIVE_STAMP  := $(BUILD)/py/.native-stamp
+
+native: $(NATIVE_STAMP)
+
+$(NATIVE_STAMP): $(NATIVE_SRC) emitters/python/moonstub/__init__.py | $(BUILD)/.deps
+	@mkdir -p $(BUILD)/py/moonstub
+	cp emitters/python/moonstub/__init__.py $(BUILD)/py/moonstub/__init__.py
+	$(CC) $(NATIVE_CFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -shared -I$(PY_INCLUDE) \
+	  -o $(BUILD)/py/moonstub/_native$(PY_EXT_SUFFIX) $(NATIVE_SRC)
+	@touch $@
+
 # the same binary, as a protoc plugin
 $(BUILD)/protoc-gen-moonstub: $(BUILD)/moonstub
 	ln -sf moonstub $@
@@ -118,14 +140,15 @@ test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 	$(VPY) tests/corpus/check_python.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 
-test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
 	  $(VPY) -m pytest -q -o asyncio_default_fixture_loop_scope=function tests/py
 
 CONFORMANCE_RUNNER ?= $(firstword $(wildcard ../shared/tools/conformance-runner /work/shared/tools/conformance-runner) ../shared/tools/conformance-runner)
 
-test-conformance: $(BUILD)/moonstub $(VENV)/.stamp
-	CONFORMANCE_RUNNER=$(abspath $(CONFORMANCE_RUNNER)) tests/conformance/run.sh $(BUILD)/moonstub $(VPY) $(BUILD)/conformance
+test-conformance: $(BUILD)/moonstub venv
+	MOONSTUB_CODEC=native CONFORMANCE_RUNNER=$(abspath $(CONFORMANCE_RUNNER)) tests/conformance/run.sh $(BUILD)/moonstub $(VPY) $(BUILD)/conformance-native
+	MOONSTUB_CODEC=python CONFORMANCE_RUNNER=$(abspath $(CONFORMANCE_RUNNER)) tests/conformance/run.sh $(BUILD)/moonstub $(VPY) $(BUILD)/conformance-python
 
 $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 	@test -f $(CORPUS)/googleapis-protos.tar.gz || { echo "make: corpus not found at $(CORPUS) (set CORPUS=...)" >&2; exit 1; }

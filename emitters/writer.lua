@@ -67,6 +67,11 @@ function Writer:dedent()
   return self
 end
 
+--- The width of the current indentation, in characters.
+function Writer:indent_width()
+  return #self.prefix
+end
+
 --- Writes `header`, then what `fn` writes one level deeper.
 function Writer:block(header, fn, ...)
   if header then self:line(header, ...) end

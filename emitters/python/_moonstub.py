@@ -361,91 +361,188 @@ class FieldInfo(typing.NamedTuple):
 
 # ---- messages ---------------------------------------------------------------------------------
 
+MAP = 19  # the kind of a map field in a table row (FieldInfo says MESSAGE with map_key set)
+
+# flags of a table row (docs/codec.md)
+F_REPEATED, F_PACKED, F_PRESENCE, F_REQUIRED, F_UTF8, F_DELIMITED = 1, 2, 4, 8, 16, 32
+
 REGISTRY: dict[str, type[Message]] = {}
+ENUMS: dict[str, type[enum.IntEnum]] = {}
 
-_PENDING_FIELDS: list[typing.Callable[[], None]] = []
+_ZEROS: dict[int, typing.Any] = {DOUBLE: 0.0, FLOAT: 0.0, BOOL: False, STRING: "", BYTES: b""}
+
+Row = tuple[typing.Any, ...]
 
 
-def register(cls: type[Message]) -> None:
-    REGISTRY[cls._ms_full_name] = cls
+def register(cls: type[Message], full_name: str, fields: tuple[Row, ...], oneofs: tuple[str, ...] = ()) -> None:
+    """Called once per message class by its generated module: the class and
+    its field table (docs/codec.md). The table is resolved on first use."""
+    cls._ms_full_name = full_name
+    cls._ms_table = fields
+    cls._ms_attrs = tuple(row[1] for row in fields)
+    setattr(cls, "__match_args__", cls._ms_attrs)
+    if oneofs:
+        members: dict[str, list[str]] = {name: [] for name in oneofs}
+        for row in fields:
+            if len(row) > 5 and row[5] is not None:
+                members[oneofs[row[5]]].append(row[1])
+        cls._ms_oneofs = {name: tuple(attrs) for name, attrs in members.items()}
+        cls._ms_siblings = {attr: attrs for attrs in cls._ms_oneofs.values() for attr in attrs}
+        cls.__setattr__ = _set_oneof_member  # type: ignore[assignment, method-assign]
+    REGISTRY[full_name] = cls
 
 
-def defer_fields(init: typing.Callable[[], None]) -> None:
-    """Generated modules build their field tables on first use, when every
-    module they refer to has finished loading."""
-    _PENDING_FIELDS.append(init)
+def register_enum(
+    cls: type[enum.IntEnum], full_name: str, closed: bool, value_names: dict[str, int] | None = None
+) -> None:
+    """Called once per enum by its generated module. ``value_names`` maps IDL
+    names to numbers where some member's Python name is not its IDL name."""
+    cls._ms_full_name = full_name  # type: ignore[attr-defined]
+    cls._ms_closed = closed  # type: ignore[attr-defined]
+    if value_names is not None:
+        cls._ms_value_names = value_names  # type: ignore[attr-defined]
+    ENUMS[full_name] = cls
+
+
+def _set_oneof_member(self: Message, name: str, value: typing.Any) -> None:
+    """``__setattr__`` of classes with oneofs: setting a member clears the others."""
+    members = type(self)._ms_siblings.get(name)
+    if members is not None and value is not None:
+        for other in members:
+            if other != name:
+                object.__setattr__(self, other, None)
+    object.__setattr__(self, name, value)
+
+
+def _resolve(name: str) -> typing.Any:
+    cls = REGISTRY.get(name) or ENUMS.get(name)
+    if cls is None:
+        raise TypeError(f"type {name} is not loaded: import the module that defines it")
+    return cls
+
+
+def _row(row: Row) -> tuple[typing.Any, ...]:
+    """A table row with its omitted trailing entries filled in."""
+    return row + (0, None, None, None, None, None)[len(row) - 3 :]
+
+
+def _json_name(name: str) -> str:
+    """protobuf's default JSON name: lowerCamelCase of the IDL name."""
+    parts = name.split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def _enum_zero(cls: typing.Any) -> typing.Any:
+    return cls[cls._member_names_[0]]
+
+
+def _field_default(kind: int, flags: int, typ: typing.Any) -> typing.Any:
+    """What a singular field holds in a fresh message."""
+    if flags & F_PRESENCE or kind in (MESSAGE, GROUP):
+        return None
+    if kind == ENUM:
+        return _enum_zero(typ)
+    return _ZEROS.get(kind, 0)
 
 
 def fields_of(cls: type[Message]) -> tuple[FieldInfo, ...]:
-    """The field table of a message class."""
-    while _PENDING_FIELDS:
-        _PENDING_FIELDS.pop()()
-    return cls._ms_fields
+    """The field table of a message class, in declaration order."""
+    infos = cls.__dict__.get("_ms_fields")
+    if infos is None:
+        made = []
+        oneof_names = tuple(getattr(cls, "_ms_oneofs", {}))
+        for row in cls._ms_table:
+            number, attr, kind, flags, typ, oneof, json_name, name, default = _row(row)
+            name = name or attr
+            info_kind, map_key, map_value, map_type = kind, 0, 0, None
+            if kind == MAP:
+                info_kind, (map_key, map_value, value_type) = MESSAGE, typ
+                typ, map_type = None, (_resolve(value_type) if value_type else None)
+            elif typ is not None:
+                typ = _resolve(typ)
+                if kind == ENUM and default is not None:
+                    default = typ(default)
+            made.append(
+                FieldInfo(
+                    attr, name, json_name or _json_name(name), number, info_kind,
+                    bool(flags & F_REPEATED), bool(flags & F_PRESENCE),
+                    None if oneof is None else oneof_names[oneof], typ, map_key, map_value, map_type, default,
+                )
+            )
+        infos = tuple(made)
+        cls._ms_fields = infos
+    return typing.cast(tuple[FieldInfo, ...], infos)
+
+
+class _CodecOnFirstUse:
+    """``Message._ms_codec``: the first access compiles the class's codec
+    (native or pure) and stores it on the class, which then shadows this."""
+
+    def __get__(self, obj: object, owner: type[Message]) -> typing.Any:
+        return _compile_codec(owner)
 
 
 class Message:
     """Base class of every generated message class."""
 
-    __slots__ = ()
+    __slots__ = ("_unknown",)
 
+    _unknown: bytes
     _ms_full_name: typing.ClassVar[str] = ""
-    _ms_fields: typing.ClassVar[tuple[FieldInfo, ...]] = ()
+    _ms_table: typing.ClassVar[tuple[Row, ...]] = ()
+    _ms_fields: typing.ClassVar[tuple[FieldInfo, ...]]  # fields_of() fills it on first use
+    _ms_attrs: typing.ClassVar[tuple[str, ...]] = ()
     _ms_oneofs: typing.ClassVar[dict[str, tuple[str, ...]]] = {}
-    _ms_required: typing.ClassVar[tuple[str, ...]] = ()
-
-    # set by the generated module: the specialised codec of the concrete class
-    _ms_encoder: typing.ClassVar[typing.Callable[[typing.Any, bytearray], None]]
-    _ms_decoder: typing.ClassVar[
-        typing.Callable[[bytes, int, int, int, typing.Any, int], tuple[typing.Any, int]]
-    ]
+    _ms_siblings: typing.ClassVar[dict[str, tuple[str, ...]]] = {}
+    _ms_codec: typing.ClassVar[typing.Any] = _CodecOnFirstUse()
 
     # -- binary ----------------------------------------------------------------------------
 
     def SerializeToString(self) -> bytes:
         """The protobuf wire encoding of this message."""
-        out = bytearray()
-        type(self)._ms_encoder(self, out)
-        return bytes(out)
+        return typing.cast(bytes, type(self)._ms_codec.encode(self))
 
     def __bytes__(self) -> bytes:
-        return self.SerializeToString()
+        return typing.cast(bytes, type(self)._ms_codec.encode(self))
 
     @classmethod
     def FromString(cls: type[T], data: bytes | bytearray | memoryview) -> T:
         """Decodes protobuf wire data; raises DecodeError on malformed input."""
-        return cls._ms_parse(bytes(data), None)
+        return typing.cast(T, cls._ms_codec.decode(data, None))
 
     @classmethod
     def parse(cls: type[T], data: bytes | bytearray | memoryview) -> T:
         """Same as FromString."""
-        return cls._ms_parse(bytes(data), None)
+        return typing.cast(T, cls._ms_codec.decode(data, None))
 
     def MergeFromString(self, data: bytes | bytearray | memoryview) -> None:
         """Merges wire data into this message, as protobuf does: scalars are
-        replaced, repeated fields appended, sub-messages merged."""
-        merged = type(self)._ms_parse(bytes(data), self)
-        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+        replaced, repeated fields appended, sub-messages merged. On
+        DecodeError the message is unchanged."""
+        merged = type(self)._ms_codec.decode(data, self)
+        for name in type(self)._ms_attrs:
             object.__setattr__(self, name, getattr(merged, name))
+        object.__setattr__(self, "_unknown", merged._unknown)
 
-    @classmethod
-    def _ms_parse(cls: type[T], buf: bytes, into: T | None) -> T:
-        try:
-            message, _ = cls._ms_decoder(buf, 0, len(buf), 0, into, 0)
-        except DecodeError:
-            raise
-        except (IndexError, struct.error, ValueError, OverflowError, RecursionError, TypeError) as exc:
-            raise DecodeError(f"malformed input: {exc}") from None
-        return typing.cast(T, message)
+    # -- comparison and repr -----------------------------------------------------------------
 
-    # -- repr --------------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        for name in self._ms_attrs:
+            if getattr(self, name) != getattr(other, name):
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like protobuf's messages
 
     def __repr__(self) -> str:
         """Only the fields that differ from their defaults, like protobuf's
         text form: ``Person(name='Ada', emails=['ada@example.com'])``."""
         parts = []
-        for name, default, factory in _repr_plan(type(self)):
+        for name, default in _repr_plan(type(self)):
             value = getattr(self, name)
-            if factory is not None:
+            if default is _NONEMPTY:
                 if value:
                     parts.append(f"{name}={value!r}")
             elif value is not default and value != default:
@@ -469,48 +566,771 @@ class Message:
 
     def to_dict(self) -> dict[str, typing.Any]:
         """The message in protobuf's canonical JSON mapping, as Python values."""
-        from_json_module = _json()
-        return typing.cast(dict[str, typing.Any], from_json_module.message_to_json_value(self))
+        return typing.cast(dict[str, typing.Any], message_to_json_value(self))
 
     @classmethod
     def from_dict(cls: type[T], value: dict[str, typing.Any], ignore_unknown_fields: bool = False) -> T:
         """Builds a message from the canonical JSON mapping's Python values."""
-        return typing.cast(T, _json().message_from_json_value(cls, value, ignore_unknown_fields))
+        return message_from_json_value(cls, value, ignore_unknown_fields)
 
     def to_json(self, indent: int | None = None) -> str:
         """The message as canonical protobuf JSON text."""
-        return typing.cast(str, _json().dumps(self.to_dict(), indent))
+        return dumps(self.to_dict(), indent)
 
     @classmethod
     def from_json(cls: type[T], text: str | bytes, ignore_unknown_fields: bool = False) -> T:
         """Parses canonical protobuf JSON; raises ValueError (JsonError) on
         anything the mapping forbids."""
-        return typing.cast(T, _json().message_from_json_text(cls, text, ignore_unknown_fields))
+        return message_from_json_text(cls, text, ignore_unknown_fields)
 
 
-_REPR_PLANS: dict[type, list[tuple[str, typing.Any, typing.Any]]] = {}
+_NONEMPTY = object()  # repr plan: shown when truthy (repeated and map fields)
+_REPR_PLANS: dict[type, list[tuple[str, typing.Any]]] = {}
 
 
-def _repr_plan(cls: type) -> list[tuple[str, typing.Any, typing.Any]]:
+def _repr_plan(cls: type[Message]) -> list[tuple[str, typing.Any]]:
     plan = _REPR_PLANS.get(cls)
     if plan is None:
-        import dataclasses
-
         plan = []
-        for f in dataclasses.fields(cls):
-            if f.name == "_unknown":
-                continue
-            factory = None if f.default_factory is dataclasses.MISSING else f.default_factory
-            plan.append((f.name, None if factory else f.default, factory))
+        for row in cls._ms_table:
+            _, attr, kind, flags, typ, *_ = _row(row)
+            if kind == MAP or flags & F_REPEATED:
+                plan.append((attr, _NONEMPTY))
+            else:
+                plan.append((attr, _field_default(kind, flags, _resolve(typ) if kind == ENUM else None)))
         _REPR_PLANS[cls] = plan
     return plan
 
 
-def _json() -> typing.Any:
-    return _JSON_IMPL
+# ---- choosing and compiling the codec ----------------------------------------------------------
 
 
-_JSON_IMPL: typing.Any = None
+def _load_native() -> typing.Any:
+    """The native codec per MOONSTUB_CODEC: unset, the extension when it
+    loads; "python", none; "native", the extension or ImportError."""
+    import os
+
+    choice = os.environ.get("MOONSTUB_CODEC", "")
+    if choice not in ("", "python", "native"):
+        raise ImportError(f"MOONSTUB_CODEC={choice!r} is not a codec; use 'native' or 'python'")
+    if choice == "python":
+        return None
+    try:
+        from moonstub import _native  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError as exc:
+        if choice == "native":
+            raise ImportError(
+                f"MOONSTUB_CODEC=native, but the native codec (moonstub._native) cannot be imported: {exc}"
+            ) from exc
+        return None
+    return _native
+
+
+_NATIVE = _load_native()
+CODEC = "native" if _NATIVE is not None else "python"  # which codec this process uses
+
+
+def _compile_codec(cls: type[Message]) -> typing.Any:
+    if _NATIVE is not None:
+        return _native_codec(cls)
+    return _pure_codec(cls)
+
+
+def _native_sub(kind: int, typ: typing.Any, made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> typing.Any:
+    if kind in (MESSAGE, GROUP):
+        return _native_type(_resolve(typ), made, todo)
+    if kind == ENUM:
+        enum_cls = _resolve(typ)
+        return (enum_cls, dict(enum_cls._value2member_map_), bool(getattr(enum_cls, "_ms_closed", False)))
+    return None
+
+
+def _native_type(cls: type[Message], made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> typing.Any:
+    mt = cls.__dict__.get("_ms_codec")
+    if mt is None:
+        mt = made.get(cls)
+        if mt is None:
+            mt = made[cls] = _NATIVE.MessageType(cls, cls._ms_full_name, DecodeError, EncodeError)
+            todo.append(cls)
+    return mt
+
+
+def _native_fields(cls: type[Message], made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> list[tuple[typing.Any, ...]]:
+    specs = []
+    for row in cls._ms_table:
+        number, attr, kind, flags, typ, oneof, _, name, _ = _row(row)
+        full_name = f"{cls._ms_full_name}.{name or attr}"
+        if kind == MAP:
+            key_kind, value_kind, value_type = typ
+            value_flags = flags & F_UTF8
+            sub = (key_kind, value_kind, _native_sub(value_kind, value_type, made, todo), value_flags)
+            default = None
+        else:
+            sub = _native_sub(kind, typ, made, todo)
+            default = _field_default(kind, flags, sub[0] if kind == ENUM else None)
+        specs.append((number, attr, kind, flags, sub, default, -1 if oneof is None else oneof, full_name))
+    specs.sort(key=lambda s: s[0])
+    return specs
+
+
+def _native_codec(cls: type[Message]) -> typing.Any:
+    """Native MessageTypes for ``cls`` and every message it reaches."""
+    made: dict[type[Message], typing.Any] = {}
+    todo: list[type[Message]] = []
+    top = _native_type(cls, made, todo)
+    while todo:
+        c = todo.pop()
+        made[c].setup(tuple(_native_fields(c, made, todo)))
+    for c, mt in made.items():
+        c._ms_codec = mt
+    return top
+
+
+# ---- the pure-Python codec: specialised functions compiled from the tables ----------------------
+#
+# The first use of a class writes Python source for its encoder and decoder,
+# specialised to its table (the code moonstub used to write into every
+# module), and compiles it. All compiled functions share one namespace;
+# a class reached before it is compiled is called through a trampoline that
+# compiles it on first call.
+
+_VARINT, _I64, _LEN, _SGROUP, _EGROUP, _I32 = 0, 1, 2, 3, 4, 5
+
+_WIRE = {
+    DOUBLE: _I64, FLOAT: _I32, INT64: _VARINT, UINT64: _VARINT, INT32: _VARINT, FIXED64: _I64,
+    FIXED32: _I32, BOOL: _VARINT, STRING: _LEN, GROUP: _SGROUP, MESSAGE: _LEN, BYTES: _LEN,
+    UINT32: _VARINT, ENUM: _VARINT, SFIXED32: _I32, SFIXED64: _I64, SINT32: _VARINT, SINT64: _VARINT,
+}
+_KIND_NAME = {
+    DOUBLE: "double", FLOAT: "float", INT64: "int64", UINT64: "uint64", INT32: "int32", FIXED64: "fixed64",
+    FIXED32: "fixed32", BOOL: "bool", STRING: "string", GROUP: "group", MESSAGE: "message", BYTES: "bytes",
+    UINT32: "uint32", ENUM: "enum", SFIXED32: "sfixed32", SFIXED64: "sfixed64", SINT32: "sint32",
+    SINT64: "sint64",
+}
+_STRUCT_OF = {DOUBLE: "_F64", FLOAT: "_F32", FIXED64: "_U64", FIXED32: "_U32", SFIXED32: "_I32", SFIXED64: "_I64"}
+_STRUCT_CODE = {DOUBLE: "d", FLOAT: "f", FIXED64: "Q", FIXED32: "I", SFIXED32: "i", SFIXED64: "q"}
+_STRUCT_SIZE = {DOUBLE: 8, FLOAT: 4, FIXED64: 8, FIXED32: 4, SFIXED32: 4, SFIXED64: 8}
+_RANGES = {
+    INT32: ("-0x80000000", "0x7FFFFFFF"), SINT32: ("-0x80000000", "0x7FFFFFFF"),
+    SFIXED32: ("-0x80000000", "0x7FFFFFFF"), UINT32: ("0", "0xFFFFFFFF"), FIXED32: ("0", "0xFFFFFFFF"),
+    INT64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"), SINT64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"),
+    SFIXED64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"), UINT64: ("0", "0xFFFFFFFFFFFFFFFF"),
+    FIXED64: ("0", "0xFFFFFFFFFFFFFFFF"),
+}
+_ZERO_TEXT = {DOUBLE: "0.0", FLOAT: "0.0", BOOL: "False", STRING: '""', BYTES: 'b""'}
+_SMALL_ONEOF = 8
+
+
+def _is_packable(kind: int) -> bool:
+    return kind not in (STRING, BYTES, MESSAGE, GROUP)
+
+
+def _tag_bytes(number: int, wire: int) -> tuple[int, str]:
+    """The tag value and its varint bytes as a Python bytes literal."""
+    v = number * 8 + wire
+    return v, repr(varint(v))
+
+
+def _from_varint(kind: int, v: str) -> str:
+    if kind in (INT32, ENUM):
+        return f"_to_int32({v})"
+    if kind == INT64:
+        return f"_to_int64({v})"
+    if kind == UINT32:
+        return f"{v} & 0xFFFFFFFF"
+    if kind == UINT64:
+        return v
+    if kind == SINT32:
+        return f"_zz_dec32({v})"
+    if kind == SINT64:
+        return f"_zz_dec({v})"
+    return f"{v} != 0"  # bool
+
+
+def _to_varint(kind: int, v: str) -> str:
+    if kind in (SINT32, SINT64):
+        return f"_varint(_zz_enc({v}))"
+    if kind == BOOL:
+        return f'(b"\\x01" if {v} else b"\\x00")'
+    return f"_varint({v})"
+
+
+class _Src:
+    """Lines of Python source with indentation."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def indent(self) -> None:
+        self.depth += 1
+
+    def dedent(self) -> None:
+        self.depth -= 1
+
+
+class _PField:
+    """One field as the code writer needs it (the plan of codec.lua)."""
+
+    __slots__ = (
+        "attr", "number", "kind", "repeated", "packed", "presence", "required", "utf8", "delimited",
+        "full_name", "enum", "enum_closed", "msg", "map", "zero", "oneof_siblings", "oneof_var", "oneof_position",
+    )
+
+    def __init__(self, c: _PureCompiler, cls: type[Message], row: Row) -> None:
+        number, attr, kind, flags, typ, _, _, name, _ = _row(row)
+        self.attr, self.number, self.kind = attr, number, kind
+        self.repeated = bool(flags & F_REPEATED)
+        self.packed = bool(flags & F_PACKED)
+        self.presence = bool(flags & F_PRESENCE)
+        self.required = bool(flags & F_REQUIRED)
+        self.utf8 = bool(flags & F_UTF8)
+        self.delimited = bool(flags & F_DELIMITED) or kind == GROUP
+        self.full_name = f"{cls._ms_full_name}.{name or attr}"
+        self.enum = self.msg = ""
+        self.enum_closed = False
+        self.map: tuple[_PField, _PField] | None = None
+        self.oneof_siblings: list[str] = []
+        self.oneof_var = ""
+        self.oneof_position = 0
+        if kind == MAP:
+            key_kind, value_kind, value_type = typ
+            self.map = (
+                _PField.value(c, key_kind, None, self.utf8, "map entry"),
+                _PField.value(c, value_kind, value_type, self.utf8, "map entry"),
+            )
+        else:
+            c.describe_type(self, typ)
+        if kind == MAP:
+            self.zero = "{}"
+        elif self.repeated:
+            self.zero = "[]"
+        elif self.presence or kind in (MESSAGE, GROUP):
+            self.zero = "None"
+        elif kind == ENUM:
+            self.zero = self.enum + "_z"
+        else:
+            self.zero = _ZERO_TEXT.get(kind, "0")
+
+    @staticmethod
+    def value(c: _PureCompiler, kind: int, typ: str | None, utf8: bool, full_name: str) -> _PField:
+        f = _PField.__new__(_PField)
+        f.attr, f.number, f.kind = "value", 0, kind
+        f.repeated = f.packed = f.presence = f.required = f.delimited = False
+        f.utf8, f.full_name = utf8, full_name
+        f.enum = f.msg = ""
+        f.enum_closed = False
+        f.map = None
+        c.describe_type(f, typ)
+        f.zero = "None" if kind in (MESSAGE, GROUP) else (f.enum + "_z" if kind == ENUM else _ZERO_TEXT.get(kind, "0"))
+        return f
+
+
+class _PureCompiler:
+    """Writes and compiles the encoder and decoder of one class."""
+
+    def __init__(self, cls: type[Message]) -> None:
+        self.cls = cls
+        self.n = _pure_id(cls)
+
+    def describe_type(self, f: _PField, typ: str | None) -> None:
+        if f.kind in (MESSAGE, GROUP):
+            f.msg = str(_pure_id(_resolve(typ)))  # type: ignore[arg-type]
+        elif f.kind == ENUM:
+            enum_cls = _resolve(typ)  # type: ignore[arg-type]
+            f.enum = _pure_enum_name(enum_cls)
+            f.enum_closed = bool(getattr(enum_cls, "_ms_closed", False))
+
+    def compile(self) -> None:
+        cls, n = self.cls, self.n
+        fields = [_PField(self, cls, row) for row in cls._ms_table]
+        oneofs: dict[int, list[_PField]] = {}
+        for row, f in zip(cls._ms_table, fields):
+            oneof = _row(row)[5]
+            if oneof is not None:
+                oneofs.setdefault(oneof, []).append(f)
+        groups = []
+        for index, members in oneofs.items():
+            if len(members) <= _SMALL_ONEOF:
+                for f in members:
+                    f.oneof_siblings = [g.attr for g in members if g is not f]
+            else:
+                var = f"o_{index + 1}"
+                groups.append(var)
+                for position, f in enumerate(members, 1):
+                    f.oneof_var, f.oneof_position = var, position
+        by_number = sorted(fields, key=lambda f: f.number)
+        w = _Src()
+        for f in fields:
+            if f.map is not None:
+                self.write_map_entry_decoder(w, f)
+        self.write_encoder(w, by_number)
+        self.write_decoder(w, fields, by_number, groups)
+        code = compile("\n".join(w.lines) + "\n", f"<moonstub codec of {cls._ms_full_name}>", "exec")
+        exec(code, _PURE_NS)
+        _PURE_COMPILED.add(n)
+
+    # -- decoding ------------------------------------------------------------------------------
+
+    @staticmethod
+    def read_varint(w: _Src, var: str, end: str) -> None:
+        w.line(f"if pos < {end} and buf[pos] < 128:")
+        w.line(f"    {var} = buf[pos]")
+        w.line("    pos += 1")
+        w.line("else:")
+        w.line(f"    {var}, pos = _read_varint(buf, pos, {end})")
+
+    def decode_scalar(self, w: _Src, f: _PField, assign: typing.Callable[[str], None], end: str) -> None:
+        kind = f.kind
+        if _WIRE[kind] == _VARINT:
+            self.read_varint(w, "v", end)
+            if kind == ENUM:
+                if f.enum_closed:
+                    w.line("v = _to_int32(v)")
+                    w.line(f"if v in {f.enum}._value2member_map_:")
+                    w.indent()
+                    assign(f"{f.enum}(v)")
+                    w.dedent()
+                    w.line("else:")
+                    w.line("    unknown += buf[start:pos]")
+                else:
+                    assign(f"{f.enum}(_to_int32(v))")
+            else:
+                assign(_from_varint(kind, "v"))
+        elif kind in _STRUCT_OF:
+            w.line(f"if pos + {_STRUCT_SIZE[kind]} > {end}:")
+            w.line('    raise _DecodeError("truncated fixed-width value")')
+            assign(f"{_STRUCT_OF[kind]}.unpack_from(buf, pos)[0]")
+            w.line(f"pos += {_STRUCT_SIZE[kind]}")
+        else:
+            w.line(f"stop, pos = _read_length(buf, pos, {end})")
+            if kind == BYTES:
+                assign("buf[pos:stop]")
+            elif f.utf8:
+                assign("_utf8(buf, pos, stop)")
+            else:
+                assign("_utf8_lenient(buf, pos, stop)")
+            w.line("pos = stop")
+
+    @staticmethod
+    def decode_message_value(w: _Src, f: _PField, target: str, assign: typing.Callable[[str], None]) -> None:
+        tmp = "m_" + f.attr
+        if f.delimited:
+            w.line(f"{tmp}, pos = _d{f.msg}(buf, pos, end, depth + 1, {target}, {f.number})")
+        else:
+            w.line("stop, pos = _read_length(buf, pos, end)")
+            w.line(f"{tmp}, _ = _d{f.msg}(buf, pos, stop, depth + 1, {target}, 0)")
+            w.line("pos = stop")
+        assign(tmp)
+
+    def decode_field_branches(self, w: _Src, f: _PField, branch: typing.Callable[[int, typing.Callable[[], None]], None]) -> None:
+        var = "f_" + f.attr
+        if f.map is not None:
+
+            def map_body() -> None:
+                w.line("stop, pos = _read_length(buf, pos, end)")
+                w.line(f"k_{f.attr}, x_{f.attr}, pos = _de{self.n}_{f.attr}(buf, pos, stop, depth + 1)")
+                w.line(f"{var}[k_{f.attr}] = x_{f.attr}")
+
+            branch(_tag_bytes(f.number, _LEN)[0], map_body)
+            return
+        kind = f.kind
+        if kind in (MESSAGE, GROUP):
+
+            def message_body() -> None:
+                if f.repeated:
+                    self.decode_message_value(w, f, "None", lambda e: w.line(f"{var}.append({e})"))
+                    return
+                if f.oneof_var:
+                    w.line(f"if {f.oneof_var} != {f.oneof_position}:")
+                    w.line(f"    {var} = None")
+                self.decode_message_value(w, f, var, lambda e: w.line(f"{var} = {e}"))
+                for other in f.oneof_siblings:
+                    w.line(f"f_{other} = None")
+                if f.oneof_var:
+                    w.line(f"{f.oneof_var} = {f.oneof_position}")
+
+            branch(_tag_bytes(f.number, _SGROUP if f.delimited else _LEN)[0], message_body)
+            return
+        wire = _WIRE[kind]
+        if f.repeated:
+            branch(
+                _tag_bytes(f.number, wire)[0],
+                lambda: self.decode_scalar(w, f, lambda e: w.line(f"{var}.append({e})"), "end"),
+            )
+            if _is_packable(kind):
+                branch(_tag_bytes(f.number, _LEN)[0], lambda: self.decode_packed(w, f, var))
+            return
+
+        def assign(e: str) -> None:
+            w.line(f"{var} = {e}")
+            for other in f.oneof_siblings:
+                w.line(f"f_{other} = None")
+            if f.oneof_var:
+                w.line(f"{f.oneof_var} = {f.oneof_position}")
+
+        branch(_tag_bytes(f.number, wire)[0], lambda: self.decode_scalar(w, f, assign, "end"))
+
+    def decode_packed(self, w: _Src, f: _PField, var: str) -> None:
+        kind = f.kind
+        w.line("stop, pos = _read_length(buf, pos, end)")
+        if kind in _STRUCT_OF:
+            w.line(f'{var}.extend(_read_packed_fixed("{_STRUCT_CODE[kind]}", {_STRUCT_SIZE[kind]}, buf, pos, stop))')
+            w.line("pos = stop")
+        elif kind == UINT64:
+            w.line(f"{var}.extend(_decode_varints(buf, pos, stop))")
+            w.line("pos = stop")
+        elif kind != ENUM or not f.enum_closed:
+            convert = f"{f.enum}(_to_int32(v))" if kind == ENUM else _from_varint(kind, "v")
+            w.line(f"{var}.extend([{convert} for v in _decode_varints(buf, pos, stop)])")
+            w.line("pos = stop")
+        else:
+            w.line("while pos < stop:")
+            w.indent()
+            self.read_varint(w, "v", "stop")
+            w.line("v = _to_int32(v)")
+            w.line(f"if v in {f.enum}._value2member_map_:")
+            w.line(f"    {var}.append({f.enum}(v))")
+            w.line("else:")
+            w.line(f"    unknown += _varint({_tag_bytes(f.number, _VARINT)[0]}) + _varint(v)")
+            w.dedent()
+
+    def write_decoder(self, w: _Src, fields: list[_PField], by_number: list[_PField], groups: list[str]) -> None:
+        n = self.n
+        w.line(f"def _d{n}(buf, pos, end, depth, into, group):")
+        w.indent()
+        w.line("if depth > _MAX_DEPTH:")
+        w.line('    raise _DecodeError("nesting deeper than 100 levels")')
+        for f in fields:
+            w.line(f"f_{f.attr} = {f.zero}")
+        for var in groups:
+            w.line(f"{var} = 0")
+        w.line("unknown = bytearray()")
+        w.line("if into is not None:")
+        w.indent()
+        for f in fields:
+            if f.map is not None:
+                w.line(f"f_{f.attr} = dict(into.{f.attr})")
+            elif f.repeated:
+                w.line(f"f_{f.attr} = list(into.{f.attr})")
+            else:
+                w.line(f"f_{f.attr} = into.{f.attr}")
+        w.line("unknown += into._unknown")
+        w.dedent()
+        w.line("while pos < end:")
+        w.indent()
+        w.line("start = pos")
+        w.line("tag = buf[pos]")
+        w.line("if tag < 128:")
+        w.line("    pos += 1")
+        w.line("else:")
+        w.line("    tag, pos = _read_tag(buf, pos, end)")
+        first = [True]
+
+        def branch(tag: int, body: typing.Callable[[], None]) -> None:
+            w.line(f"{'if' if first[0] else 'elif'} tag == {tag}:")
+            first[0] = False
+            w.indent()
+            body()
+            w.dedent()
+
+        for f in by_number:
+            self.decode_field_branches(w, f, branch)
+        w.line("if True:" if first[0] else "else:")
+        w.indent()
+        w.line("if tag & 7 == 4:")
+        w.line("    if group and tag >> 3 == group:")
+        w.line("        break")
+        w.line('    raise _DecodeError("unexpected END_GROUP tag")')
+        w.line("pos = _skip(buf, pos, end, tag, depth)")
+        w.line("unknown += buf[start:pos]")
+        w.dedent()
+        w.dedent()
+        w.line("else:")
+        w.line("    if group:")
+        w.line('        raise _DecodeError("unterminated group")')
+        args = []
+        for f in fields:
+            if f.oneof_var:
+                args.append(f"f_{f.attr} if {f.oneof_var} in (0, {f.oneof_position}) else None")
+            else:
+                args.append(f"f_{f.attr}")
+        w.line(f"m = _C{n}({', '.join(args)})")
+        w.line("if unknown:")
+        w.line("    m._unknown = bytes(unknown)")
+        w.line("return m, pos")
+        w.dedent()
+
+    def write_map_entry_decoder(self, w: _Src, f: _PField) -> None:
+        assert f.map is not None
+        k, v = f.map
+        w.line(f"def _de{self.n}_{f.attr}(buf, pos, end, depth):")
+        w.indent()
+        w.line(f"k = {k.zero}")
+        w.line(f"x = {v.zero}")
+        w.line("while pos < end:")
+        w.indent()
+        w.line("start = pos")
+        w.line("tag = buf[pos]")
+        w.line("if tag < 128:")
+        w.line("    pos += 1")
+        w.line("else:")
+        w.line("    tag, pos = _read_tag(buf, pos, end)")
+        w.line(f"if tag == {_tag_bytes(1, _WIRE[k.kind])[0]}:")
+        w.indent()
+        self.decode_scalar(w, k, lambda e: w.line(f"k = {e}"), "end")
+        w.dedent()
+        value_wire = _LEN if _WIRE[v.kind] == _SGROUP else _WIRE[v.kind]
+        w.line(f"elif tag == {_tag_bytes(2, value_wire)[0]}:")
+        w.indent()
+        if v.kind in (MESSAGE, GROUP):
+            w.line("stop, pos = _read_length(buf, pos, end)")
+            w.line(f"x, _ = _d{v.msg}(buf, pos, stop, depth + 1, None, 0)")
+            w.line("pos = stop")
+        elif v.kind == ENUM and v.enum_closed:
+            self.read_varint(w, "n", "end")
+            w.line("n = _to_int32(n)")
+            w.line(f"if n not in {v.enum}._value2member_map_:")
+            w.line('    raise _DecodeError("unknown value of a closed enum in a map entry")')
+            w.line(f"x = {v.enum}(n)")
+        else:
+            self.decode_scalar(w, v, lambda e: w.line(f"x = {e}"), "end")
+        w.dedent()
+        w.line("else:")
+        w.indent()
+        w.line("if tag & 7 == 4:")
+        w.line('    raise _DecodeError("unexpected END_GROUP tag")')
+        w.line("pos = _skip(buf, pos, end, tag, depth)")
+        w.dedent()
+        w.dedent()
+        if v.kind in (MESSAGE, GROUP):
+            w.line("if x is None:")
+            w.line(f"    x = _C{v.msg}()")
+        w.line("return k, x, pos")
+        w.dedent()
+
+    # -- encoding ------------------------------------------------------------------------------
+
+    @staticmethod
+    def check_range(w: _Src, f: _PField, kind: int, v: str) -> None:
+        r = _RANGES.get(kind)
+        if r is not None:
+            w.line(f"if not {r[0]} <= {v} <= {r[1]}:")
+            w.line(f'    _range_error("{f.full_name}", "{_KIND_NAME[kind]}", {v})')
+
+    def encode_scalar(self, w: _Src, f: _PField, kind: int, tag: str, v: str, out: str = "out") -> None:
+        self.check_range(w, f, kind, v)
+        if _WIRE[kind] == _VARINT:
+            w.line(f"{out} += {tag}")
+            w.line(f"{out} += {_to_varint(kind, v)}")
+        elif kind in _STRUCT_OF:
+            w.line(f"{out} += {tag}")
+            if kind == FLOAT:
+                w.line(f"{out} += _pack_f32({v})")
+            else:
+                w.line(f"{out} += {_STRUCT_OF[kind]}.pack({v})")
+        elif kind == STRING:
+            b = "s_" + f.attr
+            w.line(f"{b} = {'_enc_utf8' if f.utf8 else '_enc_utf8_lenient'}({v})")
+            w.line(f"{out} += {tag}")
+            w.line(f"{out} += _varint(len({b}))")
+            w.line(f"{out} += {b}")
+        else:  # bytes
+            w.line(f"{out} += {tag}")
+            w.line(f"{out} += _varint(len({v}))")
+            w.line(f"{out} += {v}")
+
+    @staticmethod
+    def encode_message_value(w: _Src, f: _PField, v: str) -> None:
+        if f.delimited:
+            w.line(f"out += {_tag_bytes(f.number, _SGROUP)[1]}")
+            w.line(f"_e{f.msg}({v}, out)")
+            w.line(f"out += {_tag_bytes(f.number, _EGROUP)[1]}")
+        else:
+            b = "b_" + f.attr
+            w.line(f"{b} = bytearray()")
+            w.line(f"_e{f.msg}({v}, {b})")
+            w.line(f"out += {_tag_bytes(f.number, _LEN)[1]}")
+            w.line(f"out += _varint(len({b}))")
+            w.line(f"out += {b}")
+
+    def encode_map(self, w: _Src, f: _PField, var: str) -> None:
+        assert f.map is not None
+        k, v = f.map
+        mk, mv, e = "mk_" + f.attr, "mv_" + f.attr, "e_" + f.attr
+        w.line(f"for {mk}, {mv} in {var}.items():")
+        w.indent()
+        w.line(f"{e} = bytearray()")
+        self.encode_scalar(w, k, k.kind, _tag_bytes(1, _WIRE[k.kind])[1], mk, e)
+        if v.kind in (MESSAGE, GROUP):
+            b = "b_" + f.attr
+            w.line(f"{b} = bytearray()")
+            w.line(f"_e{v.msg}({mv}, {b})")
+            w.line(f"{e} += {_tag_bytes(2, _LEN)[1]}")
+            w.line(f"{e} += _varint(len({b}))")
+            w.line(f"{e} += {b}")
+        else:
+            self.encode_scalar(w, v, v.kind, _tag_bytes(2, _WIRE[v.kind])[1], mv, e)
+        w.line(f"out += {_tag_bytes(f.number, _LEN)[1]}")
+        w.line(f"out += _varint(len({e}))")
+        w.line(f"out += {e}")
+        w.dedent()
+
+    def encode_field(self, w: _Src, f: _PField) -> None:
+        var = "v_" + f.attr
+        w.line(f"{var} = m.{f.attr}")
+        if f.map is not None:
+            self.encode_map(w, f, var)
+            return
+        x, b, kind = "x_" + f.attr, "b_" + f.attr, f.kind
+        if f.repeated:
+            if kind in (MESSAGE, GROUP):
+                w.line(f"for {x} in {var}:")
+                w.indent()
+                self.encode_message_value(w, f, x)
+                w.dedent()
+            elif f.packed:
+                w.line(f"if {var}:")
+                w.indent()
+                r = _RANGES.get(kind)
+                if r is not None:
+                    w.line(f"if min({var}) < {r[0]} or max({var}) > {r[1]}:")
+                    w.line(f'    _range_errors("{f.full_name}", "{_KIND_NAME[kind]}", {var})')
+                if kind == FLOAT:
+                    w.line(f"{b} = bytearray()")
+                    w.line(f"for {x} in {var}:")
+                    w.line(f"    {b} += _pack_f32({x})")
+                elif kind in _STRUCT_OF:
+                    w.line(f'{b} = _pack_repeated("{_STRUCT_CODE[kind]}", {var})')
+                elif kind == BOOL:
+                    w.line(f"{b} = bytes([1 if {x} else 0 for {x} in {var}])")
+                elif kind in (SINT32, SINT64):
+                    w.line(f"{b} = _encode_varints([_zz_enc({x}) for {x} in {var}])")
+                else:
+                    w.line(f"{b} = _encode_varints({var})")
+                w.line(f"out += {_tag_bytes(f.number, _LEN)[1]}")
+                w.line(f"out += _varint(len({b}))")
+                w.line(f"out += {b}")
+                w.dedent()
+            else:
+                w.line(f"for {x} in {var}:")
+                w.indent()
+                self.encode_scalar(w, f, kind, _tag_bytes(f.number, _WIRE[kind])[1], x)
+                w.dedent()
+            return
+        if f.required:
+            w.line(f"if {var} is None:")
+            w.line(f'    raise _EncodeError("required field {f.full_name} is not set")')
+        if f.presence or kind in (MESSAGE, GROUP):
+            w.line(f"if {var} is not None:")
+        elif kind in (FLOAT, DOUBLE):
+            w.line(f"if {var} or _copysign(1.0, {var}) < 0.0:")
+        else:
+            w.line(f"if {var}:")
+        w.indent()
+        if kind in (MESSAGE, GROUP):
+            self.encode_message_value(w, f, var)
+        else:
+            self.encode_scalar(w, f, kind, _tag_bytes(f.number, _WIRE[kind])[1], var)
+        w.dedent()
+
+    def write_encoder(self, w: _Src, by_number: list[_PField]) -> None:
+        w.line(f"def _e{self.n}(m, out):")
+        w.indent()
+        for f in by_number:
+            self.encode_field(w, f)
+        w.line("if m._unknown:")
+        w.line("    out += m._unknown")
+        w.dedent()
+
+
+def _pure_namespace() -> dict[str, typing.Any]:
+    return {
+        "_DecodeError": DecodeError, "_EncodeError": EncodeError, "_MAX_DEPTH": MAX_DEPTH,
+        "_read_varint": read_varint, "_read_tag": read_tag, "_read_length": read_length,
+        "_range_error": range_error, "_range_errors": range_errors, "_skip": skip_field, "_varint": varint,
+        "_to_int32": to_int32, "_to_int64": to_int64, "_zz_enc": zigzag_encode, "_zz_dec": zigzag_decode,
+        "_zz_dec32": zigzag_decode32, "_utf8": decode_utf8, "_utf8_lenient": decode_utf8_lenient,
+        "_enc_utf8": encode_utf8, "_enc_utf8_lenient": encode_utf8_lenient, "_copysign": math.copysign,
+        "_F32": F32, "_F64": F64, "_I32": I32, "_I64": I64, "_U32": U32, "_U64": U64, "_pack_f32": pack_f32,
+        "_read_packed_fixed": read_packed_fixed, "_decode_varints": decode_varints,
+        "_encode_varints": encode_varints, "_pack_repeated": pack_repeated,
+    }
+
+
+_PURE_NS = _pure_namespace()
+_PURE_IDS: dict[type, int] = {}
+_PURE_ENUMS: dict[type, str] = {}
+_PURE_COMPILED: set[int] = set()
+
+
+def _pure_enum_name(enum_cls: typing.Any) -> str:
+    name = _PURE_ENUMS.get(enum_cls)
+    if name is None:
+        name = _PURE_ENUMS[enum_cls] = f"_E{len(_PURE_ENUMS)}"
+        _PURE_NS[name] = enum_cls
+        _PURE_NS[name + "_z"] = _enum_zero(enum_cls)
+    return name
+
+
+def _pure_id(cls: type[Message]) -> int:
+    """The number naming a class's functions in the shared namespace; a class
+    seen for the first time gets trampolines that compile it when called."""
+    n = _PURE_IDS.get(cls)
+    if n is None:
+        n = _PURE_IDS[cls] = len(_PURE_IDS)
+        _PURE_NS[f"_C{n}"] = cls
+
+        def encode_first(m: typing.Any, out: bytearray) -> None:
+            _PureCompiler(cls).compile()
+            _PURE_NS[f"_e{n}"](m, out)
+
+        def decode_first(*args: typing.Any) -> typing.Any:
+            _PureCompiler(cls).compile()
+            return _PURE_NS[f"_d{n}"](*args)
+
+        _PURE_NS[f"_e{n}"] = encode_first
+        _PURE_NS[f"_d{n}"] = decode_first
+    return n
+
+
+class _PureCodec:
+    """The pure codec of one class: what ``_ms_codec`` holds without the extension."""
+
+    __slots__ = ("encoder", "decoder")
+
+    def __init__(self, encoder: typing.Any, decoder: typing.Any) -> None:
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def encode(self, msg: Message) -> bytes:
+        out = bytearray()
+        self.encoder(msg, out)
+        return bytes(out)
+
+    def decode(self, data: bytes | bytearray | memoryview, into: typing.Any) -> typing.Any:
+        buf = data if type(data) is bytes else bytes(data)
+        try:
+            message, _ = self.decoder(buf, 0, len(buf), 0, into, 0)
+        except DecodeError:
+            raise
+        except (IndexError, struct.error, ValueError, OverflowError, RecursionError, TypeError) as exc:
+            raise DecodeError(f"malformed input: {exc}") from None
+        return message
+
+
+def _pure_codec(cls: type[Message]) -> _PureCodec:
+    n = _pure_id(cls)
+    if n not in _PURE_COMPILED:
+        _PureCompiler(cls).compile()
+    codec = _PureCodec(_PURE_NS[f"_e{n}"], _PURE_NS[f"_d{n}"])
+    cls._ms_codec = codec
+    return codec
+
+
 
 
 # ---- JSON mapping ----------------------------------------------------------------------------
@@ -1849,4 +2669,3 @@ class FieldMaskMixin:
 
 
 # Message.to_json and friends reach the functions above through this module object.
-_JSON_IMPL = sys.modules[__name__]

@@ -1,7 +1,6 @@
 -- Python modules of message classes and enums with the protobuf wire codec:
 -- one module per package (the rules decide the module name and path).
 local Writer = require("emitters.writer")
-local codec = require("emitters.python.codec")
 local names_mod = require("emitters.python.names")
 local python = require("rules.python")
 local text = require("emitters.python.text")
@@ -17,13 +16,6 @@ local scalar_py = {
 local scalar_zero = {
   double = "0.0", float = "0.0", bool = "False", string = '""', bytes = 'b""',
 }
-local kind_const = {
-  double = "DOUBLE", float = "FLOAT", int64 = "INT64", uint64 = "UINT64", int32 = "INT32",
-  fixed64 = "FIXED64", fixed32 = "FIXED32", bool = "BOOL", string = "STRING", group = "GROUP",
-  message = "MESSAGE", bytes = "BYTES", uint32 = "UINT32", enum = "ENUM", sfixed32 = "SFIXED32",
-  sfixed64 = "SFIXED64", sint32 = "SINT32", sint64 = "SINT64",
-}
-
 -- Mixins from the support module for the well-known types.
 local wkt_mixins = {
   ["google.protobuf.Timestamp"] = "_ms.TimestampMixin",
@@ -61,10 +53,6 @@ function Module:message_ref(message)
   return self:prefix_for(message) .. self.names:message_qualname(message)
 end
 
-function Module:message_codec(message, which)
-  return self:prefix_for(message) .. which .. self.names:message_flat(message)
-end
-
 --- A message class seen from this module's gRPC companion (another file).
 function Module:message_ref_grpc(message)
   local other = self.names.module_of[message.file]
@@ -76,29 +64,7 @@ function Module:enum_ref(enum)
   return self:prefix_for(enum) .. self.names:enum_qualname(enum)
 end
 
-function Module:enum_flat(enum)
-  return self:prefix_for(enum) .. self.names:enum_flat(enum)
-end
-
 -- ---- field plans ------------------------------------------------------------
-
-local function zero_of_enum(mod, enum)
-  return mod:enum_flat(enum) .. "." .. mod.names.rules.enum_value(enum.values[1])
-end
-
--- The class-body default of an enum field of `message`: top-level enums and
--- the message's own nested enums are in scope; any other nested enum is only
--- reachable once the module is loaded, hence a factory.
-local function enum_default_in_class(mod, message, enum, member)
-  local value = member or mod.names.rules.enum_value(enum.values[1])
-  if not enum.parent and mod.names.module_of[enum.file] == mod.name then
-    return enum.name and (mod.names:enum_qualname(enum) .. "." .. value)
-  end
-  if enum.parent == message then
-    return mod.names:class_name(enum) .. "." .. value
-  end
-  return string.format("dataclasses.field(default_factory=lambda: %s.%s)", mod:enum_ref(enum), value)
-end
 
 -- The plan of a singular value of `field` (also used for map keys/values).
 local function value_plan(mod, field)
@@ -108,16 +74,10 @@ local function value_plan(mod, field)
     local t = field.type_ref
     p.py_type = mod:message_ref(t)
     p.zero = "None"
-    p.msg_decode = mod:message_codec(t, "_d_")
-    p.msg_encode = mod:message_codec(t, "_e_")
-    p.type_expr = mod:message_ref(t)
   elseif kind == "enum" then
     local e = field.type_ref
     p.py_type = mod:enum_ref(e)
-    p.zero = zero_of_enum(mod, e)
-    p.enum_flat = mod:enum_flat(e)
-    p.enum_closed = e.closed
-    p.type_expr = mod:enum_flat(e)
+    p.zero = "None"
   else
     p.py_type = scalar_py[kind]
     p.zero = scalar_zero[kind] or "0"
@@ -125,14 +85,18 @@ local function value_plan(mod, field)
   return p
 end
 
-local function default_literal(field, p, mod)
+local function default_literal(field, p)
   local d = field.default
   if d == nil then return "None" end
   local kind = p.kind
   if kind == "string" then return py_string(d) end
   if kind == "bytes" then return py_bytes(d) end
   if kind == "bool" then return d and "True" or "False" end
-  if kind == "enum" then return mod:enum_flat(field.type_ref) .. "." .. d end
+  if kind == "enum" then
+    for _, v in ipairs(field.type_ref.values) do
+      if v.name == d then return tostring(v.number) end
+    end
+  end
   if kind == "float" or kind == "double" then
     if d == "inf" then return 'float("inf")' end
     if d == "-inf" then return 'float("-inf")' end
@@ -159,24 +123,14 @@ local function field_plan(mod, message, field, attr)
   f.delimited = field.delimited
   f.oneof = field.oneof and not field.oneof.synthetic and field.oneof.name or nil
   f.presence = not field.repeated and not field.map and field.presence == "explicit"
-  f.default = default_literal(field, f, mod)
+  f.default = default_literal(field, f)
   if field.map then
     f.map = { key = value_plan(mod, field.map.key), value = value_plan(mod, field.map.value) }
-    f.entry_decode = "_de_" .. mod.names:message_flat(message) .. "_" .. attr
     f.py_type = string.format("dict[%s, %s]", f.map.key.py_type, f.map.value.py_type)
-    f.class_default = "dataclasses.field(default_factory=dict)"
-    f.decode_init = "{}"
   elseif field.repeated then
     f.py_type = string.format("list[%s]", f.py_type)
-    f.class_default = "dataclasses.field(default_factory=list)"
-    f.decode_init = "[]"
   elseif f.presence then
     f.py_type = f.py_type .. " | None"
-    f.class_default = "None"
-    f.decode_init = "None"
-  else
-    f.class_default = f.kind == "enum" and enum_default_in_class(mod, message, field.type_ref) or f.zero
-    f.decode_init = f.zero
   end
   return f
 end
@@ -231,52 +185,13 @@ local function attribute_names(ctx, message, names)
   return out
 end
 
-local SMALL_ONEOF = 8
-
 local function message_plan(ctx, mod, message)
   local names = mod.names
-  local plan = {
-    message = message,
-    qualname = names:message_qualname(message),
-    flat = names:message_flat(message),
-    fields = {},
-    oneofs = {},
-  }
+  local plan = { message = message, qualname = names:message_qualname(message), fields = {} }
   local attrs = attribute_names(ctx, message, names)
   for i, field in ipairs(message.fields) do
     plan.fields[i] = field_plan(mod, message, field, attrs[i])
   end
-  -- oneof siblings: decoding one member clears the others
-  for _, oneof in ipairs(message.oneofs) do
-    if not oneof.synthetic then
-      local members = {}
-      for i, field in ipairs(message.fields) do
-        if field.oneof == oneof then members[#members + 1] = plan.fields[i] end
-      end
-      local group = { name = oneof.name, members = members, index = #plan.oneofs + 1 }
-      plan.oneofs[#plan.oneofs + 1] = group
-      if #members <= SMALL_ONEOF then
-        -- few members: each decoding branch clears its siblings directly
-        for _, f in ipairs(members) do
-          f.oneof_siblings = {}
-          for _, g in ipairs(members) do
-            if g ~= f then f.oneof_siblings[#f.oneof_siblings + 1] = g.attr end
-          end
-        end
-      else
-        -- many (google.ads' ErrorCode has hundreds): the decoder tracks which
-        -- member came last, in linear rather than quadratic code
-        group.var = "o_" .. group.index
-        for i, f in ipairs(members) do
-          f.oneof_group, f.oneof_position = group, i
-        end
-      end
-    end
-  end
-  local by_number = {}
-  for i, f in ipairs(plan.fields) do by_number[i] = f end
-  table.sort(by_number, function(a, b) return a.number < b.number end)
-  plan.fields_by_number = by_number
   return plan
 end
 
@@ -296,11 +211,7 @@ local function write_enum(w, mod, enum)
   local rules = names.rules
   w:line("class %s(enum.IntEnum):", names:class_name(enum))
   w:indent()
-  docstring(w, enum.comments)
-  w:line("_ms_full_name: typing.ClassVar[str]")
-  w:line("_ms_closed: typing.ClassVar[bool]")
-  if enum_renamed(mod, enum) then w:line("_ms_value_names: typing.ClassVar[dict[str, int]]") end
-  w:blank()
+  if docstring(w, enum.comments) then w:blank() end
   local seen = {}
   for _, v in ipairs(enum.values) do
     local member = rules.enum_value(v)
@@ -323,6 +234,60 @@ local function write_enum(w, mod, enum)
   w:blank(enum.parent and 1 or 2)
 end
 
+-- The `__init__` parameter of a field: (annotation, default, assignment).
+-- Enum defaults are evaluated when the class body runs; an enum defined
+-- later in the module (nested in another message) is looked up at call time.
+local function init_parameter(mod, message, f, field)
+  if f.map then
+    return f.py_type .. " | None", "None", string.format("{} if %s is None else %s", f.attr, f.attr)
+  elseif f.repeated then
+    return f.py_type .. " | None", "None", string.format("[] if %s is None else %s", f.attr, f.attr)
+  elseif f.presence then
+    return f.py_type, "None", f.attr
+  elseif f.kind == "enum" then
+    local enum = field.type_ref
+    local member = mod.names.rules.enum_value(enum.values[1])
+    local here = mod.names.module_of[enum.file] == mod.name
+    if not here then
+      return f.py_type, mod:enum_ref(enum) .. "." .. member, f.attr
+    elseif not enum.parent then
+      return f.py_type, mod.names:enum_qualname(enum) .. "." .. member, f.attr
+    elseif enum.parent == message then
+      return f.py_type, mod.names:class_name(enum) .. "." .. member, f.attr
+    end
+    return f.py_type .. " | None", "None",
+      string.format("%s.%s if %s is None else %s", mod.names:enum_qualname(enum), member, f.attr, f.attr)
+  end
+  return f.py_type, f.zero, f.attr
+end
+
+local function write_init(w, mod, message, plan)
+  if #plan.fields == 0 then
+    w:line("def __init__(self) -> None:")
+    w:line('    self._unknown = b""')
+    return
+  end
+  local params, body = {}, {}
+  for i, f in ipairs(plan.fields) do
+    local annotation, default, value = init_parameter(mod, message, f, message.fields[i])
+    params[i] = string.format("%s: %s = %s", f.attr, annotation, default)
+    body[i] = string.format("self.%s = %s", f.attr, value)
+  end
+  local one_line = "def __init__(self, " .. table.concat(params, ", ") .. ") -> None:"
+  if #one_line + w:indent_width() <= 100 then
+    w:line("%s", one_line)
+  else
+    w:line("def __init__(")
+    w:line("    self,")
+    for _, p in ipairs(params) do w:line("    %s,", p) end
+    w:line(") -> None:")
+  end
+  w:indent()
+  for _, b in ipairs(body) do w:line("%s", b) end
+  w:line('self._unknown = b""')
+  w:dedent()
+end
+
 local function write_class(ctx, w, mod, message)
   local names = mod.names
   local plan = message_plan(ctx, mod, message)
@@ -330,11 +295,25 @@ local function write_class(ctx, w, mod, message)
   local bases = { "_ms.Message" }
   local mixin = wkt_mixins[message.full_name]
   if mixin then table.insert(bases, 1, mixin) end
-  w:line("@dataclasses.dataclass(slots=True, repr=False)")
   w:line("class %s(%s):", names:class_name(message), table.concat(bases, ", "))
   w:indent()
-  local had_doc = docstring(w, message.comments)
-  if had_doc then w:blank() end
+  if docstring(w, message.comments) then w:blank() end
+  local slots = {}
+  for i, f in ipairs(plan.fields) do slots[i] = py_string(f.attr) end
+  if #slots == 0 then
+    w:line("__slots__ = ()")
+  elseif #slots == 1 then
+    w:line("__slots__ = (%s,)", slots[1])
+  else
+    local one = "__slots__ = (" .. table.concat(slots, ", ") .. ")"
+    if #one + w:indent_width() <= 100 then
+      w:line("%s", one)
+    else
+      w:line("__slots__ = (")
+      for _, s in ipairs(slots) do w:line("    %s,", s) end
+      w:line(")")
+    end
+  end
   for _, enum in ipairs(message.enums) do
     w:blank()
     write_enum(w, mod, enum)
@@ -343,116 +322,114 @@ local function write_class(ctx, w, mod, message)
     if not nested.is_map_entry then
       w:blank()
       write_class(ctx, w, mod, nested)
-      w:blank()
     end
   end
-  if #message.enums > 0 or #message.messages > 0 then w:blank() end
-  if not had_doc and #message.enums == 0 and #message.messages == 0 and #plan.fields == 0 then
-    -- an empty message still gets its unknown-field store below
-  end
-  for _, f in ipairs(plan.fields) do
-    w:line("%s: %s = %s", f.attr, f.py_type, f.class_default)
-  end
-  w:line("_unknown: bytes = dataclasses.field(default=b\"\", repr=False, compare=False)")
-  if #plan.oneofs > 0 then
+  if #plan.fields > 0 then
     w:blank()
-    w:line("def __setattr__(self, name: str, value: typing.Any) -> None:")
-    w:indent()
-    w:line("members = _ONEOF_SIBLINGS_%s.get(name)", plan.flat)
-    w:line("if members is not None and value is not None:")
-    w:line("    for other in members:")
-    w:line("        if other != name:")
-    w:line("            object.__setattr__(self, other, None)")
-    w:line("object.__setattr__(self, name, value)")
-    w:dedent()
+    for _, f in ipairs(plan.fields) do w:line("%s: %s", f.attr, f.py_type) end
   end
-  w:dedent()
   w:blank()
-end
-
--- Each member maps to its oneof's member tuple (one tuple per oneof, so the
--- table grows linearly with the members); setting a member clears the others.
-local function write_oneof_tables(w, plan)
-  if #plan.oneofs == 0 then return end
-  local entries = {}
-  for i, o in ipairs(plan.oneofs) do
-    local names = {}
-    for j, f in ipairs(o.members) do names[j] = py_string(f.attr) end
-    w:line("_ONEOF_%d_%s = (%s%s)", i, plan.flat, table.concat(names, ", "), #names == 1 and "," or "")
-    for j = 1, #o.members do entries[#entries + 1] = string.format("%s: _ONEOF_%d_%s", names[j], i, plan.flat) end
-  end
-  w:line("_ONEOF_SIBLINGS_%s: dict[str, tuple[str, ...]] = {%s}", plan.flat, table.concat(entries, ", "))
-end
-
-local function field_info(f)
-  local args = {
-    py_string(f.attr), py_string(f.name), py_string(f.json_name), tostring(f.number),
-    "_ms." .. kind_const[f.map and "message" or f.kind], f.repeated and not f.map and "True" or "False",
-    f.presence and "True" or "False", f.oneof and py_string(f.oneof) or "None",
-  }
-  local extra = {}
-  if f.type_expr and not f.map then extra[#extra + 1] = "type=" .. f.type_expr end
-  if f.map then
-    extra[#extra + 1] = "map_key=_ms." .. kind_const[f.map.key.kind]
-    extra[#extra + 1] = "map_value=_ms." .. kind_const[f.map.value.kind]
-    if f.map.value.type_expr then extra[#extra + 1] = "map_type=" .. f.map.value.type_expr end
-  end
-  if f.default ~= "None" then extra[#extra + 1] = "default=" .. f.default end
-  for _, e in ipairs(extra) do args[#args + 1] = e end
-  return "_ms.FieldInfo(" .. table.concat(args, ", ") .. ")"
-end
-
-local function write_tables(w, mod)
-  -- field tables name classes of other modules, which may still be loading
-  -- when packages import each other: they are built on first use
-  w:line("def _ms_init_fields() -> None:")
-  w:indent()
-  local any = false
-  for _, plan in ipairs(mod.plans) do
-    if #plan.fields > 0 then
-      any = true
-      w:line("%s._ms_fields = (", plan.qualname)
-      for _, f in ipairs(plan.fields) do w:line("    %s,", field_info(f)) end
-      w:line(")")
-    end
-  end
-  if not any then w:line("pass") end
+  write_init(w, mod, message, plan)
   w:dedent()
-  w:blank(2)
-  w:line("def _ms_init() -> None:")
-  w:indent()
-  for _, plan in ipairs(mod.plans) do
-    local c = plan.qualname
-    w:line("%s._ms_full_name = %s", c, py_string(plan.message.full_name))
-    w:line("%s._ms_encoder = _e_%s", c, plan.flat)
-    w:line("%s._ms_decoder = _d_%s", c, plan.flat)
-    if #plan.oneofs > 0 then
-      local items = {}
-      for _, o in ipairs(plan.oneofs) do
-        local members = {}
-        for _, f in ipairs(o.members) do members[#members + 1] = py_string(f.attr) end
-        items[#items + 1] = string.format("%s: (%s%s)", py_string(o.name), table.concat(members, ", "),
-          #members == 1 and "," or "")
-      end
-      w:line("%s._ms_oneofs = {%s}", c, table.concat(items, ", "))
+end
+
+-- ---- the field tables (docs/codec.md) --------------------------------------------
+
+local kind_number = {
+  double = 1, float = 2, int64 = 3, uint64 = 4, int32 = 5, fixed64 = 6, fixed32 = 7, bool = 8,
+  string = 9, group = 10, message = 11, bytes = 12, uint32 = 13, enum = 14, sfixed32 = 15,
+  sfixed64 = 16, sint32 = 17, sint64 = 18, map = 19,
+}
+M.kind_number = kind_number
+
+local F_REPEATED, F_PACKED, F_PRESENCE, F_REQUIRED, F_UTF8, F_DELIMITED = 1, 2, 4, 8, 16, 32
+
+--- protobuf's default JSON name: lowerCamelCase of the IDL name.
+local function default_json_name(name)
+  return (name:gsub("_(.?)", function(c) return c:upper() end))
+end
+M.default_json_name = default_json_name
+
+-- The table default of a proto2 field: a Python constant (enums by number).
+local function table_default(f, field)
+  if field.default == nil then return nil end
+  if f.kind == "enum" then
+    for _, v in ipairs(field.type_ref.values) do
+      if v.name == field.default then return tostring(v.number) end
     end
-    w:line("_ms.register(%s)", c)
   end
+  return f.default
+end
+
+local function field_row(field, f, oneof_index)
+  local kind = f.map and "map" or f.kind
+  local flags = 0
+  if f.repeated and not f.map then flags = flags + F_REPEATED end
+  if f.packed and f.repeated and not f.map then flags = flags + F_PACKED end
+  if f.presence then flags = flags + F_PRESENCE end
+  if f.required then flags = flags + F_REQUIRED end
+  local utf8 = field.utf8_validation or (field.map and (field.map.key.utf8_validation or field.map.value.utf8_validation))
+  if utf8 then flags = flags + F_UTF8 end
+  if f.delimited and kind ~= "group" then flags = flags + F_DELIMITED end
+  local type_
+  if f.map then
+    local k, v = field.map.key, field.map.value
+    type_ = string.format("(%d, %d, %s)", kind_number[k.wire_type], kind_number[v.wire_type],
+      v.type_ref and py_string(v.type_ref.full_name) or "None")
+  elseif field.type_ref then
+    type_ = py_string(field.type_ref.full_name)
+  end
+  local row = {
+    tostring(f.number), py_string(f.attr), tostring(kind_number[kind]), tostring(flags), type_ or "None",
+    oneof_index and tostring(oneof_index) or "None",
+    field.json_name ~= default_json_name(field.name) and py_string(field.json_name) or "None",
+    field.name ~= f.attr and py_string(field.name) or "None",
+    table_default(f, field) or "None",
+  }
+  local n = #row
+  while n > 4 and row[n] == "None" do n = n - 1 end
+  if n == 4 and row[4] == "0" then n = 3 end
+  return "(" .. table.concat(row, ", ", 1, n) .. ")"
+end
+
+local function write_registrations(w, mod)
   for _, enum in ipairs(mod.enums) do
     local q = mod.names:enum_qualname(enum)
-    w:line("%s._ms_full_name = %s", q, py_string(enum.full_name))
-    w:line("%s._ms_closed = %s", q, enum.closed and "True" or "False")
     if enum_renamed(mod, enum) then
       -- IDL names for JSON, where a member's Python name is not its IDL name
       local items = {}
       for _, v in ipairs(enum.values) do items[#items + 1] = string.format("%s: %d", py_string(v.name), v.number) end
-      w:line("%s._ms_value_names = {%s}", q, table.concat(items, ", "))
+      w:line("_ms.register_enum(%s, %s, %s, {%s})", q, py_string(enum.full_name), enum.closed and "True" or "False",
+        table.concat(items, ", "))
+    else
+      w:line("_ms.register_enum(%s, %s, %s)", q, py_string(enum.full_name), enum.closed and "True" or "False")
     end
   end
-  w:line("_ms.defer_fields(_ms_init_fields)")
-  w:dedent()
-  w:blank(2)
-  w:line("_ms_init()")
+  for _, plan in ipairs(mod.plans) do
+    local message = plan.message
+    local oneof_index, oneof_names = {}, {}
+    for _, o in ipairs(message.oneofs) do
+      if not o.synthetic then
+        oneof_names[#oneof_names + 1] = py_string(o.name)
+        oneof_index[o] = #oneof_names - 1
+      end
+    end
+    local rows = {}
+    for i, field in ipairs(message.fields) do
+      rows[i] = field_row(field, plan.fields[i], field.oneof and oneof_index[field.oneof])
+    end
+    local head = string.format("_ms.register(%s, %s, ", plan.qualname, py_string(message.full_name))
+    local tail = #oneof_names > 0 and (", (" .. table.concat(oneof_names, ", ") .. (#oneof_names == 1 and ",))" or "))")) or ")"
+    local rows_text = #rows == 0 and "()" or #rows == 1 and ("(" .. rows[1] .. ",)") or ("(" .. table.concat(rows, ", ") .. ")")
+    local one = head .. rows_text .. tail
+    if #one <= 120 then
+      w:line("%s", one)
+    else
+      w:line("%s(", head)
+      for _, r in ipairs(rows) do w:line("    %s,", r) end
+      w:line(")%s", tail)
+    end
+  end
 end
 
 local function collect(mod, message)
@@ -461,27 +438,6 @@ local function collect(mod, message)
   for _, e in ipairs(message.enums) do mod.enums[#mod.enums + 1] = e end
   for _, m in ipairs(message.messages) do collect(mod, m) end
 end
-
-local HEADER_ALIASES = [[
-_DecodeError = _ms.DecodeError
-_MAX_DEPTH = _ms.MAX_DEPTH
-_read_varint = _ms.read_varint
-_read_tag = _ms.read_tag
-_read_length = _ms.read_length
-_range_error = _ms.range_error
-_range_errors = _ms.range_errors
-_skip = _ms.skip_field
-_varint = _ms.varint
-_to_int32 = _ms.to_int32
-_to_int64 = _ms.to_int64
-_zz_enc = _ms.zigzag_encode
-_zz_dec = _ms.zigzag_decode
-_zz_dec32 = _ms.zigzag_decode32
-_utf8 = _ms.decode_utf8
-_utf8_lenient = _ms.decode_utf8_lenient
-_enc_utf8 = _ms.encode_utf8
-_enc_utf8_lenient = _ms.encode_utf8_lenient
-_copysign = math.copysign]]
 
 -- Two IDL types of one scope (a module or a message) that become one Python
 -- class name are an error naming both.
@@ -537,20 +493,8 @@ function M.module_text(ctx, mod)
       write_class(ctx, body, mod, message)
     end
   end
-  local codecs = Writer.new()
-  for _, enum in ipairs(mod.enums) do
-    if enum.parent then
-      codecs:line("%s = %s", mod.names:enum_flat(enum), mod.names:enum_qualname(enum))
-    end
-  end
-  for _, plan in ipairs(mod.plans) do write_oneof_tables(codecs, plan) end
-  codecs:blank()
-  for _, plan in ipairs(mod.plans) do
-    codec.write_map_entry_decoders(codecs, plan)
-    codec.write_encoder(codecs, plan)
-    codec.write_decoder(codecs, plan)
-  end
-  write_tables(codecs, mod)
+  local tables = Writer.new()
+  write_registrations(tables, mod)
 
   -- rules that keep services in the package module (aristaproto's layout)
   local service_text, service_imports, service_support = nil, {}, {}
@@ -608,11 +552,9 @@ function M.module_text(ctx, mod)
   local has_asyncio = false
   for _, l in ipairs(service_imports) do has_asyncio = has_asyncio or l == "import asyncio" end
   if has_asyncio then w:line("import asyncio") end
-  w:line("import dataclasses")
   if #mod.enums > 0 then w:line("import enum") end
-  w:line("import math")
-  w:line("import typing")
-  w:blank()
+  if service_text then w:line("import typing") end
+  if has_asyncio or #mod.enums > 0 or service_text then w:blank() end
   for _, l in ipairs(service_imports) do
     if l ~= "import asyncio" and l ~= "" then w:line(l) end
   end
@@ -625,10 +567,7 @@ function M.module_text(ctx, mod)
   for _, other in ipairs(others) do
     for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line(line) end
   end
-  w:blank()
-  w:lines(HEADER_ALIASES)
-  w:blank(2)
-  local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. codecs:text()
+  local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. tables:text()
   if service_text then out = out .. "\n\n" .. service_text end
   return out
 end

@@ -10,7 +10,9 @@ M.message_taken = {
   SerializeToString = true, FromString = true, parse = true, which_oneof = true,
   to_dict = true, from_dict = true, to_json = true, from_json = true, MergeFromString = true,
   _unknown = true, _ms_full_name = true, _ms_fields = true, _ms_oneofs = true,
-  _ms_encoder = true, _ms_decoder = true, _ms_required = true,
+  _ms_table = true, _ms_codec = true, _ms_oneof_names = true,
+  -- the first parameter of every __init__
+  self = true,
   -- well-known type helpers
   from_datetime = true, to_datetime = true, from_timedelta = true, to_timedelta = true,
   pack = true, unpack = true, is_ = true, from_python = true, to_python = true,
@@ -78,25 +80,11 @@ function Names:enum_qualname(enum)
   return q
 end
 
---- Module-level name of an enum for the codec: top-level enums keep their
---- name, nested ones get a private alias "_E_Outer_Color" (one lookup, not
---- an attribute chain, on the hot path).
-function Names:enum_flat(enum)
-  if not enum.parent then return self:enum_qualname(enum) end
-  return "_E_" .. self:enum_qualname(enum):gsub("%.", "_")
-end
-
---- Module-level name of the codec functions of a message.
-function Names:message_flat(message)
-  local cached = self.flat[message]
-  if cached then return cached end
-  local f = self:message_qualname(message):gsub("%.", "_")
-  self.flat[message] = f
-  return f
-end
-
+--- The private alias of an imported module. Underscores are doubled before
+--- dots become underscores, so two module names never share an alias
+--- (`a_b.c` is `_i_a__b_c`, `a.b_c` is `_i_a_b__c`).
 function Names:import_alias(module_name)
-  return "_i_" .. module_name:gsub("%.", "_")
+  return "_i_" .. module_name:gsub("_", "__"):gsub("%.", "_")
 end
 
 return M

@@ -5,6 +5,7 @@ the test_messages_*.proto schemas). Usage: testee.py GENERATED_DIR"""
 
 from __future__ import annotations
 
+import os
 import struct
 import sys
 from typing import Any
@@ -12,6 +13,10 @@ from typing import Any
 sys.path.insert(0, sys.argv[1])
 
 import _moonstub  # noqa: E402
+
+# the codec under test, when the run names one (make test-conformance runs both)
+if os.environ.get("MOONSTUB_CODEC", _moonstub.CODEC) != _moonstub.CODEC:
+    sys.exit(f"testee: MOONSTUB_CODEC={os.environ['MOONSTUB_CODEC']} but the runtime uses {_moonstub.CODEC}")
 import conformance as conf  # noqa: E402,F401  (generated; registers the request types)
 import protobuf_test_messages_editions  # noqa: E402,F401
 import protobuf_test_messages_editions_proto2  # noqa: E402,F401

@@ -192,29 +192,41 @@ def _decode(cls: typing.Any, buf: bytes, pos: int, end: int, depth: int, into: t
 
 def finish(msmod: typing.Any, cls: typing.Any, full_name: str, fields: tuple[typing.Any, ...],
            oneofs: dict[str, tuple[str, ...]] | None = None) -> None:
-    """What a generated module's _ms_init does for one class, plus the codec."""
-    cls._ms_full_name = full_name
+    """What a generated module's registration does for one class (the table
+    rows carry what repr and equality need; the hand-made FieldInfo tuple is
+    the resolved table), plus the reflective codec above."""
+    oneof_names = tuple(oneofs or ())
+    rows = []
+    for f in fields:
+        kind = ms.MAP if f.map_key else f.kind
+        flags = (ms.F_REPEATED if f.repeated else 0) | (ms.F_PRESENCE if f.presence else 0)
+        typ = None
+        if f.type is not None:
+            typ = getattr(f.type, "_ms_full_name", None)
+        rows.append((f.number, f.attr, kind, flags, typ, None if f.oneof is None else oneof_names.index(f.oneof)))
+    msmod.register(cls, full_name, tuple(rows), oneof_names)
     cls._ms_fields = fields
-    if oneofs:
-        cls._ms_oneofs = oneofs
 
-    def encoder(msg: typing.Any, out: bytearray) -> None:
-        out += _encode(msg)
+    class Codec:
+        @staticmethod
+        def encode(msg: typing.Any) -> bytes:
+            return _encode(msg)
 
-    def decoder(buf: bytes, pos: int, end: int, depth: int, into: typing.Any, group: int = 0) -> typing.Any:
-        return _decode(cls, buf, pos, end, depth, into), end
+        @staticmethod
+        def decode(data: typing.Any, into: typing.Any) -> typing.Any:
+            try:
+                msg = _decode(cls, bytes(data), 0, len(data), 0, into)
+            except (IndexError, ValueError) as exc:
+                if isinstance(exc, ms.JsonError):
+                    raise
+                raise ms.DecodeError(str(exc)) from None
+            return msg
 
-    # both the current (_ms_encoder/_ms_decoder) and the earlier codec hooks
-    cls._ms_encoder = encoder
-    cls._ms_decoder = decoder
-    cls._ms_encode = lambda self, out: encoder(self, out)
-    cls._ms_decode = classmethod(lambda c, buf, pos, end, depth, into: _decode(c, buf, pos, end, depth, into))
-    msmod.register(cls)
+    cls._ms_codec = Codec
 
 
 def open_enum(msmod: typing.Any, cls: typing.Any, full_name: str, closed: bool = False) -> None:
-    cls._ms_full_name = full_name
-    cls._ms_closed = closed
+    msmod.register_enum(cls, full_name, closed)
 
 
 def _open_member(cls: typing.Any, value: object) -> typing.Any:

@@ -260,7 +260,7 @@ def test_module_names(tmp_path, rules):
     else:
         assert names["grpc"] == "Grpc" and names["_ms"] == "Ms" and names["field"] == "Field"
     # the module's own imports are intact
-    assert msgs.typing is typing and msgs.dataclasses.__name__ == "dataclasses"
+    assert msgs._ms.__name__.rsplit(".", 1)[-1] == "_moonstub" and msgs._ms.Message is gen.module("_moonstub").Message
     assert companion.grpc is grpc
     asyncio.run(_serve_foo(gen, companion, msgs, getattr(msgs, names["grpc"])))
 
