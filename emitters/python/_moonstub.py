@@ -374,20 +374,19 @@ _ZEROS: dict[int, typing.Any] = {DOUBLE: 0.0, FLOAT: 0.0, BOOL: False, STRING: "
 Row = tuple[typing.Any, ...]
 
 
-def register(cls: type[Message], full_name: str, fields: tuple[Row, ...], oneofs: tuple[str, ...] = ()) -> None:
+def register(
+    cls: type[Message], full_name: str, table: str, oneofs: tuple[str, ...] = (),
+    defaults: dict[int, typing.Any] | None = None,
+) -> None:
     """Called once per message class by its generated module: the class and
-    its field table (docs/codec.md). The table is resolved on first use."""
+    its field table (docs/codec.md), read on first use."""
     cls._ms_full_name = full_name
-    cls._ms_table = fields
-    cls._ms_attrs = tuple(row[1] for row in fields)
-    setattr(cls, "__match_args__", cls._ms_attrs)
+    cls._ms_table = table
+    cls._ms_oneof_names = oneofs
+    if defaults is not None:
+        cls._ms_defaults = defaults
+    setattr(cls, "__match_args__", cls.__dict__.get("__slots__", ()))
     if oneofs:
-        members: dict[str, list[str]] = {name: [] for name in oneofs}
-        for row in fields:
-            if len(row) > 5 and row[5] is not None:
-                members[oneofs[row[5]]].append(row[1])
-        cls._ms_oneofs = {name: tuple(attrs) for name, attrs in members.items()}
-        cls._ms_siblings = {attr: attrs for attrs in cls._ms_oneofs.values() for attr in attrs}
         cls.__setattr__ = _set_oneof_member  # type: ignore[assignment, method-assign]
     REGISTRY[full_name] = cls
 
@@ -421,9 +420,62 @@ def _resolve(name: str) -> typing.Any:
     return cls
 
 
-def _row(row: Row) -> tuple[typing.Any, ...]:
-    """A table row with its omitted trailing entries filled in."""
-    return row + (0, None, None, None, None, None)[len(row) - 3 :]
+_UNESCAPE = re.compile(r"%([0-9A-F]{2})")
+
+
+def _row_name(text: str) -> str | None:
+    if text == "-":
+        return None
+    return _UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "%" in text else text
+
+
+def _parse_row(text: str, defaults: dict[int, typing.Any]) -> Row:
+    parts = text.split(" ")
+    parts += ["-"] * (8 - len(parts))
+    number, kind = int(parts[0]), int(parts[2])
+    typ: typing.Any = None
+    if parts[4] != "-":
+        typ = parts[4]
+        if kind == MAP:
+            key_kind, value_kind, value_type = typ.split(",")
+            typ = (int(key_kind), int(value_kind), None if value_type == "-" else value_type)
+    oneof = None if parts[5] == "-" else int(parts[5])
+    flags = int(parts[3]) if parts[3] != "-" else 0
+    return (number, parts[1], kind, flags, typ, oneof, _row_name(parts[6]), _row_name(parts[7]), defaults.get(number))
+
+
+def _rows(cls: type[Message]) -> tuple[Row, ...]:
+    """The rows of a class's table: (number, attr, kind, flags, type, oneof,
+    json_name, name, default), None where absent; in declaration order."""
+    rows = cls.__dict__.get("_ms_rows")
+    if rows is None:
+        table = cls._ms_table
+        defaults = cls.__dict__.get("_ms_defaults") or {}
+        rows = tuple(_parse_row(t, defaults) for t in table.split("|")) if table else ()
+        cls._ms_rows = rows
+    return typing.cast(tuple[Row, ...], rows)
+
+
+def _attrs(cls: type[Message]) -> tuple[str, ...]:
+    attrs = tuple(row[1] for row in _rows(cls))
+    setattr(cls, "_ms_attrs", attrs)
+    return attrs
+
+
+def _oneofs(cls: type[Message]) -> dict[str, tuple[str, ...]]:
+    members: dict[str, list[str]] = {name: [] for name in cls._ms_oneof_names}
+    for row in _rows(cls):
+        if row[5] is not None:
+            members[cls._ms_oneof_names[row[5]]].append(row[1])
+    oneofs = {name: tuple(attrs) for name, attrs in members.items()}
+    setattr(cls, "_ms_oneofs", oneofs)
+    return oneofs
+
+
+def _siblings(cls: type[Message]) -> dict[str, tuple[str, ...]]:
+    siblings = {attr: attrs for attrs in cls._ms_oneofs.values() for attr in attrs}
+    setattr(cls, "_ms_siblings", siblings)
+    return siblings
 
 
 def _json_name(name: str) -> str:
@@ -450,9 +502,9 @@ def fields_of(cls: type[Message]) -> tuple[FieldInfo, ...]:
     infos = cls.__dict__.get("_ms_fields")
     if infos is None:
         made = []
-        oneof_names = tuple(getattr(cls, "_ms_oneofs", {}))
-        for row in cls._ms_table:
-            number, attr, kind, flags, typ, oneof, json_name, name, default = _row(row)
+        oneof_names = cls._ms_oneof_names
+        for row in _rows(cls):
+            number, attr, kind, flags, typ, oneof, json_name, name, default = row
             name = name or attr
             info_kind, map_key, map_value, map_type = kind, 0, 0, None
             if kind == MAP:
@@ -474,12 +526,19 @@ def fields_of(cls: type[Message]) -> tuple[FieldInfo, ...]:
     return typing.cast(tuple[FieldInfo, ...], infos)
 
 
-class _CodecOnFirstUse:
-    """``Message._ms_codec``: the first access compiles the class's codec
-    (native or pure) and stores it on the class, which then shadows this."""
+_V = typing.TypeVar("_V")
 
-    def __get__(self, obj: object, owner: type[Message]) -> typing.Any:
-        return _compile_codec(owner)
+
+class _OnFirstUse(typing.Generic[_V]):
+    """A class attribute of ``Message`` computed for each concrete class on
+    first access (the codec, the attribute list, the oneofs); ``make`` stores
+    the value on the class, which then shadows this descriptor."""
+
+    def __init__(self, make: typing.Callable[[typing.Any], _V]) -> None:
+        self.make = make
+
+    def __get__(self, obj: object, owner: type[Message]) -> _V:
+        return self.make(owner)
 
 
 class Message:
@@ -489,12 +548,16 @@ class Message:
 
     _unknown: bytes
     _ms_full_name: typing.ClassVar[str] = ""
-    _ms_table: typing.ClassVar[tuple[Row, ...]] = ()
-    _ms_fields: typing.ClassVar[tuple[FieldInfo, ...]]  # fields_of() fills it on first use
-    _ms_attrs: typing.ClassVar[tuple[str, ...]] = ()
-    _ms_oneofs: typing.ClassVar[dict[str, tuple[str, ...]]] = {}
-    _ms_siblings: typing.ClassVar[dict[str, tuple[str, ...]]] = {}
-    _ms_codec: typing.ClassVar[typing.Any] = _CodecOnFirstUse()
+    _ms_table: typing.ClassVar[str] = ""
+    _ms_oneof_names: typing.ClassVar[tuple[str, ...]] = ()
+    # filled on first use
+    _ms_rows: typing.ClassVar[tuple[Row, ...]]
+    _ms_fields: typing.ClassVar[tuple[FieldInfo, ...]]
+    _ms_defaults: typing.ClassVar[dict[int, typing.Any]]
+    _ms_attrs = _OnFirstUse(_attrs)
+    _ms_oneofs = _OnFirstUse(_oneofs)
+    _ms_siblings = _OnFirstUse(_siblings)
+    _ms_codec: _OnFirstUse[typing.Any] = _OnFirstUse(lambda cls: _compile_codec(cls))
 
     # -- binary ----------------------------------------------------------------------------
 
@@ -592,8 +655,8 @@ def _repr_plan(cls: type[Message]) -> list[tuple[str, typing.Any]]:
     plan = _REPR_PLANS.get(cls)
     if plan is None:
         plan = []
-        for row in cls._ms_table:
-            _, attr, kind, flags, typ, *_ = _row(row)
+        for row in _rows(cls):
+            _, attr, kind, flags, typ, *_ = row
             if kind == MAP or flags & F_REPEATED:
                 plan.append((attr, _NONEMPTY))
             else:
@@ -657,8 +720,8 @@ def _native_type(cls: type[Message], made: dict[type[Message], typing.Any], todo
 
 def _native_fields(cls: type[Message], made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> list[tuple[typing.Any, ...]]:
     specs = []
-    for row in cls._ms_table:
-        number, attr, kind, flags, typ, oneof, _, name, _ = _row(row)
+    for row in _rows(cls):
+        number, attr, kind, flags, typ, oneof, _, name, _ = row
         full_name = f"{cls._ms_full_name}.{name or attr}"
         if kind == MAP:
             key_kind, value_kind, value_type = typ
@@ -682,7 +745,7 @@ def _native_codec(cls: type[Message]) -> typing.Any:
         c = todo.pop()
         made[c].setup(tuple(_native_fields(c, made, todo)))
     for c, mt in made.items():
-        c._ms_codec = mt
+        setattr(c, "_ms_codec", mt)
     return top
 
 
@@ -781,7 +844,7 @@ class _PField:
     )
 
     def __init__(self, c: _PureCompiler, cls: type[Message], row: Row) -> None:
-        number, attr, kind, flags, typ, _, _, name, _ = _row(row)
+        number, attr, kind, flags, typ, _, _, name, _ = row
         self.attr, self.number, self.kind = attr, number, kind
         self.repeated = bool(flags & F_REPEATED)
         self.packed = bool(flags & F_PACKED)
@@ -846,10 +909,11 @@ class _PureCompiler:
 
     def compile(self) -> None:
         cls, n = self.cls, self.n
-        fields = [_PField(self, cls, row) for row in cls._ms_table]
+        rows = _rows(cls)
+        fields = [_PField(self, cls, row) for row in rows]
         oneofs: dict[int, list[_PField]] = {}
-        for row, f in zip(cls._ms_table, fields):
-            oneof = _row(row)[5]
+        for row, f in zip(rows, fields):
+            oneof = row[5]
             if oneof is not None:
                 oneofs.setdefault(oneof, []).append(f)
         groups = []
@@ -1327,7 +1391,7 @@ def _pure_codec(cls: type[Message]) -> _PureCodec:
     if n not in _PURE_COMPILED:
         _PureCompiler(cls).compile()
     codec = _PureCodec(_PURE_NS[f"_e{n}"], _PURE_NS[f"_d{n}"])
-    cls._ms_codec = codec
+    setattr(cls, "_ms_codec", codec)
     return codec
 
 

@@ -274,7 +274,7 @@ local function write_init(w, mod, message, plan)
     body[i] = string.format("self.%s = %s", f.attr, value)
   end
   local one_line = "def __init__(self, " .. table.concat(params, ", ") .. ") -> None:"
-  if #one_line + w:indent_width() <= 100 then
+  if #one_line + w:indent_width() <= 120 then
     w:line("%s", one_line)
   else
     w:line("def __init__(")
@@ -306,7 +306,7 @@ local function write_class(ctx, w, mod, message)
     w:line("__slots__ = (%s,)", slots[1])
   else
     local one = "__slots__ = (" .. table.concat(slots, ", ") .. ")"
-    if #one + w:indent_width() <= 100 then
+    if #one + w:indent_width() <= 120 then
       w:line("%s", one)
     else
       w:line("__slots__ = (")
@@ -323,10 +323,6 @@ local function write_class(ctx, w, mod, message)
       w:blank()
       write_class(ctx, w, mod, nested)
     end
-  end
-  if #plan.fields > 0 then
-    w:blank()
-    for _, f in ipairs(plan.fields) do w:line("%s: %s", f.attr, f.py_type) end
   end
   w:blank()
   write_init(w, mod, message, plan)
@@ -350,17 +346,14 @@ local function default_json_name(name)
 end
 M.default_json_name = default_json_name
 
--- The table default of a proto2 field: a Python constant (enums by number).
-local function table_default(f, field)
-  if field.default == nil then return nil end
-  if f.kind == "enum" then
-    for _, v in ipairs(field.type_ref.values) do
-      if v.name == field.default then return tostring(v.number) end
-    end
-  end
-  return f.default
+-- A name in a table row: bytes outside [A-Za-z0-9_.] are %XX escapes
+-- (JSON names may hold anything).
+local function row_name(s)
+  return (s:gsub("[^%w_.]", function(c) return string.format("%%%02X", c:byte()) end))
 end
 
+-- One field of the table string: "number attr kind flags type oneof json name",
+-- "-" for an absent entry, trailing absent entries left out (docs/codec.md).
 local function field_row(field, f, oneof_index)
   local kind = f.map and "map" or f.kind
   local flags = 0
@@ -374,22 +367,21 @@ local function field_row(field, f, oneof_index)
   local type_
   if f.map then
     local k, v = field.map.key, field.map.value
-    type_ = string.format("(%d, %d, %s)", kind_number[k.wire_type], kind_number[v.wire_type],
-      v.type_ref and py_string(v.type_ref.full_name) or "None")
+    type_ = string.format("%d,%d,%s", kind_number[k.wire_type], kind_number[v.wire_type],
+      v.type_ref and v.type_ref.full_name or "-")
   elseif field.type_ref then
-    type_ = py_string(field.type_ref.full_name)
+    type_ = field.type_ref.full_name
   end
   local row = {
-    tostring(f.number), py_string(f.attr), tostring(kind_number[kind]), tostring(flags), type_ or "None",
-    oneof_index and tostring(oneof_index) or "None",
-    field.json_name ~= default_json_name(field.name) and py_string(field.json_name) or "None",
-    field.name ~= f.attr and py_string(field.name) or "None",
-    table_default(f, field) or "None",
+    tostring(f.number), f.attr, tostring(kind_number[kind]), tostring(flags), type_ or "-",
+    oneof_index and tostring(oneof_index) or "-",
+    field.json_name ~= default_json_name(field.name) and row_name(field.json_name) or "-",
+    field.name ~= f.attr and field.name or "-",
   }
   local n = #row
-  while n > 4 and row[n] == "None" do n = n - 1 end
+  while n > 4 and row[n] == "-" do n = n - 1 end
   if n == 4 and row[4] == "0" then n = 3 end
-  return "(" .. table.concat(row, ", ", 1, n) .. ")"
+  return table.concat(row, " ", 1, n)
 end
 
 local function write_registrations(w, mod)
@@ -414,21 +406,18 @@ local function write_registrations(w, mod)
         oneof_index[o] = #oneof_names - 1
       end
     end
-    local rows = {}
+    local rows, defaults = {}, {}
     for i, field in ipairs(message.fields) do
-      rows[i] = field_row(field, plan.fields[i], field.oneof and oneof_index[field.oneof])
+      local f = plan.fields[i]
+      rows[i] = field_row(field, f, field.oneof and oneof_index[field.oneof])
+      if f.default ~= "None" then defaults[#defaults + 1] = string.format("%d: %s", f.number, f.default) end
     end
-    local head = string.format("_ms.register(%s, %s, ", plan.qualname, py_string(message.full_name))
-    local tail = #oneof_names > 0 and (", (" .. table.concat(oneof_names, ", ") .. (#oneof_names == 1 and ",))" or "))")) or ")"
-    local rows_text = #rows == 0 and "()" or #rows == 1 and ("(" .. rows[1] .. ",)") or ("(" .. table.concat(rows, ", ") .. ")")
-    local one = head .. rows_text .. tail
-    if #one <= 120 then
-      w:line("%s", one)
-    else
-      w:line("%s(", head)
-      for _, r in ipairs(rows) do w:line("    %s,", r) end
-      w:line(")%s", tail)
+    local args = { plan.qualname, py_string(message.full_name), py_string(table.concat(rows, "|")) }
+    if #oneof_names > 0 then
+      args[#args + 1] = "(" .. table.concat(oneof_names, ", ") .. (#oneof_names == 1 and ",)" or ")")
     end
+    if #defaults > 0 then args[#args + 1] = "defaults={" .. table.concat(defaults, ", ") .. "}" end
+    w:line("_ms.register(%s)", table.concat(args, ", "))
   end
 end
 

@@ -200,11 +200,10 @@ def finish(msmod: typing.Any, cls: typing.Any, full_name: str, fields: tuple[typ
     for f in fields:
         kind = ms.MAP if f.map_key else f.kind
         flags = (ms.F_REPEATED if f.repeated else 0) | (ms.F_PRESENCE if f.presence else 0)
-        typ = None
-        if f.type is not None:
-            typ = getattr(f.type, "_ms_full_name", None)
-        rows.append((f.number, f.attr, kind, flags, typ, None if f.oneof is None else oneof_names.index(f.oneof)))
-    msmod.register(cls, full_name, tuple(rows), oneof_names)
+        typ = getattr(f.type, "_ms_full_name", None) or "-"
+        oneof = "-" if f.oneof is None else str(oneof_names.index(f.oneof))
+        rows.append(f"{f.number} {f.attr} {kind} {flags} {typ} {oneof}")
+    msmod.register(cls, full_name, "|".join(rows), oneof_names)
     cls._ms_fields = fields
 
     class Codec:
