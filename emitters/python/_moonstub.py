@@ -699,54 +699,78 @@ def _compile_codec(cls: type[Message]) -> typing.Any:
     return _pure_codec(cls)
 
 
-def _native_sub(kind: int, typ: typing.Any, made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> typing.Any:
-    if kind in (MESSAGE, GROUP):
-        return _native_type(_resolve(typ), made, todo)
-    if kind == ENUM:
-        enum_cls = _resolve(typ)
-        return (enum_cls, dict(enum_cls._value2member_map_), bool(getattr(enum_cls, "_ms_closed", False)))
-    return None
+class _NativeBuild:
+    """Native MessageTypes for a class and every message it reaches (their
+    fields name each other, so all exist before any is set up)."""
 
+    def __init__(self, native: typing.Any, reuse: bool) -> None:
+        self.native = native
+        self.reuse = reuse  # use the MessageTypes classes already have
+        self.made: dict[type[Message], typing.Any] = {}
+        self.todo: list[type[Message]] = []
 
-def _native_type(cls: type[Message], made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> typing.Any:
-    mt = cls.__dict__.get("_ms_codec")
-    if mt is None:
-        mt = made.get(cls)
+    def message_type(self, cls: type[Message]) -> typing.Any:
+        if self.reuse:
+            installed = cls.__dict__.get("_ms_codec")
+            if isinstance(installed, self.native.MessageType):
+                return installed
+        mt = self.made.get(cls)
         if mt is None:
-            mt = made[cls] = _NATIVE.MessageType(cls, cls._ms_full_name, DecodeError, EncodeError)
-            todo.append(cls)
-    return mt
+            mt = self.made[cls] = self.native.MessageType(cls, cls._ms_full_name, DecodeError, EncodeError)
+            self.todo.append(cls)
+        return mt
 
+    def sub(self, kind: int, typ: typing.Any) -> typing.Any:
+        if kind in (MESSAGE, GROUP):
+            return self.message_type(_resolve(typ))
+        if kind == ENUM:
+            enum_cls = _resolve(typ)
+            return (enum_cls, dict(enum_cls._value2member_map_), bool(getattr(enum_cls, "_ms_closed", False)))
+        return None
 
-def _native_fields(cls: type[Message], made: dict[type[Message], typing.Any], todo: list[type[Message]]) -> list[tuple[typing.Any, ...]]:
-    specs = []
-    for row in _rows(cls):
-        number, attr, kind, flags, typ, oneof, _, name, _ = row
-        full_name = f"{cls._ms_full_name}.{name or attr}"
-        if kind == MAP:
-            key_kind, value_kind, value_type = typ
-            value_flags = flags & F_UTF8
-            sub = (key_kind, value_kind, _native_sub(value_kind, value_type, made, todo), value_flags)
-            default = None
-        else:
-            sub = _native_sub(kind, typ, made, todo)
-            default = _field_default(kind, flags, sub[0] if kind == ENUM else None)
-        specs.append((number, attr, kind, flags, sub, default, -1 if oneof is None else oneof, full_name))
-    specs.sort(key=lambda s: s[0])
-    return specs
+    def fields(self, cls: type[Message]) -> tuple[tuple[typing.Any, ...], ...]:
+        specs = []
+        for number, attr, kind, flags, typ, oneof, _, name, _ in _rows(cls):
+            full_name = f"{cls._ms_full_name}.{name or attr}"
+            if kind == MAP:
+                key_kind, value_kind, value_type = typ
+                sub = (key_kind, value_kind, self.sub(value_kind, value_type), flags & F_UTF8)
+                default = None
+            else:
+                sub = self.sub(kind, typ)
+                default = _field_default(kind, flags, sub[0] if kind == ENUM else None)
+            specs.append((number, attr, kind, flags, sub, default, -1 if oneof is None else oneof, full_name))
+        specs.sort(key=lambda s: s[0])
+        return tuple(specs)
+
+    def build(self, cls: type[Message]) -> typing.Any:
+        top = self.message_type(cls)
+        while self.todo:
+            c = self.todo.pop()
+            self.made[c].setup(self.fields(c))
+        return top
 
 
 def _native_codec(cls: type[Message]) -> typing.Any:
-    """Native MessageTypes for ``cls`` and every message it reaches."""
-    made: dict[type[Message], typing.Any] = {}
-    todo: list[type[Message]] = []
-    top = _native_type(cls, made, todo)
-    while todo:
-        c = todo.pop()
-        made[c].setup(tuple(_native_fields(c, made, todo)))
-    for c, mt in made.items():
+    build = _NativeBuild(_NATIVE, reuse=True)
+    top = build.build(cls)
+    for c, mt in build.made.items():
         setattr(c, "_ms_codec", mt)
     return top
+
+
+def codec_of(cls: type[Message], which: str) -> typing.Any:
+    """The codec of ``cls`` on the path ``which`` ("native" or "python"),
+    whatever the class itself uses; it has ``encode(msg)`` and
+    ``decode(data, into)``. For tests and benchmarks that compare the two."""
+    if which == "python":
+        return _pure_codec(cls, install=False)
+    if which != "native":
+        raise ValueError(f"no codec {which!r}; use 'native' or 'python'")
+    native = _NATIVE
+    if native is None:
+        from moonstub import _native as native  # type: ignore[import-not-found, import-untyped, no-redef, unused-ignore]
+    return _NativeBuild(native, reuse=False).build(cls)
 
 
 # ---- the pure-Python codec: specialised functions compiled from the tables ----------------------
@@ -1386,12 +1410,13 @@ class _PureCodec:
         return message
 
 
-def _pure_codec(cls: type[Message]) -> _PureCodec:
+def _pure_codec(cls: type[Message], install: bool = True) -> _PureCodec:
     n = _pure_id(cls)
     if n not in _PURE_COMPILED:
         _PureCompiler(cls).compile()
     codec = _PureCodec(_PURE_NS[f"_e{n}"], _PURE_NS[f"_d{n}"])
-    setattr(cls, "_ms_codec", codec)
+    if install:
+        setattr(cls, "_ms_codec", codec)
     return codec
 
 

@@ -1,0 +1,228 @@
+"""Messages described as tables (docs/codec.md): what a generated module
+holds, names that flatten alike, choosing the codec with MOONSTUB_CODEC, and
+no reference leaks in the native codec."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+MOONSTUB = os.environ.get("MOONSTUB", str(HERE.parent.parent / "build" / "moonstub"))
+
+NESTED = """
+syntax = "proto3";
+package flat.names;
+message A_B { message C { int32 x = 1; string s = 2; } }
+message A { message B_C { string y = 1; repeated int64 z = 2; } }
+message Holder {
+  A_B.C one = 1;
+  A.B_C two = 2;
+  map<string, A_B.C> by_name = 3;
+  oneof pick { A_B.C first = 4; A.B_C second = 5; }
+}
+"""
+
+# two packages whose module names flatten alike, both imported by a third
+PKG_AB_C = 'syntax = "proto3"; package a_b.c; message M { int32 from_ab_c = 1; }'
+PKG_A_BC = 'syntax = "proto3"; package a.b_c; message M { string from_a_bc = 1; }'
+PKG_USER = """
+syntax = "proto3";
+package user;
+import "ab_c.proto";
+import "a_bc.proto";
+message Both { a_b.c.M left = 1; a.b_c.M right = 2; }
+"""
+
+
+def generate(tmp: Path, files: dict[str, str], *extra: str) -> Path:
+    src, out = tmp / "src", tmp / "out"
+    src.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (src / name).write_text(text)
+    proc = subprocess.run([MOONSTUB, "-I", str(src), *[str(src / n) for n in files], f"--python_out={out}", *extra],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def load(out: Path, name: str) -> ModuleType:
+    sys.path.insert(0, str(out))
+    try:
+        for cached in [m for m in sys.modules if m in (name, "_moonstub") or m.startswith(("flat_", "a_", "user"))]:
+            del sys.modules[cached]
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(out))
+
+
+def test_names_that_flatten_alike_keep_their_data(tmp_path: Path) -> None:
+    """Regression: A_B.C and A.B_C once shared module-level codec functions,
+    and the second replaced the first (generation succeeded, encoding lost data)."""
+    m = load(generate(tmp_path, {"nested.proto": NESTED}), "flat_names")
+    h = m.Holder(one=m.A_B.C(x=7, s="ab"), two=m.A.B_C(y="a", z=[1, -2]),
+                 by_name={"k": m.A_B.C(x=1)}, second=m.A.B_C(y="s"))
+    back = m.Holder.FromString(h.SerializeToString())
+    assert back == h
+    assert type(back.one) is m.A_B.C and type(back.two) is m.A.B_C and type(back.second) is m.A.B_C
+    assert back.one.s == "ab" and back.two.z == [1, -2] and back.which_oneof("pick") == "second"
+
+
+def test_modules_that_flatten_alike_import_apart(tmp_path: Path) -> None:
+    """Package layout: modules a_b.c and a.b_c once got one import alias."""
+    out = generate(tmp_path, {"ab_c.proto": PKG_AB_C, "a_bc.proto": PKG_A_BC, "user.proto": PKG_USER},
+                   "--rules=aristaproto") / "lib"
+    (tmp_path / "out").rename(tmp_path / "lib")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "lib").rename(out)
+    text = (out / "user" / "__init__.py").read_text()
+    assert "as _i_a__b_c" in text and "as _i_a_b__c" in text, text
+    sys.path.insert(0, str(out.parent))
+    try:
+        user = importlib.import_module("lib.user")
+        left, right = importlib.import_module("lib.a_b.c").M, importlib.import_module("lib.a.b_c").M
+    finally:
+        sys.path.remove(str(out.parent))
+    both = user.Both(left=left(from_ab_c=3), right=right(from_a_bc="r"))
+    back = user.Both.FromString(both.SerializeToString())
+    assert (back.left.from_ab_c, back.right.from_a_bc) == (3, "r")
+
+
+def test_modules_that_flatten_alike_are_an_error_in_the_flat_layout(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ab_c.proto").write_text(PKG_AB_C)
+    (src / "a_bc.proto").write_text(PKG_A_BC)
+    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "ab_c.proto"), str(src / "a_bc.proto"),
+                           f"--python_out={tmp_path / 'out'}"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "a_b.c.M" in proc.stderr and "a.b_c.M" in proc.stderr and "both become the Python class a_b_c.M" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_generated_module_is_classes_and_tables(tmp_path: Path) -> None:
+    out = generate(tmp_path, {"nested.proto": NESTED})
+    text = (out / "flat_names.py").read_text()
+    # no per-message codec functions, aliases or dataclass machinery
+    for gone in ("def _e_", "def _d_", "_read_varint", "dataclasses", "_ONEOF_"):
+        assert gone not in text, gone
+    assert '_ms.register(Holder, "flat.names.Holder", "1 one 11 4 flat.names.A_B.C|' in text
+    assert "def __init__(" in text and '__slots__ = ("one", "two", "by_name", "first", "second")' in text
+
+
+RUNNER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    import _moonstub, flat_names as m
+    print(_moonstub.CODEC, type(m.Holder._ms_codec).__name__)
+    h = m.Holder(one=m.A_B.C(x=1))
+    assert m.Holder.FromString(h.SerializeToString()) == h
+""")
+
+
+def run_with_codec(out: Path, value: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MOONSTUB_CODEC"}
+    if value is not None:
+        env["MOONSTUB_CODEC"] = value
+    return subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+
+
+def native_available() -> bool:
+    return importlib.util.find_spec("moonstub") is not None and \
+        importlib.util.find_spec("moonstub._native") is not None
+
+
+def test_moonstub_codec_python_forces_the_pure_path(tmp_path: Path) -> None:
+    proc = run_with_codec(generate(tmp_path, {"nested.proto": NESTED}), "python")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["python", "_PureCodec"]
+
+
+@pytest.mark.skipif(not native_available(), reason="the native codec is not built (make native)")
+def test_native_is_the_default_and_can_be_required(tmp_path: Path) -> None:
+    out = generate(tmp_path, {"nested.proto": NESTED})
+    for value in (None, "native"):
+        proc = run_with_codec(out, value)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["native", "MessageType"]
+
+
+def test_moonstub_codec_native_without_the_extension_fails_clearly(tmp_path: Path) -> None:
+    out = generate(tmp_path, {"nested.proto": NESTED})
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "moonstub").mkdir()
+    (blocker / "moonstub" / "__init__.py").write_text("")  # a moonstub package without _native
+    env = {k: v for k, v in os.environ.items()}
+    env.update(MOONSTUB_CODEC="native", PYTHONPATH=str(blocker))
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "ImportError: MOONSTUB_CODEC=native, but the native codec (moonstub._native) cannot be imported" \
+        in proc.stderr
+    # without MOONSTUB_CODEC the same process falls back to the pure path
+    del env["MOONSTUB_CODEC"]
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["python", "_PureCodec"]
+
+
+def test_moonstub_codec_other_values_are_refused(tmp_path: Path) -> None:
+    proc = run_with_codec(generate(tmp_path, {"nested.proto": NESTED}), "fast")
+    assert proc.returncode == 1
+    assert "ImportError: MOONSTUB_CODEC='fast' is not a codec; use 'native' or 'python'" in proc.stderr
+
+
+LEAK_SCHEMA = """
+syntax = "proto3";
+package flat.leak;
+enum Kind { K0 = 0; K1 = 1; }
+message Item { string key = 1; bytes blob = 2; repeated sint64 values = 3; Kind kind = 4; }
+message Batch {
+  repeated Item items = 1;
+  map<string, Item> index = 2;
+  map<int32, string> names = 3;
+  oneof pick { Item one = 4; string text = 5; }
+  optional double score = 6;
+}
+"""
+
+
+@pytest.mark.skipif(not native_available(), reason="the native codec is not built (make native)")
+def test_native_codec_leaks_no_references(tmp_path: Path) -> None:
+    m = load(generate(tmp_path, {"leak.proto": LEAK_SCHEMA}), "flat_leak")
+    native = m._ms.codec_of(m.Batch, "native")
+    item = m.Item(key="k\u00e9", blob=b"\x00\x01", values=[1, -2, 3 << 40], kind=m.Kind.K1)
+    batch = m.Batch(items=[item, m.Item()], index={"a": item}, names={-1: "x"}, one=item, score=-0.0)
+    wire = native.encode(batch)
+    bad = wire[:-3] + b"\xff\xff\xff"
+    watched = [m.Batch, m.Item, m.Kind.K1, m.Kind.K0, item, wire, native]
+
+    def rounds(n: int) -> None:
+        for _ in range(n):
+            back = native.decode(wire, None)
+            assert native.encode(back) == wire
+            native.decode(wire, back)
+            try:
+                native.decode(bad, None)
+            except m._ms.DecodeError:
+                pass
+
+    rounds(1000)  # warm caches (interned strings, small ints)
+    gc.collect()
+    counts = [sys.getrefcount(o) for o in watched]
+    blocks = sys.getallocatedblocks()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rounds(100_000)
+    gc.collect()
+    assert [sys.getrefcount(o) for o in watched] == counts
+    assert sys.getallocatedblocks() - blocks < 1000
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss < 20_000  # KiB
