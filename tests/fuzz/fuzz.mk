@@ -25,7 +25,7 @@ MOONSTUB_FUZZ_MK := 1
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= proto fdl fbs request
+FUZZ_TARGETS ?= proto fdl fbs request native
 FUZZ_NICE    ?=
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
 FUZZ_LANGS   := proto fdl fbs
@@ -33,7 +33,8 @@ FUZZ_LANGS   := proto fdl fbs
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
                -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -Icore -I$(BUILD)
 FUZZ_LIB_OBJS := $(LIB_SRCS:core/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/embedded.o
-FUZZ_BINS   := $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_generate
+FUZZ_BINS   := $(FUZZ_LANGS:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_generate \
+               $(FUZZ_BUILD)/fuzz_native
 # imports of fuzzed schemas resolve here (the well-known types, googleapis)
 FUZZ_ROOTS  := $(abspath $(BUILD)/corpus/protobuf/src):$(abspath $(BUILD)/corpus/googleapis)
 # protoc for the request seeds: grpcio-tools' (knows editions) when .venv has it
@@ -85,7 +86,28 @@ $(FUZZ_BUILD)/fuzz_generate: tests/fuzz/fuzz_generate.c $(FUZZ_BUILD)/libmoonstu
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_ROOTS='"$(FUZZ_ROOTS)"' \
 	  -o $@ $< $(FUZZ_BUILD)/libmoonstub.a $(LUA_LIBS)
 
-fuzz-build: $(FUZZ_BINS)
+# the native codec inside an embedded CPython: the extension's source is
+# compiled into the harness with coverage, ASan and UBSan
+FUZZ_PY_LIBDIR = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
+FUZZ_PY_LIB    = $(shell $(PYTHON) -c 'import sysconfig; print("python" + sysconfig.get_config_var("LDVERSION"))')
+$(FUZZ_BUILD)/fuzz_native: tests/fuzz/fuzz_native.c $(NATIVE_SRC) | $(FUZZ_BUILD)/.deps
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I$(PY_INCLUDE) -o $@ tests/fuzz/fuzz_native.c $(NATIVE_SRC) \
+	  -L$(FUZZ_PY_LIBDIR) -l$(FUZZ_PY_LIB) -Wl,-rpath,$(FUZZ_PY_LIBDIR) -lm -ldl
+
+# the modules fuzz_native decodes: protobuf's conformance and map test messages
+FUZZ_NATIVE_PROTOS := google/protobuf/test_messages_proto2.proto google/protobuf/test_messages_proto3.proto \
+                      google/protobuf/map_unittest.proto
+$(FUZZ_BUILD)/native-gen/.stamp: $(BUILD)/moonstub $(BUILD)/corpus/.stamp tests/fuzz/native_seeds.py | $(FUZZ_BUILD)/.deps
+	rm -rf $(FUZZ_BUILD)/native-gen $(FUZZ_BUILD)/seeds/native
+	$(BUILD)/moonstub -I $(BUILD)/corpus/protobuf/src -I $(BUILD)/corpus/protobuf \
+	  $(FUZZ_NATIVE_PROTOS:%=$(BUILD)/corpus/protobuf/src/%) \
+	  $(BUILD)/corpus/protobuf/editions/golden/test_messages_proto2_editions.proto \
+	  $(BUILD)/corpus/protobuf/editions/golden/test_messages_proto3_editions.proto \
+	  --python_out=$(FUZZ_BUILD)/native-gen
+	MOONSTUB_CODEC=python $(PYTHON) tests/fuzz/native_seeds.py $(FUZZ_BUILD)/native-gen $(FUZZ_BUILD)/seeds/native 4
+	@touch $@
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_BUILD)/native-gen/.stamp
 
 # seed corpora, made at run time from the corpus and the tests (not committed)
 $(FUZZ_BUILD)/seeds/.stamp: tests/fuzz/make_seeds.sh tests/fuzz/dump_request.sh \
@@ -96,7 +118,8 @@ $(FUZZ_BUILD)/seeds/.stamp: tests/fuzz/make_seeds.sh tests/fuzz/dump_request.sh 
 fuzz-seeds: $(FUZZ_BUILD)/seeds/.stamp
 
 fuzz: fuzz-build fuzz-seeds
-	FUZZ_NICE="$(FUZZ_NICE)" tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_NICE="$(FUZZ_NICE)" FUZZ_PYTHONHOME="$$($(PYTHON) -c 'import sys; print(sys.base_prefix)')" \
+	  FUZZ_NATIVE_PATH="$(abspath $(BUILD)/py)" tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=1800

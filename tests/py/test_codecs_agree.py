@@ -20,6 +20,7 @@ upb's classes come from a descriptor set loaded into a private pool, so no
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -30,7 +31,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, MOONSTUB, REPO, Compare, Strategies
+
+def _suite_support() -> types.ModuleType:
+    """tests/py/conftest.py by path (other folders have conftest modules too)."""
+    spec = importlib.util.spec_from_file_location("ms_py_conftest", Path(__file__).with_name("conftest.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_support = _suite_support()
+CORPUS, MOONSTUB, REPO = _support.CORPUS, _support.MOONSTUB, _support.REPO
+Compare, Strategies = _support.Compare, _support.Strategies
 
 native = pytest.importorskip("moonstub._native", reason="the native codec is not built (make native)")
 
