@@ -164,7 +164,7 @@ demo: $(BUILD)/moonstub $(VENV)/.stamp
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto
 
-# every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 840)
+# every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 1040)
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 	$(VPY) bench/report.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
 

@@ -1,27 +1,43 @@
 #!/usr/bin/env python3
-"""Codec benchmark: encode, decode, and decode-then-read-every-field of four
+"""Codec benchmark: encode, decode, and decode-then-read-every-field of five
 message shapes with moonstub's classes against google.protobuf (upb, the
-default backend), pure-Python google.protobuf, aristaproto and pyfory, all in
-the same run.
+default backend), pure-Python google.protobuf, Buf's protobuf-py (with its
+Rust extension), betterproto2, aristaproto and pyfory, all in the same run.
+
+moonstub runs twice, in separate processes: MOONSTUB_CODEC=native (the C
+codec) and MOONSTUB_CODEC=python (the pure-Python one). Which of the two the
+runtime can give is probed first, through its public contract only (see
+docs/codec.md): an unknown MOONSTUB_CODEC value must make importing the
+runtime fail; a runtime that imports anyway has no codec switch, and its one
+codec (pure Python) is reported as `moonstub-python`, native as missing. A
+codec whose import fails (native extension not built) is reported as missing.
 
 Shapes: bench/shapes.proto's Small (flat scalars), Nested (sub-messages and
-repeated messages) and Large (1,000-element repeated fields and maps), and
-Publish, a realistic googleapis message: google.pubsub.v1.PublishRequest with
-10 PubsubMessages (200 bytes of data, 5 attributes, an id, a Timestamp, an
-ordering key each), generated from build/corpus/googleapis.
+repeated messages), Large (1,000-element repeated fields and maps) and Ledger
+(100 entries with an enum, sint64 and packed fields, a string map, repeated
+strings and two Timestamps each, plus ledger-level maps, packed sint64 and
+fixed64 lists and a Timestamp), and Publish, a realistic googleapis message:
+google.pubsub.v1.PublishRequest with 10 PubsubMessages (200 bytes of data, 5
+attributes, an id, a Timestamp, an ordering key each), generated from
+build/corpus/googleapis.
 
-pyfory's classes are bench/fory_shapes.py for the three shapes and, for
-Publish, moonstub's --codec=fory output (foryc's translation rules; foryc itself
-cannot parse pubsub.proto's aggregate options).
+Code generation per peer: moonstub --python_out; grpc_tools.protoc with
+--python_out (protobuf), --py_out (protobuf-py's protoc-gen-py),
+--python_betterproto2_out (betterproto2_compiler) and --python_aristaproto_out;
+pyfory's classes are bench/fory_shapes.py for the bench shapes and, for
+Publish, moonstub's --codec=fory output (foryc cannot parse pubsub.proto's
+aggregate options).
 
 "read" walks every field of the decoded message (recursing into messages,
 lists and maps) by the same code for every peer, from a plan taken from
-moonstub --dump-model: upb decodes lazily, so decode alone flatters it.
+moonstub --dump-model: upb and others may decode lazily, so decode alone can
+flatter them.
 
-Each peer runs in its own process (protobuf picks its backend at import time);
-peers take turns within each round; the median over rounds (each the best of 3
-timings) is reported as a ratio to moonstub. Writes bench/codec.md and, with
---json, the raw numbers.
+Each peer runs in its own process (protobuf picks its backend at import time,
+moonstub its codec); peers take turns within each round; each figure is the
+best of 3 timings. Ratios are moonstub's time over the peer's of the same
+round (below 1: moonstub faster), median over rounds with min-max. Writes
+bench/codec.md and, with --json, the raw numbers.
 
 Usage: bench_codec.py --moonstub BIN --corpus DIR [--repeat N] [--json OUT]
 """
@@ -33,6 +49,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,15 +62,29 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from benchutil import Budget, summary, venv_env, write_json  # noqa: E402
 
-SHAPES = ("Small", "Nested", "Large", "Publish")
+SHAPES = ("Small", "Nested", "Large", "Ledger", "Publish")
 OPS = ("encode", "decode", "read")
-PEERS = ["moonstub", "protobuf-upb", "protobuf-python", "aristaproto", "pyfory"]
-FULL = {"Small": "bench.Small", "Nested": "bench.Nested", "Large": "bench.Large",
+MOONSTUB = ["moonstub-native", "moonstub-python"]
+OTHERS = ["protobuf-upb", "protobuf-python", "protobuf-py", "betterproto2", "aristaproto", "pyfory"]
+PEERS = MOONSTUB + OTHERS
+FULL = {"Small": "bench.Small", "Nested": "bench.Nested", "Large": "bench.Large", "Ledger": "bench.Ledger",
         "Publish": "google.pubsub.v1.PublishRequest"}
 PUBSUB = "google/pubsub/v1/pubsub.proto"
+DISTRIBUTIONS = {"protobuf-upb": "protobuf", "protobuf-python": "protobuf", "protobuf-py": "protobuf-py",
+                 "betterproto2": "betterproto2", "aristaproto": "aristaproto", "pyfory": "pyfory"}
+STAMP0 = 1714564800  # 2024-05-01 12:00:00 UTC
 
 
-def build(mod: Any) -> dict[str, Any]:
+def enum_value(enum: Any, v: int) -> Any:
+    """An enum member where the peer has enum classes, else the number
+    (protobuf's EnumTypeWrapper is not callable)."""
+    try:
+        return enum(v)
+    except TypeError:
+        return v
+
+
+def build(mod: Any, stamp: Callable[[int], Any]) -> dict[str, Any]:
     """The same content for every peer whose classes take keyword arguments."""
     small = mod.Small(id=42, name="hello world", active=True, score=3.5, ts=1234567890123)
 
@@ -65,7 +96,19 @@ def build(mod: Any) -> dict[str, Any]:
                       names=[f"name{i}" for i in range(200)],
                       counts={f"c{i}": i * 1000 for i in range(200)},
                       inners={i: inner(i) for i in range(50)})
-    return {"Small": small, "Nested": nested, "Large": large}
+    currencies = [enum_value(mod.Currency, v) for v in range(5)]
+    entries = [mod.Entry(id=10_000_000_000 + i, account=f"acct-{i % 20:05d}",
+                         amount=(i * 7919) % 200_000 - 100_000, currency=currencies[1 + i % 4],
+                         tags=["payment", f"batch-{i // 10}", "eu" if i % 2 else "us"],
+                         meta={"source": "api", "request": f"req-{i:08d}", "region": "europe-west1",
+                               "memo": f"invoice {i}"},
+                         created_at=stamp(i), posted_at=stamp(i + 60), splits=[i % 7, -(i % 5), 100 - i])
+               for i in range(100)]
+    ledger = mod.Ledger(ledger_id="ledger-2024-05", entries=entries,
+                        balances={f"acct-{a:05d}": (a * 123457) % 1_000_000 - 500_000 for a in range(20)},
+                        deltas=[(i * 31337) % 100_000 - 50_000 for i in range(100)],
+                        checksums=[(i * 0x9E3779B97F4A7C15) % 2**64 for i in range(32)], closed_at=stamp(3600))
+    return {"Small": small, "Nested": nested, "Large": large, "Ledger": ledger}
 
 
 def build_publish(mod: Any, stamp: Callable[[int], Any]) -> Any:
@@ -103,60 +146,106 @@ def walker(plan: dict[str, list[list[str]]]) -> Callable[[Any, str], None]:
     return walk
 
 
-def worker(peer: str, gen: Path) -> dict[str, dict[str, float]]:
-    plan = json.loads((gen / "plan.json").read_text())
-    if peer == "moonstub":
+def utc_stamp(i: int) -> datetime.datetime:
+    return datetime.datetime(2024, 5, 1, 12, 0, 0, 123, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=i)
+
+
+def load_peer(peer: str, gen: Path) -> tuple[dict[str, Any], dict[str, Callable[[Any], tuple[Any, Any]]], str]:
+    """The peer's messages of every shape, a maker of (encode, decode)
+    callables per message, and a note on what was loaded."""
+    note = ""
+    if peer.startswith("moonstub"):
         sys.path.insert(0, str(gen / "moonstub"))
         import bench as mod  # type: ignore[import-not-found]
         import google_protobuf as wkt  # type: ignore[import-not-found]
         import google_pubsub_v1 as ps  # type: ignore[import-not-found]
 
-        publish = build_publish(ps, lambda i: wkt.Timestamp(seconds=1714564800 + i, nanos=123000))
+        def stamp(i: int) -> Any:
+            return wkt.Timestamp(seconds=STAMP0 + i, nanos=123000)
+
+        note = f"MOONSTUB_CODEC={os.environ.get('MOONSTUB_CODEC', '(unset)')}"
     elif peer in ("protobuf-upb", "protobuf-python"):
         sys.path.insert(0, str(gen / "protobuf"))
         import shapes_pb2 as mod  # type: ignore[import-not-found,no-redef]
         from google.protobuf import timestamp_pb2
+        from google.protobuf.internal import api_implementation
         from google.pubsub.v1 import pubsub_pb2 as ps  # type: ignore[import-not-found,no-redef]
 
-        publish = build_publish(ps, lambda i: timestamp_pb2.Timestamp(seconds=1714564800 + i, nanos=123000))
+        def stamp(i: int) -> Any:
+            return timestamp_pb2.Timestamp(seconds=STAMP0 + i, nanos=123000)
+
+        note = f"backend {api_implementation.Type()}"
+    elif peer == "protobuf-py":
+        sys.path.insert(0, str(gen / "protobuf-py"))
+        import shapes_pb as mod  # type: ignore[import-not-found,no-redef]
+        from google.pubsub.v1 import pubsub_pb as ps  # type: ignore[import-not-found,no-redef]
+        from protobuf import _native_message  # type: ignore[import-not-found]
+        from protobuf.wkt import Timestamp  # type: ignore[import-not-found]
+
+        def stamp(i: int) -> Any:
+            return Timestamp(seconds=STAMP0 + i, nanos=123000)
+
+        note = "Rust extension (protobuf_ext)" if _native_message.NativeMessageClass else "pure Python (no protobuf_ext)"
+    elif peer == "betterproto2":
+        sys.path.insert(0, str(gen / "betterproto2"))
+        from bp2gen import bench as mod  # type: ignore[import-not-found,no-redef]
+        from bp2gen.google.pubsub import v1 as ps  # type: ignore[import-not-found,no-redef]
+
+        stamp = utc_stamp
     elif peer == "aristaproto":
         sys.path.insert(0, str(gen / "aristaproto"))
         import bench as mod  # type: ignore[import-not-found,no-redef]
         from google.pubsub import v1 as ps  # type: ignore[import-not-found,no-redef]
 
-        utc = datetime.timezone.utc
-        publish = build_publish(ps, lambda i: datetime.datetime(2024, 5, 1, 12, 0, i, 123, tzinfo=utc))
+        stamp = utc_stamp
     else:
         sys.path.insert(0, str(gen / "fory"))
         import fory_shapes as mod  # type: ignore[import-not-found,no-redef]
         import google_pubsub_v1 as ps  # type: ignore[import-not-found,no-redef]
 
-        publish = build_publish(ps, lambda i: datetime.datetime(2024, 5, 1, 12, 0, i, 123))
-    messages = build(mod)
-    messages["Publish"] = publish
-    walk = walker(plan)
-    out: dict[str, dict[str, float]] = {}
-    for shape in SHAPES:
-        msg = messages[shape]
+        def stamp(i: int) -> Any:
+            return datetime.datetime(2024, 5, 1, 12, 0, 0, 123) + datetime.timedelta(seconds=i)
+
+    messages = build(mod, stamp)
+    messages["Publish"] = build_publish(ps, stamp)
+
+    def codec(msg: Any, shape: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
         cls = type(msg)
-        full = FULL[shape]
-        encode: Callable[[], Any]
-        decode: Callable[[], Any]
         if peer == "pyfory":
             fory = mod.fory if shape != "Publish" else ps._get_fory()
-            encode = lambda fory=fory, msg=msg: fory.serialize(msg)  # noqa: E731
+            data = fory.serialize(msg)
+            return (lambda: fory.serialize(msg)), (lambda: fory.deserialize(data))
+        if peer == "aristaproto":
+            data = bytes(msg)
+            return msg.__bytes__, (lambda: cls().parse(data))
+        if peer == "betterproto2":
+            data = bytes(msg)
+            return msg.__bytes__, (lambda: cls.parse(data))
+        if peer == "protobuf-py":
+            data = msg.to_binary()
+            return msg.to_binary, (lambda: cls.from_binary(data))
+        data = msg.SerializeToString()
+        return msg.SerializeToString, (lambda: cls.FromString(data))
+
+    makers = {s: (lambda m, s=s: codec(m, s)) for s in SHAPES}
+    return messages, makers, note
+
+
+def worker(peer: str, gen: Path) -> dict[str, Any]:
+    plan = json.loads((gen / "plan.json").read_text())
+    messages, makers, note = load_peer(peer, gen)
+    walk = walker(plan)
+    out: dict[str, Any] = {"note": note, "errors": {}}
+    for shape in SHAPES:
+        full = FULL[shape]
+        try:
+            encode, decode = makers[shape](messages[shape])
             data = encode()
-            decode = lambda fory=fory, data=data: fory.deserialize(data)  # noqa: E731
-        elif peer == "aristaproto":
-            encode = msg.__bytes__
-            data = encode()
-            decode = lambda cls=cls, data=data: cls().parse(data)  # noqa: E731
-        else:
-            encode = msg.SerializeToString
-            data = encode()
-            decode = lambda cls=cls, data=data: cls.FromString(data)  # noqa: E731
+            walk(decode(), full)  # fails early if a peer's fields differ
+        except Exception as e:  # noqa: BLE001 - a peer that cannot do a shape is reported, not fatal
+            out["errors"][shape] = f"{type(e).__name__}: {str(e)[:200]}"
+            continue
         read = lambda decode=decode, full=full: walk(decode(), full)  # noqa: E731
-        walk(decode(), full)  # fails early if a peer's fields differ
         out[shape] = {"size": len(data)}
         for op, fn in (("encode", encode), ("decode", decode), ("read", read)):
             t0 = time.perf_counter()
@@ -204,7 +293,8 @@ def make_plan(moonstub: Path, corpus: Path, gen: Path) -> None:
     (gen / "pubsub_files.json").write_text(json.dumps(imports))
 
 
-def generate(moonstub: Path, corpus: Path, gen: Path) -> None:
+def generate(moonstub: Path, corpus: Path, gen: Path) -> dict[str, str]:
+    """Writes every peer's classes under gen; returns {peer: why it cannot run}."""
     root = corpus / "googleapis"
     wkt = corpus / "protobuf" / "src"
     make_plan(moonstub, corpus, gen)
@@ -216,27 +306,113 @@ def generate(moonstub: Path, corpus: Path, gen: Path) -> None:
     subprocess.run([str(moonstub), *incs[1:], PUBSUB, f"--python_out={gen / 'fory'}", "--codec=fory"], check=True,
                    capture_output=True)
     (gen / "fory" / "fory_shapes.py").write_text((HERE / "fory_shapes.py").read_text())
-    for name, flag, files in (("protobuf", "--python_out", [str(proto), *pubsub_files]),
-                              ("aristaproto", "--python_aristaproto_out", [str(proto), PUBSUB, "google/pubsub/v1/schema.proto"])):
-        (gen / name).mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "grpc_tools.protoc", *incs, f"{flag}={gen / name}", *files],
-                       check=True, env=venv_env(), capture_output=True)
+    failed: dict[str, str] = {}
+    # protoc generates only the files named, so protobuf and protobuf-py get pubsub's imports too (their WKTs come
+    # with their runtimes); betterproto2 and aristaproto write every file of the request
+    for peers, out, flag, files in (
+            (["protobuf-upb", "protobuf-python"], gen / "protobuf", "--python_out", [str(proto), *pubsub_files]),
+            (["protobuf-py"], gen / "protobuf-py", "--py_out", [str(proto), *pubsub_files]),
+            (["betterproto2"], gen / "betterproto2" / "bp2gen", "--python_betterproto2_out",
+             [str(proto), PUBSUB, "google/pubsub/v1/schema.proto"]),
+            (["aristaproto"], gen / "aristaproto", "--python_aristaproto_out",
+             [str(proto), PUBSUB, "google/pubsub/v1/schema.proto"])):
+        out.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", *incs, f"{flag}={out}", *files],
+                              env=venv_env(), capture_output=True, text=True)
+        if proc.returncode != 0:
+            why = f"code generation failed: {(proc.stderr or proc.stdout).strip()[-300:]}"
+            failed.update({p: why for p in peers})
+    return failed
 
 
-def render(med: dict[str, Any], sizes: dict[str, int], rounds: int) -> str:
+def probe_codecs(gen: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Which moonstub codecs this runtime gives: ({peer: MOONSTUB_CODEC value},
+    {peer: why missing}); see the module docstring."""
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import bench, google_pubsub_v1"
+
+    def try_import(value: str) -> str | None:
+        env = dict(os.environ, MOONSTUB_CODEC=value)
+        proc = subprocess.run([sys.executable, "-c", code, str(gen / "moonstub")], env=env, capture_output=True,
+                              text=True)
+        if proc.returncode == 0:
+            return None
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        return lines[-1][:300] if lines else f"exit {proc.returncode}"
+
+    envs: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    if try_import("bench-probe-not-a-codec") is None:
+        envs["moonstub-python"] = "python"
+        missing["moonstub-native"] = ("this runtime has no codec switch (an unknown MOONSTUB_CODEC imports fine): "
+                                      "its one codec is pure Python")
+        return envs, missing
+    for peer, value in (("moonstub-native", "native"), ("moonstub-python", "python")):
+        err = try_import(value)
+        if err is None:
+            envs[peer] = value
+        else:
+            missing[peer] = f"MOONSTUB_CODEC={value}: import failed: {err}"
+    return envs, missing
+
+
+def versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("protobuf", "protobuf-py", "protobuf-py-ext", "protoc-gen-py", "betterproto2",
+                 "betterproto2-compiler", "aristaproto", "pyfory"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def paired_ratio(num: list[float | None], den: list[float | None]) -> dict[str, float] | None:
+    """num/den per round (rounds where both ran), median with min-max."""
+    rs = [a / b for a, b in zip(num, den) if a is not None and b is not None and b > 0]
+    if not rs:
+        return None
+    return {"median": statistics.median(rs), "min": min(rs), "max": max(rs), "n": len(rs)}
+
+
+def fmt_r(r: dict[str, float] | None) -> str:
+    if not r:
+        return "—"
+    return f"{r['median']:.2f} ({r['min']:.2f}-{r['max']:.2f})"
+
+
+def render(data: dict[str, Any]) -> str:
+    stats, ratios = data["stats"], data["ratios"]
+    present = [p for p in PEERS if p in stats]
     lines = ["# Codec speed", "",
-             f"Median of {rounds} rounds (each the best of 3 timings). Microseconds per operation; "
-             "the ratio is the peer's time over moonstub's (above 1: moonstub is faster). "
-             "`read` = decode, then read every field. "
+             f"{data['rounds']} rounds, peers taking turns, each figure the best of 3 timings. Microseconds per "
+             "operation; the ratio is moonstub's time over the peer's in the same round (below 1: moonstub is "
+             "faster), median over rounds (min-max). `read` = decode, then read every field. "
              f"Python {platform.python_version()}, {platform.machine()}. See also bench/REPORT.md.", ""]
-    for op in OPS:
-        lines += [f"## {op}", "", "| shape | " + " | ".join(PEERS) + " |", "| --- |" + " --- |" * len(PEERS)]
-        for shape in SHAPES:
-            base = med["moonstub"][shape][op]["median"]
-            cells = [f"{med[p][shape][op]['median'] * 1e6:.1f} us"
-                     + ("" if p == "moonstub" else f" ({med[p][shape][op]['median'] / base:.2f}x)") for p in PEERS]
-            lines.append(f"| {shape} ({sizes[shape]} B) | " + " | ".join(cells) + " |")
+    for p, why in data["missing"].items():
+        lines.append(f"- **{p}**: missing: {why}")
+    if data["missing"]:
         lines.append("")
+    for op in OPS:
+        lines += [f"## {op}", "", "| shape | " + " | ".join(f"{p} us" for p in present) + " |",
+                  "| --- |" + " --- |" * len(present)]
+        for shape in SHAPES:
+            cells = []
+            for p in present:
+                st = stats[p].get(shape)
+                cells.append(f"{st[op]['median'] * 1e6:,.1f}" if st else "—")
+            lines.append(f"| {shape} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for m in MOONSTUB:
+            if m not in stats:
+                continue
+            lines += [f"{m} / peer ({op}):", "", "| shape | " + " | ".join(OTHERS) + " |",
+                      "| --- |" + " --- |" * len(OTHERS)]
+            for shape in SHAPES:
+                lines.append(f"| {shape} | " + " | ".join(fmt_r(ratios[m].get(p, {}).get(shape, {}).get(op))
+                                                         for p in OTHERS) + " |")
+            lines.append("")
     lines.append("Regenerate with `make bench`.")
     return "\n".join(lines) + "\n"
 
@@ -247,7 +423,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=HERE.parent / "build" / "corpus")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--min-repeat", type=int, default=2)
-    parser.add_argument("--budget", type=float, default=120.0)
+    parser.add_argument("--budget", type=float, default=150.0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--worker")
     parser.add_argument("--gen", type=Path)
@@ -255,33 +431,61 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.gen)))
         return 0
+    if not args.moonstub:
+        parser.error("--moonstub is needed")
     budget = Budget(args.budget)
     started = time.time()
-    runs: dict[str, list[dict[str, dict[str, float]]]] = {p: [] for p in PEERS}
+    runs: dict[str, list[dict[str, Any]]] = {p: [] for p in PEERS}
     with tempfile.TemporaryDirectory() as tmp:
         gen = Path(tmp)
-        generate(args.moonstub.resolve(), args.corpus.resolve(), gen)
+        missing = generate(args.moonstub.resolve(), args.corpus.resolve(), gen)
+        codec_env, codec_missing = probe_codecs(gen)
+        missing.update(codec_missing)
+        active = [p for p in PEERS if p not in missing]
+        notes: dict[str, str] = {}
         for r in range(args.repeat):  # interleave peers so machine noise hits all of them
             t0 = time.time()
-            for peer in PEERS:
+            for peer in list(active):
                 env = dict(os.environ)
+                env.pop("MOONSTUB_CODEC", None)
                 env["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python" if peer == "protobuf-python" else "upb"
+                if peer in codec_env:
+                    env["MOONSTUB_CODEC"] = codec_env[peer]
                 result = subprocess.run([sys.executable, __file__, "--worker", peer, "--gen", str(gen)],
                                         env=env, capture_output=True, text=True)
                 if result.returncode != 0:
-                    sys.exit(f"bench_codec: {peer} failed:\n{result.stderr}")
-                runs[peer].append(json.loads(result.stdout))
+                    lines = [ln for ln in result.stderr.strip().splitlines() if ln.strip()]
+                    missing[peer] = f"worker failed: {lines[-1][:300] if lines else result.returncode}"
+                    print(f"bench_codec: {peer} failed:\n{result.stderr[-2000:]}", file=sys.stderr, flush=True)
+                    active.remove(peer)
+                    runs[peer] = []
+                    continue
+                out = json.loads(result.stdout)
+                notes[peer] = out.pop("note")
+                runs[peer].append(out)
             took = time.time() - t0
             print(f"bench_codec: round {r + 1} took {took:.0f} s", flush=True)
             if r + 1 >= args.min_repeat and not budget.fits(took * 1.2):
                 break
-    rounds = len(runs["moonstub"])
-    med = {p: {s: {op: summary([r[s][op] for r in runs[p]]) for op in OPS} for s in SHAPES} for p in PEERS}
-    sizes = {s: int(runs["moonstub"][0][s]["size"]) for s in SHAPES}
-    peer_sizes = {p: {s: int(runs[p][0][s]["size"]) for s in SHAPES} for p in PEERS}
-    write_json(args.json, {"peers": PEERS, "shapes": SHAPES, "ops": OPS, "rounds": rounds, "stats": med,
-                           "sizes": peer_sizes, "seconds": time.time() - started})
-    report = render(med, sizes, rounds)
+    present = [p for p in PEERS if runs[p]]
+    rounds = max((len(runs[p]) for p in present), default=0)
+
+    def series(p: str, s: str, op: str) -> list[float | None]:
+        return [r[s][op] if s in r else None for r in runs[p]]
+
+    stats = {p: {s: {op: summary([v for v in series(p, s, op) if v is not None]) for op in OPS}
+                 for s in SHAPES if any(s in r for r in runs[p])} for p in present}
+    sizes = {p: {s: int(runs[p][0][s]["size"]) for s in SHAPES if s in runs[p][0]} for p in present}
+    errors = {p: runs[p][0]["errors"] for p in present if runs[p][0]["errors"]}
+    ratios = {m: {p: {s: {op: paired_ratio(series(m, s, op), series(p, s, op)) for op in OPS} for s in SHAPES}
+                  for p in present if p != m}
+              for m in MOONSTUB if m in present}
+    data = {"peers": PEERS, "moonstub": MOONSTUB, "others": OTHERS, "shapes": SHAPES, "ops": OPS, "rounds": rounds,
+            "stats": stats, "sizes": sizes, "ratios": ratios, "runs": {p: runs[p] for p in present},
+            "missing": missing, "errors": errors, "notes": notes, "codec_env": codec_env, "versions": versions(),
+            "seconds": time.time() - started}
+    write_json(args.json, data)
+    report = render(data)
     (HERE / "codec.md").write_text(report)
     print(report)
     return 0

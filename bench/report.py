@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """`make bench`: runs every benchmark piece (bench_gen.py, bench_codec.py,
-bench_rpc.py), each writing JSON into bench/results/, then renders
-bench/REPORT.md and bench/plots/*.png (and parse.md from the generator run).
+bench_import.py, bench_output.py, bench_rpc.py), each writing JSON into
+bench/results/, then renders bench/REPORT.md and bench/plots/*.png (and
+parse.md from the generator run).
 
 Every figure is a ratio against peers measured in the same run, peers taking
 turns, medians of several rounds with their spread. The whole run keeps to a
-wall-clock budget (--budget, default 840 s): each piece gets a deadline and
-drops its optional extra rounds, never its first ones, when time runs short.
+wall-clock budget (--budget, default 1040 s, BENCH_BUDGET): each piece gets a
+deadline and drops its optional extra rounds, never its first ones, when time
+runs short. The generator's deadline is the one it had before the import and
+output pieces were added (start + 700 s); they take about 2-3 minutes.
 
-Usage: report.py --moonstub BIN --corpus DIR [--budget SECONDS]
+Usage: report.py --moonstub BIN --corpus DIR [--budget SECONDS] [--label TEXT]
        report.py --render-only        (re-render from bench/results/*.json)
 """
 
@@ -61,23 +64,28 @@ def environment(moonstub: Path) -> dict[str, Any]:
     from importlib import metadata
 
     packages = {}
-    for name in ("grpcio", "grpcio-tools", "protobuf", "grpclib", "aristaproto", "pyfory", "fory-compiler", "matplotlib",
-                 "ruff"):
+    for name in ("grpcio", "grpcio-tools", "protobuf", "grpclib", "aristaproto", "pyfory", "fory-compiler",
+                 "protobuf-py", "protobuf-py-ext", "protoc-gen-py", "betterproto2", "betterproto2-compiler",
+                 "matplotlib", "ruff"):
         try:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = "not installed"
     upb = sh([sys.executable, "-c", "from google.protobuf.internal import api_implementation as a; print(a.Type())"])
     dirty = sh(["git", "status", "--porcelain", "--", "core", "emitters", "rules", "Makefile"], strip=False, cwd=REPO)
+    # a binary outside the work tree (a build of another checkout) says nothing about this tree's changes
+    in_tree = moonstub.is_relative_to(REPO)
     return {
         "cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(mem_kb / 2**20, 1), "kernel": platform.release(),
         "os": os_name, "machine": platform.machine(), "python": platform.python_version(),
         "packages": packages, "protobuf_backend": upb,
         "protoc": sh([sys.executable, "-m", "grpc_tools.protoc", "--version"]),
         "moonstub": sh([str(moonstub), "--version"]),
+        "moonstub_path": str(moonstub.relative_to(REPO) if in_tree else moonstub),
+        "moonstub_in_tree": in_tree,
         "commit": sh(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO),
         "commit_subject": sh(["git", "log", "-1", "--format=%s"], cwd=REPO)[:100],
-        "dirty": [ln[3:] for ln in dirty.splitlines() if len(ln) > 3],
+        "dirty": [ln[3:] for ln in dirty.splitlines() if len(ln) > 3] if in_tree else [],
         "gcc": sh(["gcc", "-dumpfullversion"]), "perf": sh(["perf", "--version"]),
         "load_start": os.getloadavg()[0], "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
@@ -99,17 +107,26 @@ def run_all(args: argparse.Namespace) -> None:
     start = time.time()
     RESULTS.mkdir(exist_ok=True)
     env_info = environment(args.moonstub)
+    env_info["label"] = args.label
     py = sys.executable
     ms = str(args.moonstub)
     end = start + args.budget
-    # deadlines: the generator gets what the codec and RPC pieces (their minimum rounds take about
-    # 100 s on a loaded machine) leave; each piece adds rounds only while its deadline allows
+    # deadlines: the generator gets what the later pieces leave (their minimum rounds take about 340 s on a
+    # loaded machine: codec 60, import 70 plus a minute to generate protobuf-py's output when it is not cached,
+    # output 40, RPC 90); each piece adds rounds only while its deadline allows
     took = {}
-    took["gen"] = run_piece("generator", [py, str(HERE / "bench_gen.py"), "--moonstub", ms, "--corpus",
-                                          str(args.corpus), "--json", str(RESULTS / "gen.json")], end - 140)
-    took["codec"] = run_piece("codec", [py, str(HERE / "bench_codec.py"), "--moonstub", ms, "--corpus",
-                                        str(args.corpus), "--repeat", "5", "--min-repeat", "3", "--json",
-                                        str(RESULTS / "codec.json")], min(end - 90, time.time() + 60))
+    corpus = str(args.corpus)
+    took["gen"] = run_piece("generator", [py, str(HERE / "bench_gen.py"), "--moonstub", ms, "--corpus", corpus,
+                                          "--json", str(RESULTS / "gen.json")], end - 340)
+    took["codec"] = run_piece("codec", [py, str(HERE / "bench_codec.py"), "--moonstub", ms, "--corpus", corpus,
+                                        "--repeat", "5", "--min-repeat", "3", "--json", str(RESULTS / "codec.json")],
+                              min(end - 270, time.time() + 80))
+    took["import"] = run_piece("import", [py, str(HERE / "bench_import.py"), "--moonstub", ms, "--corpus", corpus,
+                                          "--rounds", "5", "--min-rounds", "3", "--json",
+                                          str(RESULTS / "import.json")], min(end - 130, time.time() + 150))
+    took["output"] = run_piece("output", [py, str(HERE / "bench_output.py"), "--moonstub", ms, "--corpus", corpus,
+                                          "--gen-json", str(RESULTS / "gen.json"), "--json",
+                                          str(RESULTS / "output.json")], end - 100)
     took["rpc"] = run_piece("rpc", [py, str(HERE / "bench_rpc.py"), "--moonstub", ms, "--repeat", "7",
                                     "--min-repeat", "3", "--json", str(RESULTS / "rpc.json")], end - 15)
     env_info["load_end"] = os.getloadavg()[0]
@@ -152,7 +169,7 @@ def cases_by(gen: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 # ---------------------------------------------------------------- plots
 
-def plots(gen: Any, codec: Any, rpc: Any) -> list[str]:
+def plots(gen: Any, codec: Any, rpc: Any, imp: Any = None) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -236,28 +253,51 @@ def plots(gen: Any, codec: Any, rpc: Any) -> list[str]:
             fig.savefig(PLOTS / "gen_profile.png", dpi=110)
             plt.close(fig)
             made.append("gen_profile.png")
-    if codec:
-        fig, axes = plt.subplots(1, 3, figsize=(14, 4.5), sharey=True)
-        peers = [p for p in codec["peers"] if p != "moonstub"]
-        width = 0.8 / len(peers)
-        for ax, op in zip(axes, codec["ops"]):
-            for i, p in enumerate(peers):
-                vals = [ratio_stats(codec["stats"][p][s][op], codec["stats"]["moonstub"][s][op])
-                        for s in codec["shapes"]]
-                xs = [j + i * width for j in range(len(codec["shapes"]))]
-                med = [v["median"] for v in vals]
-                err = [[m - v["min"] for m, v in zip(med, vals)], [v["max"] - m for m, v in zip(med, vals)]]
-                ax.bar(xs, med, width, yerr=err, capsize=2, label=p)
-            ax.axhline(1.0, color="black", lw=0.8)
-            ax.set_yscale("log")
-            ax.set_xticks([j + 0.4 - width / 2 for j in range(len(codec["shapes"]))])
-            ax.set_xticklabels(codec["shapes"])
-            ax.set_title(f"{op}: peer's time / moonstub's", fontsize=9)
-        axes[0].legend(fontsize=8)
-        fig.tight_layout()
+    variants = [m for m in codec["moonstub"] if m in codec["ratios"]] if codec_ok(codec) else []
+    if variants:
+        others = [p for p in codec["others"] if p in codec["stats"]]
+        shapes = codec["shapes"]
+        fig, axes = plt.subplots(len(variants), 3, figsize=(15, 4.2 * len(variants)), sharey=True, squeeze=False)
+        width = 0.8 / max(1, len(others))
+        for row, m in zip(axes, variants):
+            for ax, op in zip(row, codec["ops"]):
+                for i, p in enumerate(others):
+                    vals = [codec_ratio(codec, m, p, sh, op) or {"median": float("nan"), "min": float("nan"),
+                                                                 "max": float("nan")} for sh in shapes]
+                    xs = [j + i * width for j in range(len(shapes))]
+                    med = [v["median"] for v in vals]
+                    err = [[md - v["min"] for md, v in zip(med, vals)], [v["max"] - md for md, v in zip(med, vals)]]
+                    ax.bar(xs, med, width, yerr=err, capsize=2, label=p)
+                ax.axhline(1.0, color="black", lw=0.8)
+                ax.set_yscale("log")
+                ax.set_xticks([j + 0.4 - width / 2 for j in range(len(shapes))])
+                ax.set_xticklabels(shapes)
+                ax.set_title(f"{op}: {m}'s time / peer's (below 1: moonstub faster)", fontsize=9)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=len(others), fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / len(variants) / 4.2 * 2))
         fig.savefig(PLOTS / "codec_ratios.png", dpi=110)
         plt.close(fig)
         made.append("codec_ratios.png")
+    if imp:
+        fig, ax = plt.subplots(figsize=(9, 4))
+        labels, vals = [], []
+        for p in [x for x in imp["peers"] if x in imp["ratios"]]:
+            r = imp["ratios"][p]
+            for state in ("cold", "warm"):
+                for key, name in (("import_s", "time"), ("rss_mb", "peak RSS")):
+                    labels.append(f"vs {p}\n{state} {name}")
+                    vals.append(r[state][key])
+        bars(ax, labels, vals, colors=[f"C{i // 4}" for i in range(len(labels))])
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_yscale("log")
+        ax.set_ylabel("moonstub / peer (below 1: moonstub better)")
+        ax.set_title(f"Importing {imp['target']} ({imp['messages']:,} messages)", fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        fig.tight_layout()
+        fig.savefig(PLOTS / "import_ratios.png", dpi=110)
+        plt.close(fig)
+        made.append("import_ratios.png")
     if rpc:
         fig, ax = plt.subplots(figsize=(11, 4))
         labels, vals = [], []
@@ -494,40 +534,211 @@ def profile_section(gen: dict[str, Any], out: list[str], findings: list[str]) ->
         out += [f"perf could not profile: {perf['error']}", ""]
 
 
+def codec_ok(codec: Any) -> bool:
+    """codec.json of the current layout (moonstub's two codecs, per-round ratios)."""
+    return bool(codec) and "ratios" in codec
+
+
+def codec_ratio(codec: dict[str, Any], m: str, p: str, shape: str, op: str) -> dict[str, float] | None:
+    return ((codec["ratios"].get(m) or {}).get(p) or {}).get(shape, {}).get(op)
+
+
+def codec_span(codec: dict[str, Any], m: str, p: str, ops: tuple[str, ...] | list[str]) -> tuple[float, float] | None:
+    """Lowest and highest median ratio m/p over the shapes and ops given."""
+    meds = [r["median"] for sh in codec["shapes"] for op in ops if (r := codec_ratio(codec, m, p, sh, op))]
+    return (min(meds), max(meds)) if meds else None
+
+
 def codec_section(codec: dict[str, Any], out: list[str], targets: list[list[str]]) -> None:
-    peers = [p for p in codec["peers"] if p != "moonstub"]
+    variants = [m for m in codec["moonstub"] if m in codec["stats"]]
+    others = [p for p in codec["others"] if p in codec["stats"]]
+    vers = codec.get("versions", {})
     out += ["## 2. Codec speed", "",
-            f"Peers in their own processes, taking turns, {codec['rounds']} rounds, each the best of 3 timings. "
-            "Shapes: `Small`, `Nested`, `Large` (bench/shapes.proto) and `Publish`, a googleapis "
+            f"Peers in their own processes, taking turns, {codec['rounds']} rounds, each figure the best of 3 timings. "
+            "Shapes: `Small`, `Nested`, `Large` and `Ledger` (bench/shapes.proto; Ledger: 100 entries, each with an "
+            "enum, a sint64, packed sint32s, repeated strings, a string map and two Timestamps, plus a sint64 map, "
+            "packed sint64 and fixed64 lists and a Timestamp) and `Publish`, a googleapis "
             "`google.pubsub.v1.PublishRequest` of 10 `PubsubMessage`s (data, attributes, id, Timestamp, ordering "
-            "key). `read` = decode, then read every field (upb decodes lazily). Cells: moonstub's microseconds, and "
-            "for peers the peer's time over moonstub's (above 1: moonstub faster) with the spread. protobuf-upb is "
-            f"the default C backend, protobuf-python the pure-Python one "
-            "(`PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python`); pyfory uses bench/fory_shapes.py and, for Publish, "
+            "key). `read` = decode, then read every field (upb decodes lazily). moonstub runs twice, "
+            "`MOONSTUB_CODEC=native` and `MOONSTUB_CODEC=python`, in separate processes. Cells: moonstub's "
+            "microseconds, then for each peer **moonstub's time / the peer's** (below 1: moonstub faster), the "
+            "median of the per-round ratios (min-max). protobuf-upb is google.protobuf's default C backend, "
+            "protobuf-python its pure-Python one (`PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python`); protobuf-py is "
+            f"Buf's (protoc-gen-py {vers.get('protoc-gen-py', '?')}, with its Rust extension protobuf-py-ext "
+            f"{vers.get('protobuf-py-ext', '?')}), betterproto2 {vers.get('betterproto2', '?')} (betterproto2_compiler "
+            f"{vers.get('betterproto2-compiler', '?')}); pyfory uses bench/fory_shapes.py and, for Publish, "
             "moonstub's `--codec=fory` classes.", ""]
+    for p, why in codec.get("missing", {}).items():
+        out.append(f"- **{p}: missing** — {why}")
+    for p, errs in codec.get("errors", {}).items():
+        out.append(f"- {p} could not run: " + "; ".join(f"{sh}: `{e}`" for sh, e in errs.items()))
+    notes = {p: n for p, n in codec.get("notes", {}).items() if n}
+    if notes:
+        out.append("- Loaded: " + "; ".join(f"{p}: {n}" for p, n in notes.items()))
+    out.append("")
     for op in codec["ops"]:
-        out += [f"### {op}", "", "| shape (moonstub's bytes) | moonstub us | " + " | ".join(peers) + " |",
-                "| --- | --- |" + " --- |" * len(peers)]
-        for s in codec["shapes"]:
-            base = codec["stats"]["moonstub"][s][op]
-            cells = []
-            for p in peers:
-                r = ratio_stats(codec["stats"][p][s][op], base)
-                cells.append(f"{fmt_ratio(r['median'])} ({fmt_ratio(r['min'])}-{fmt_ratio(r['max'])})")
-            out.append(f"| {s} ({codec['sizes']['moonstub'][s]:,} B) | {base['median'] * 1e6:,.1f} | " + " | ".join(cells) + " |")
+        out += [f"### {op}", "", "| shape (bytes) | moonstub codec | moonstub us | " + " | ".join(others) + " |",
+                "| --- | --- | --- |" + " --- |" * len(others)]
+        for sh in codec["shapes"]:
+            for m in variants:
+                st = codec["stats"][m].get(sh)
+                if not st:
+                    continue
+                cells = []
+                for p in others:
+                    r = codec_ratio(codec, m, p, sh, op)
+                    cells.append(f"{r['median']:.2f} ({r['min']:.2f}-{r['max']:.2f})" if r else "—")
+                size = codec["sizes"][m].get(sh, 0)
+                out.append(f"| {sh} ({size:,} B) | {m.removeprefix('moonstub-')} | {st[op]['median'] * 1e6:,.1f} | "
+                           + " | ".join(cells) + " |")
         out.append("")
     out += ["![codec ratios](plots/codec_ratios.png)", ""]
-    for p in peers:
-        rs = [codec["stats"][p][s][op]["median"] / codec["stats"]["moonstub"][s][op]["median"]
-              for s in codec["shapes"] for op in codec["ops"]]
-        lo, hi = min(rs), max(rs)
-        if lo > 1:
-            res, status = f"moonstub {lo:.1f}x to {hi:.1f}x faster", "moonstub faster"
-        elif hi < 1:
-            res, status = f"moonstub {1 / hi:.1f}x to {1 / lo:.1f}x slower", "moonstub slower"
+    for p in others:
+        parts = []
+        status = ""
+        for m in variants:
+            span = codec_span(codec, m, p, codec["ops"])
+            if not span:
+                continue
+            lo, hi = span
+            parts.append(f"{m.removeprefix('moonstub-')}: {lo:.2f} to {hi:.2f}")
+            if not status:
+                status = (f"moonstub ({m.removeprefix('moonstub-')}) faster" if hi < 1 else
+                          f"moonstub ({m.removeprefix('moonstub-')}) slower" if lo > 1 else
+                          f"mixed ({m.removeprefix('moonstub-')})")
+        if parts:
+            targets.append([f"codec vs {p} ({len(codec['shapes'])} shapes x encode, decode, read; moonstub's time / "
+                            "peer's)", "; ".join(parts), status])
+
+
+def import_section(imp: dict[str, Any], out: list[str]) -> None:
+    st = imp["stats"]
+    out += [f"## 4. Importing generated code: `{imp['target']}`", "",
+            f"{imp['messages']:,} messages; each tool writes compute.proto and the files it imports (protoc's and "
+            "protobuf-py's well-known types come with their runtimes). Every figure is one fresh interpreter "
+            "importing the compute module: `import s` is timed around the import statement in the child, `wall s` "
+            "is the whole child process (interpreter start-up included), peak RSS is the child's "
+            "`getrusage(RUSAGE_SELF).ru_maxrss` right after the import, `first use` encodes and decodes an empty "
+            "`Instance` after it. **cold**: no `__pycache__` in the generated tree, bytecode writing allowed "
+            "(`PYTHONDONTWRITEBYTECODE` removed from the child's environment), so the import compiles and writes "
+            f"every module; **warm**: the `.pyc` are there ({imp['warm_runs']} runs a round, their median). "
+            f"{imp['rounds']} rounds, peers taking turns; medians (min-max). MOONSTUB_CODEC: "
+            f"{imp.get('moonstub_codec', '(unset)')}. Generation time (once): "
+            + ", ".join(f"{p} {fmt_s(t)} s" for p, t in imp["gen_s"].items())
+            + (" (protobuf-py's output cached from an earlier run)" if imp.get("cached", {}).get("protobuf-py") else "")
+            + ".", "",
+            "| generator | state | import s | wall s | peak RSS MiB | first use ms | written MB | .pyc MB |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for p in imp["peers"]:
+        for state in ("cold", "warm"):
+            s = st[p][state]
+            fu = s.get("first_use_s")
+            pyc = imp.get("pyc_written", {}).get(p, {})
+            out.append(f"| {p} | {state} | {s['import_s']['median']:.3f} ({s['import_s']['min']:.3f}-"
+                       f"{s['import_s']['max']:.3f}) | {s['wall_s']['median']:.3f} | {s['rss_mb']['median']:,.0f} "
+                       f"({s['rss_mb']['min']:,.0f}-{s['rss_mb']['max']:,.0f}) | "
+                       + (f"{fu['median'] * 1e3:.2f}" if fu else "—")
+                       + f" | {imp['bytes'][p] / 1e6:.1f} | {pyc.get('bytes', 0) / 1e6:.1f} |")
+    out += ["", "moonstub / peer, per-round ratios (below 1: moonstub better):", "",
+            "| peer | state | import time | wall time | peak RSS |", "| --- | --- | --- | --- | --- |"]
+    for p in [x for x in imp["peers"] if x in imp["ratios"]]:
+        r = imp["ratios"][p]
+        for state in ("cold", "warm"):
+            cells = [f"{r[state][k]['median']:.2f} ({r[state][k]['min']:.2f}-{r[state][k]['max']:.2f})"
+                     for k in ("import_s", "wall_s", "rss_mb")]
+            out.append(f"| {p} | {state} | " + " | ".join(cells) + " |")
+    out += ["", "![import ratios](plots/import_ratios.png)", ""]
+
+
+def output_section(output: dict[str, Any], out: list[str]) -> None:
+    m, p = output["moonstub"], output["protoc"]
+    rows = p.get("by_suffix", {})
+    out += ["## 5. Output volume: googleapis", "",
+            f"All {output['files']:,} googleapis files outside `preview/`, one invocation each, run once: what "
+            f"moonstub writes with `--python_out` (its runtime module included; {m['source']}) against what protoc "
+            "writes with `--python_out --pyi_out` (`python -m grpc_tools.protoc`): the `_pb2.py` modules and their "
+            "type stubs, the closest protoc has to moonstub's typed classes.", "",
+            "| writer | files | MB | moonstub's bytes / this row's |", "| --- | --- | --- | --- |",
+            f"| moonstub --python_out | {sum(r['files'] for r in m.get('by_suffix', {}).values()) or '—'} | "
+            f"{m['bytes'] / 1e6:,.1f} | {output['ratio']:.2f} |"]
+    for suffix in (".py", ".pyi"):
+        if suffix in rows:
+            out.append(f"| protoc `{suffix}` | {rows[suffix]['files']:,} | {rows[suffix]['bytes'] / 1e6:,.1f} | "
+                       f"{m['bytes'] / max(1, rows[suffix]['bytes']):.2f} |")
+    out += [f"| protoc `.py` + `.pyi` | {sum(r['files'] for r in rows.values()):,} | {p['bytes'] / 1e6:,.1f} | "
+            f"{output['ratio']:.2f} |", ""]
+
+
+def goal_status(value: float, limit: float) -> str:
+    return "yes" if value <= limit else f"no ({value / limit:.2f}x the limit)"
+
+
+def goals(codec: Any, imp: Any, output: Any) -> tuple[list[list[str]], list[str]]:
+    """The targets (target, measured, met?) and what the numbers say about the missed ones."""
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    if codec_ok(codec):
+        native = "moonstub-native" in codec["ratios"]
+        why = codec.get("missing", {}).get("moonstub-native", "")
+        for op, limit, label in (("read", 1.5, "decode-then-read"), ("encode", 2.0, "encode")):
+            target = f"native {label} ≤ {limit:g}x protobuf-upb's time, every shape"
+            per = {sh: codec_ratio(codec, "moonstub-native", "protobuf-upb", sh, op) for sh in codec["shapes"]}
+            py = [r["median"] for sh in codec["shapes"]
+                  if (r := codec_ratio(codec, "moonstub-python", "protobuf-upb", sh, op))]
+            py_text = f"pure Python: {min(py):.1f}x to {max(py):.1f}x" if py else ""
+            if native and all(per.values()):
+                worst = max(per, key=lambda sh: per[sh]["median"])  # type: ignore[index]
+                rows.append([target, ", ".join(f"{sh} {r['median']:.2f}x" for sh, r in per.items() if r)
+                             + f" (worst {worst}); {py_text}", goal_status(per[worst]["median"], limit)])  # type: ignore[index]
+            else:
+                rows.append([target, f"native codec missing; {py_text}", "not measured"])
+        target = "native faster than protobuf-py on every shape, encode and decode"
+        if native:
+            per_op = {op: codec_span(codec, "moonstub-native", "protobuf-py", [op]) for op in ("encode", "decode")}
+            cells = [f"{op} {lo:.2f}-{hi:.2f}x" for op, sp in per_op.items() if sp for lo, hi in [sp]]
+            worst = max((sp[1] for sp in per_op.values() if sp), default=float("nan"))
+            rows.append([target, ", ".join(cells) + " (moonstub's time / protobuf-py's, over the shapes)",
+                         "yes" if worst < 1 else f"no (worst {worst:.2f}x)"])
         else:
-            res, status = f"{p}'s time / moonstub's: {lo:.2f} to {hi:.2f}", "mixed"
-        targets.append([f"codec vs {p} (4 shapes x encode, decode, read)", res, status])
+            sp = codec_span(codec, "moonstub-python", "protobuf-py", ["encode", "decode"])
+            rows.append([target, "native codec missing" + (f"; pure Python: {sp[0]:.1f}x to {sp[1]:.1f}x" if sp else ""),
+                         "not measured"])
+        if not native:
+            notes.append(f"- **Native codec**: not measured: {why}. The pure-Python figures are in section 2.")
+    if imp and "protoc _pb2" in imp.get("ratios", {}):
+        r = imp["ratios"]["protoc _pb2"]
+        st = imp["stats"]
+
+        def cell(state: str, key: str, unit: str) -> str:
+            x = r[state][key]
+            a, b = st["moonstub"][state][key]["median"], st["protoc _pb2"][state][key]["median"]
+            return f"{x['median']:.2f}x ({x['min']:.2f}-{x['max']:.2f}): {a:,.3g} {unit} vs {b:,.3g} {unit}"
+
+        name = ".".join(imp["target"].split("/")[-3:-1])
+        rows.append([f"{name} warm import ≤ 2x protoc _pb2's time", cell("warm", "import_s", "s"),
+                     goal_status(r["warm"]["import_s"]["median"], 2.0)])
+        rows.append([f"{name} first (cold) import ≤ 3x protoc _pb2's time", cell("cold", "import_s", "s"),
+                     goal_status(r["cold"]["import_s"]["median"], 3.0)])
+        rows.append([f"{name} first (cold) import ≤ 2x protoc _pb2's peak RSS", cell("cold", "rss_mb", "MiB"),
+                     goal_status(r["cold"]["rss_mb"]["median"], 2.0)])
+        if max(r["warm"]["import_s"]["median"] / 2, r["cold"]["import_s"]["median"] / 3,
+               r["cold"]["rss_mb"]["median"] / 2) > 1:
+            pyc = imp.get("pyc_written", {})
+            notes.append(
+                f"- **Import of {name}**: moonstub writes {imp['bytes']['moonstub'] / 1e6:.1f} MB of Python for it, "
+                f"protoc {imp['bytes']['protoc _pb2'] / 1e6:.1f} MB (a serialized descriptor that upb's C code "
+                f"turns into classes), protobuf-py {imp['bytes']['protobuf-py'] / 1e6:.1f} MB. A cold import compiles "
+                f"all of it (peak {st['moonstub']['cold']['rss_mb']['median']:,.0f} MiB against protoc's "
+                f"{st['protoc _pb2']['cold']['rss_mb']['median']:,.0f}); a warm one still loads "
+                f"{pyc.get('moonstub', {}).get('bytes', 0) / 1e6:.1f} MB of bytecode and runs every class body "
+                f"(protoc's .pyc: {pyc.get('protoc _pb2', {}).get('bytes', 0) / 1e6:.1f} MB).")
+    if output:
+        p = output["protoc"]["by_suffix"]
+        rows.append(["googleapis output ≤ protoc's .py + .pyi bytes",
+                     f"{output['ratio']:.2f}x: {output['moonstub']['bytes'] / 1e6:,.1f} MB vs "
+                     f"{output['protoc']['bytes'] / 1e6:,.1f} MB (.py {p.get('.py', {}).get('bytes', 0) / 1e6:,.1f} + "
+                     f".pyi {p.get('.pyi', {}).get('bytes', 0) / 1e6:,.1f})", goal_status(output["ratio"], 1.0)])
+    return rows, notes
 
 
 def rpc_section(rpc: dict[str, Any], out: list[str], targets: list[list[str]]) -> None:
@@ -562,21 +773,32 @@ def rpc_section(rpc: dict[str, Any], out: list[str], targets: list[list[str]]) -
 
 def render() -> None:
     env, gen, codec, rpc = load("env"), load("gen"), load("codec"), load("rpc")
-    made = plots(gen, codec, rpc)
+    imp, output = load("import"), load("output")
+    if codec and not codec_ok(codec):
+        print("report: bench/results/codec.json is of the old layout; the codec section is left out (rerun "
+              "bench_codec.py)")
+        codec = None
+    made = plots(gen, codec, rpc, imp)
     out: list[str] = ["# moonstub benchmark report", ""]
     targets: list[list[str]] = []
     findings: list[str] = []
     if env:
-        out += [f"Generated by `make bench` ({env['date']}, {env['total_seconds'] / 60:.1f} minutes: generator "
-                f"{env['pieces']['gen']:.0f} s, codec {env['pieces']['codec']:.0f} s, RPC {env['pieces']['rpc']:.0f} s). "
+        pieces = ", ".join(f"{name} {env['pieces'][key]:.0f} s" for key, name in
+                           (("gen", "generator"), ("codec", "codec"), ("import", "import"), ("output", "output"),
+                            ("rpc", "RPC")) if key in env["pieces"])
+        out += [f"Generated by `make bench` ({env['date']}, {env['total_seconds'] / 60:.1f} minutes: {pieces}). "
                 "Every figure is a ratio against peers measured in the same run, peers taking turns; the machine is "
                 "shared, so absolute times are only context.", "",
                 "## Machine and versions", "",
                 f"- CPU: {env['cpu']}, {env['cores']} cores; RAM {env['mem_gib']} GiB; {env['os']}, kernel {env['kernel']} ({env['machine']})",
                 f"- Load average (1 min) at start / end: {env['load_start']:.2f} / {env['load_end']:.2f} "
                 "(other jobs share the machine)",
-                f"- moonstub: `{env['moonstub']}`, commit `{env['commit']}` ({env['commit_subject']})"
+                f"- moonstub: `{env['moonstub']}`"
+                + (f", commit `{env['commit']}` ({env['commit_subject']})" if env.get("moonstub_in_tree", True) else
+                   f" at `{env['moonstub_path']}` (a build outside this work tree; the work tree is at commit "
+                   f"`{env['commit']}`, {env['commit_subject']})")
                 + (f", built with uncommitted changes in {', '.join(env['dirty'])}" if env["dirty"] else "")
+                + (f" — {env['label']}" if env.get("label") else "")
                 + f"; gcc {env['gcc']}",
                 f"- Python {env['python']}; protobuf backend `{env['protobuf_backend']}`; {env['protoc']} (grpcio-tools)",
                 "- " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
@@ -589,7 +811,17 @@ def render() -> None:
         codec_section(codec, body, targets)
     if rpc:
         rpc_section(rpc, body, targets)
-    out += ["## Summary", "", "| target / comparison | result | status |", "| --- | --- | --- |"]
+    if imp:
+        import_section(imp, body)
+    if output:
+        output_section(output, body)
+    goal_rows, goal_notes = goals(codec, imp, output)
+    out += ["## Summary", ""]
+    if goal_rows:
+        out += ["### Targets", "", "| target | measured | met? |", "| --- | --- | --- |"]
+        out += [f"| {a} | {b} | {c} |" for a, b, c in goal_rows]
+        out += ["", *goal_notes, *([""] if goal_notes else []), "### Comparisons", ""]
+    out += ["| target / comparison | result | status |", "| --- | --- | --- |"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in targets]
     out += ["", *why_missed(gen, codec, targets), *slow_spots(gen, codec, rpc), *body]
     out += ["---", "", "Raw numbers: `bench/results/*.json`. Plots: " + ", ".join(f"`plots/{m}`" for m in made) +
@@ -740,12 +972,17 @@ def slow_spots(gen: Any, codec: Any, rpc: Any) -> list[str]:
                                  "whether the runs are bimodal on both sides (scheduling on a loaded 2-core machine) "
                                  "before reading it as moonstub's cost.")
     if codec:
-        for p in ("protobuf-upb", "pyfory"):
-            rs = [codec["stats"][p][sh][op]["median"] / codec["stats"]["moonstub"][sh][op]["median"]
-                  for sh in codec["shapes"] for op in codec["ops"]]
-            lines.append(f"- **Codec vs {p}** (C/Cython codecs): moonstub's pure-Python codec is "
-                         f"{1 / max(rs):.1f}x to {1 / min(rs):.1f}x slower; it beats the pure-Python ones "
-                         "(protobuf-python, aristaproto).")
+        for m in [v for v in codec["moonstub"] if v in codec["ratios"]]:
+            for p in ("protobuf-upb", "protobuf-py", "pyfory"):
+                sp = codec_span(codec, m, p, codec["ops"])
+                if sp and sp[1] > 1:
+                    lines.append(f"- **Codec vs {p}** (a compiled codec): moonstub's {m.removeprefix('moonstub-')} "
+                                 f"codec takes {sp[0]:.2f}x to {sp[1]:.2f}x its time over the shapes and operations.")
+            slower = [p for p in ("protobuf-python", "betterproto2", "aristaproto")
+                      if (sp := codec_span(codec, m, p, codec["ops"])) and sp[1] > 1]
+            if slower:
+                lines.append(f"- **Codec ({m.removeprefix('moonstub-')}) behind a pure-Python peer** on some shape: "
+                             + ", ".join(slower) + ".")
     lines.append("")
     return lines if len(lines) > 3 else []
 
@@ -773,8 +1010,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moonstub", type=Path)
     parser.add_argument("--corpus", type=Path)
-    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", 840)))
+    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", 1040)))
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--label", default="", help="what the moonstub binary is, for the report (e.g. a build of "
+                                                     "another commit)")
     args = parser.parse_args()
     if not args.render_only:
         if not args.moonstub or not args.corpus:
