@@ -134,9 +134,20 @@ def range_error(field: str, kind: str, value: object) -> typing.NoReturn:
     raise EncodeError(f"{field}: {value!r} is out of range for {kind}")
 
 
+_BOUNDS = {
+    "int32": (-(1 << 31), (1 << 31) - 1), "sint32": (-(1 << 31), (1 << 31) - 1),
+    "sfixed32": (-(1 << 31), (1 << 31) - 1), "uint32": (0, (1 << 32) - 1), "fixed32": (0, (1 << 32) - 1),
+    "int64": (-(1 << 63), (1 << 63) - 1), "sint64": (-(1 << 63), (1 << 63) - 1),
+    "sfixed64": (-(1 << 63), (1 << 63) - 1), "uint64": (0, (1 << 64) - 1), "fixed64": (0, (1 << 64) - 1),
+}
+
+
 def range_errors(field: str, kind: str, values: typing.Iterable[int]) -> typing.NoReturn:
+    """Names the first value of a packed field that is out of range."""
+    lo, hi = _BOUNDS[kind]
     for v in values:
-        range_error(field, kind, v)
+        if not lo <= v <= hi:
+            range_error(field, kind, v)
     raise EncodeError(f"{field}: value out of range for {kind}")  # not reached
 
 
@@ -1035,7 +1046,8 @@ class _PureCompiler:
                     self.decode_message_value(w, f, "None", lambda e: w.line(f"{var}.append({e})"))
                     return
                 if f.oneof_var:
-                    w.line(f"if {f.oneof_var} != {f.oneof_position}:")
+                    # another member decoded before this one: start afresh
+                    w.line(f"if {f.oneof_var} and {f.oneof_var} != {f.oneof_position}:")
                     w.line(f"    {var} = None")
                 self.decode_message_value(w, f, var, lambda e: w.line(f"{var} = {e}"))
                 for other in f.oneof_siblings:

@@ -27,9 +27,21 @@ import typing
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent.parent / "emitters" / "python"))
 
-import _moonstub as ms  # noqa: E402
+def _load_runtime() -> types.ModuleType:
+    """emitters/python/_moonstub.py by path: putting emitters/python on sys.path
+    would also shadow the installed moonstub package (its native codec) with
+    the source folder emitters/python/moonstub/."""
+    path = pathlib.Path(__file__).resolve().parent.parent.parent / "emitters" / "python" / "_moonstub.py"
+    spec = importlib.util.spec_from_file_location("_moonstub_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ms = _load_runtime()
 
 mj = ms
 

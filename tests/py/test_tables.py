@@ -226,3 +226,40 @@ def test_native_codec_leaks_no_references(tmp_path: Path) -> None:
     assert [sys.getrefcount(o) for o in watched] == counts
     assert sys.getallocatedblocks() - blocks < 1000
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss < 20_000  # KiB
+
+
+BIG_ONEOF = """
+syntax = "proto3";
+package flat.big;
+message Inner { int32 a = 1; string s = 2; }
+message Big {
+  oneof pick {
+    Inner c1 = 1; Inner c2 = 2; Inner c3 = 3; Inner c4 = 4; Inner c5 = 5;
+    Inner c6 = 6; Inner c7 = 7; Inner c8 = 8; Inner c9 = 9; string t = 10;
+  }
+  repeated int32 packed = 11;
+}
+"""
+
+CODECS = ["python"] + (["native"] if native_available() else [])
+
+
+@pytest.mark.parametrize("which", CODECS)
+def test_a_large_oneof_merges_into_the_member_it_has(tmp_path: Path, which: str) -> None:
+    m = load(generate(tmp_path, {"big.proto": BIG_ONEOF}), "flat_big")
+    codec = m._ms.codec_of(m.Big, which)
+    into = m.Big(c3=m.Inner(a=1))
+    merged = codec.decode(m.Big(c3=m.Inner(s="x")).SerializeToString(), into)
+    assert merged.c3 == m.Inner(a=1, s="x") and into.c3 == m.Inner(a=1)  # `into` itself is unchanged
+    # another member first: the later one starts afresh
+    wire = m.Big(c2=m.Inner(a=5)).SerializeToString() + m.Big(c3=m.Inner(s="y")).SerializeToString()
+    merged = codec.decode(wire, into)
+    assert (merged.which_oneof("pick"), merged.c3) == ("c3", m.Inner(s="y"))
+
+
+@pytest.mark.parametrize("which", CODECS)
+def test_packed_range_errors_name_the_value_out_of_range(tmp_path: Path, which: str) -> None:
+    m = load(generate(tmp_path, {"big.proto": BIG_ONEOF}), "flat_big")
+    codec = m._ms.codec_of(m.Big, which)
+    with pytest.raises(m._ms.EncodeError, match=r"^flat\.big\.Big\.packed: 2147483648 is out of range for int32$"):
+        codec.encode(m.Big(packed=[0, 1, 2**31, -(2**40)]))
