@@ -181,6 +181,18 @@ test-asan: $(BUILD)/corpus/.stamp
 	  build-asan/moonstub test-unit test-lua
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/diag/run.sh build-asan/moonstub $(BUILD)/corpus/protobuf/src
 	$(MAKE) test-asan-e2e
+	$(MAKE) test-native-asan
+
+# the native codec built with ASan/UBSan, loaded into the ordinary interpreter
+# (libasan preloaded; every Python object through malloc so ASan sees it)
+.PHONY: test-native-asan
+test-native-asan: venv $(BUILD)/moonstub $(BUILD)/corpus/.stamp
+	$(MAKE) BUILD=build-asan NATIVE_CFLAGS="$(ASAN_FLAGS)" build-asan/py/.native-stamp
+	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 PYTHONMALLOC=malloc \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 PYTHONPATH=$(abspath build-asan/py) MOONSTUB_CODEC=native \
+	  MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
+	  $(VPY) -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
+	  tests/py/test_native_unit.py tests/py/test_codecs_agree.py tests/py/test_tables.py tests/py/test_differential.py
 
 # ---- hardening: fuzzers, sanitizer end-to-end, valgrind, load --------------------
 
