@@ -247,16 +247,16 @@ local function init_parameter(mod, message, f, field)
   elseif f.kind == "enum" then
     local enum = field.type_ref
     local member = mod.names.rules.enum_value(enum.values[1])
+    -- an enum of another module may still be loading (modules may import
+    -- each other), and one nested in a later class does not exist yet
     local here = mod.names.module_of[enum.file] == mod.name
-    if not here then
-      return f.py_type, mod:enum_ref(enum) .. "." .. member, f.attr
-    elseif not enum.parent then
+    if here and not enum.parent then
       return f.py_type, mod.names:enum_qualname(enum) .. "." .. member, f.attr
-    elseif enum.parent == message then
+    elseif here and enum.parent == message then
       return f.py_type, mod.names:class_name(enum) .. "." .. member, f.attr
     end
     return f.py_type .. " | None", "None",
-      string.format("%s.%s if %s is None else %s", mod.names:enum_qualname(enum), member, f.attr, f.attr)
+      string.format("%s.%s if %s is None else %s", mod:enum_ref(enum), member, f.attr, f.attr)
   end
   return f.py_type, f.zero, f.attr
 end

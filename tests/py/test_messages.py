@@ -172,6 +172,9 @@ def test_packages_that_import_each_other(tmp_path: Path) -> None:
     b = sys.modules["mutual_b"]
     msg = a.A(b=b.B(leaf=a.Leaf2(n=5)), x=1)
     assert a.A.FromString(msg.SerializeToString()) == msg
+    # an enum default from a package that was still loading when B was defined
+    assert b.B().mode is a.Mode.MODE_ZERO
+    assert b.B.FromString(bytes(b.B(mode=a.Mode.MODE_ONE))).mode is a.Mode.MODE_ONE
 
 
 def test_aristaproto_layout(tmp_path: Path) -> None:
