@@ -107,9 +107,16 @@ NATIVE_STAMP  := $(BUILD)/py/.native-stamp
 
 native: $(NATIVE_STAMP)
 
-$(NATIVE_STAMP): $(NATIVE_SRC) emitters/python/moonstub/__init__.py | $(BUILD)/.deps
-	@mkdir -p $(BUILD)/py/moonstub
-	cp emitters/python/moonstub/__init__.py $(BUILD)/py/moonstub/__init__.py
+# tests and demos use the package: make sure it is current whenever the binary is
+$(BUILD)/moonstub: | $(NATIVE_STAMP)
+
+# the Python package `moonstub` as .venv sees it: the runtime beside the extension
+PACKAGE_PY    := $(wildcard emitters/python/moonstub/*.py emitters/python/moonstub/*.pyi emitters/python/moonstub/py.typed)
+
+$(NATIVE_STAMP): $(NATIVE_SRC) $(PACKAGE_PY) | $(BUILD)/.deps
+	@mkdir -p $(BUILD)/py/moonstub/bin
+	cp $(PACKAGE_PY) $(BUILD)/py/moonstub/
+	ln -sf $(abspath $(BUILD)/moonstub) $(BUILD)/py/moonstub/bin/moonstub
 	$(CC) $(NATIVE_CFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -shared -I$(PY_INCLUDE) \
 	  -o $(BUILD)/py/moonstub/_native$(PY_EXT_SUFFIX) $(NATIVE_SRC)
 	@touch $@

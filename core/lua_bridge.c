@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "embedded.h"
+#include "version.h"
 
 int luaopen_lpeg(lua_State *L);
 
@@ -680,7 +681,7 @@ static int host_report(lua_State *L) {
   return 0;
 }
 
-/* host.builtin_source(path) — the text of an embedded file ("emitters/python/_moonstub.py") */
+/* host.builtin_source(path) — the text of an embedded file ("emitters/python/moonstub/runtime.py") */
 static int host_builtin_source(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   for (const ms_EmbeddedScript *s = ms_embedded_scripts; s->module; s++) {
@@ -954,6 +955,8 @@ static int run_driver(lua_State *L) {
   lua_setfield(L, -2, "builtin_source");
   lua_pushcfunction(L, host_load_script);
   lua_setfield(L, -2, "load_script");
+  lua_pushliteral(L, MS_VERSION);
+  lua_setfield(L, -2, "version");
   lua_call(L, 3, 0);
   return 0;
 }

@@ -22,6 +22,7 @@ M.OPTIONS = {
   grpc = { "true", "false" },
   grpc_python_mode = { "aio", "sync" },
   codec = { "fory", "protobuf" },
+  runtime = { "package", "vendored" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
   client_async_transport = { "grpclib", "grpcio" },
   server_generation = { "none", "async" },

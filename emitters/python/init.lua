@@ -9,9 +9,14 @@ local M = {}
 local SUPPORT = "_moonstub"
 
 -- The import lines that bring `module_name` into `mod` as `alias`: absolute
--- imports for flat layouts, relative ones for package layouts.
-local function import_lines_for(rules)
+-- imports for flat layouts, relative ones for package layouts. The runtime
+-- ("_moonstub") is the installed package `moonstub.runtime` unless it is
+-- vendored into the output (--opt runtime=vendored).
+local function import_lines_for(rules, runtime)
   return function(mod, module_name, alias)
+    if module_name == SUPPORT and runtime == "package" then
+      return { string.format("from moonstub import runtime as %s", alias) }
+    end
     if rules.import_style ~= "relative" then
       return { string.format("import %s as %s", module_name, alias) }
     end
@@ -52,7 +57,10 @@ function M.emit(ctx)
   for _, mod in ipairs(order) do mod.fory = fory.module_uses_fory(ctx, mod) end
   names.fory_module = {}
   for _, mod in ipairs(order) do names.fory_module[mod.name] = mod.fory end
-  ctx.import_lines = import_lines_for(rules)
+  ctx.runtime = ctx.options.opt.runtime or "package"
+  ctx.import_lines = import_lines_for(rules, ctx.runtime)
+  -- every generated module checks that its runtime can run it
+  ctx.version_check = string.format('_ms.check_version(__name__, "%s")', host.version)
   if rules.services_in_package_module then
     ctx.service_settings = require("emitters.python.services").settings(ctx.options,
       require("emitters.python.services").ARISTAPROTO_DEFAULTS)
@@ -76,7 +84,9 @@ function M.emit(ctx)
       end
     end
   end
-  host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/_moonstub.py"))
+  if ctx.runtime == "vendored" then
+    host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/moonstub/runtime.py"))
+  end
   local support_written = false
   for _, mod in ipairs(order) do
     if mod.needs_grpc_support and not support_written then

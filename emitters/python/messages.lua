@@ -556,6 +556,8 @@ function M.module_text(ctx, mod)
   for _, other in ipairs(others) do
     for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line(line) end
   end
+  w:blank()
+  w:line("%s", ctx.version_check)
   local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. tables:text()
   if service_text then out = out .. "\n\n" .. service_text end
   return out

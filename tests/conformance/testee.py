@@ -12,7 +12,7 @@ from typing import Any
 
 sys.path.insert(0, sys.argv[1])
 
-import _moonstub  # noqa: E402
+from moonstub import runtime as _moonstub  # noqa: E402  (the installed runtime: runtime=package)
 
 # the codec under test, when the run names one (make test-conformance runs both)
 if os.environ.get("MOONSTUB_CODEC", _moonstub.CODEC) != _moonstub.CODEC:

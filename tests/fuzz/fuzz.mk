@@ -103,7 +103,7 @@ $(FUZZ_BUILD)/native-gen/.stamp: $(BUILD)/moonstub $(BUILD)/corpus/.stamp tests/
 	  $(FUZZ_NATIVE_PROTOS:%=$(BUILD)/corpus/protobuf/src/%) \
 	  $(BUILD)/corpus/protobuf/editions/golden/test_messages_proto2_editions.proto \
 	  $(BUILD)/corpus/protobuf/editions/golden/test_messages_proto3_editions.proto \
-	  --python_out=$(FUZZ_BUILD)/native-gen
+	  --python_out=$(FUZZ_BUILD)/native-gen --opt runtime=vendored
 	MOONSTUB_CODEC=python $(PYTHON) tests/fuzz/native_seeds.py $(FUZZ_BUILD)/native-gen $(FUZZ_BUILD)/seeds/native 4
 	@touch $@
 

@@ -103,7 +103,9 @@ def gen(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
     msdir.mkdir()
     pbdir.mkdir()
 
-    _run([MOONSTUB, "-I", str(src), *[str(src / p) for p in ROOT_PROTOS], f"--python_out={msdir}"])
+    # a runtime of its own (vendored): the registry by full name is this tree's
+    _run([MOONSTUB, "-I", str(src), *[str(src / p) for p in ROOT_PROTOS], f"--python_out={msdir}",
+          "--opt", "runtime=vendored"])
     _run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(src), f"--python_out={pbdir}",
           *_import_closure(src, ROOT_PROTOS)])
 

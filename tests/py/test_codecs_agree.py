@@ -92,7 +92,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     includes = ["-I", str(src), "-I", str(CORPUS), "-I", str(GOOGLEAPIS)]
     paths = [str(src / f if (src / f).is_file() else Path(CORPUS) / f) for f in files]
     _run([MOONSTUB, *includes, *paths, *[str(GOOGLEAPIS / f) for f in api],
-          f"--python_out={out}"])
+          f"--python_out={out}", "--opt", "runtime=vendored"])
     descriptors = base / "all.pb"
     _run([sys.executable, "-m", "grpc_tools.protoc", *includes, "--include_imports",
           f"--descriptor_set_out={descriptors}", *files, *api])

@@ -1,5 +1,5 @@
 """Tests of the JSON mapping and well-known-type helpers of the support module
-(emitters/python/_moonstub.py).
+(emitters/python/moonstub/runtime.py).
 
 Run: python -m pytest tests/py/test_support_json.py
 
@@ -29,10 +29,10 @@ import pytest
 
 
 def _load_runtime() -> types.ModuleType:
-    """emitters/python/_moonstub.py by path: putting emitters/python on sys.path
+    """emitters/python/moonstub/runtime.py by path: putting emitters/python on sys.path
     would also shadow the installed moonstub package (its native codec) with
     the source folder emitters/python/moonstub/."""
-    path = pathlib.Path(__file__).resolve().parent.parent.parent / "emitters" / "python" / "_moonstub.py"
+    path = pathlib.Path(__file__).resolve().parent.parent.parent / "emitters" / "python" / "moonstub" / "runtime.py"
     spec = importlib.util.spec_from_file_location("_moonstub_under_test", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -118,8 +118,10 @@ def plugin_command(includes: list[str], files: list[str], out: str, options: dic
 def run_generator(
     mode: str, out: Path, options: dict[str, str], *, proto_dir: Path = PROTOS, protos: tuple[str, ...] = (PROTO,)
 ) -> subprocess.CompletedProcess[str]:
-    """Runs moonstub (CLI or plugin mode) over `protos`; does not check the status."""
+    """Runs moonstub (CLI or plugin mode) over `protos`; does not check the status.
+    The runtime is vendored: each output folder is loaded under names of its own."""
     check_binary()
+    options = {"runtime": "vendored", **options}
     out.mkdir(parents=True, exist_ok=True)
     if mode == "cli":
         cmd = cli_command([str(proto_dir)], [str(proto_dir / p) for p in protos], str(out), options)

@@ -59,7 +59,8 @@ def moonstub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 def generate(out: Path, root: Path, files: typing.Sequence[str], *flags: str) -> Path:
     """moonstub -I root files --python_out=out flags...; fails the test on an error."""
     out.mkdir(parents=True, exist_ok=True)
-    proc = moonstub("-I", str(root), *[str(root / f) for f in files], f"--python_out={out}", *flags)
+    proc = moonstub("-I", str(root), *[str(root / f) for f in files], f"--python_out={out}", "--opt",
+                    "runtime=vendored", *flags)
     if proc.returncode != 0:
         pytest.fail(f"moonstub failed ({proc.returncode}) on {list(files)} {flags}:\n{proc.stderr}")
     return out

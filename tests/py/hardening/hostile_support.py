@@ -61,7 +61,8 @@ class Generated:
         # aristaproto's output is a package: give it a unique top-level name
         self.out = tmp / self.token if rules == "aristaproto" else tmp / f"out_{self.token}"
         # run in the schema folder with -I . so that diagnostics show "name.proto:line:col"
-        cmd = [MOONSTUB, "-I", ".", *names, f"--python_out={self.out}", f"--rules={rules}", *extra]
+        cmd = [MOONSTUB, "-I", ".", *names, f"--python_out={self.out}", f"--rules={rules}", "--opt",
+               "runtime=vendored", *extra]
         if grpc:
             cmd += ["--grpc", f"--grpc-python-mode={grpc}"]
         self.cmd = cmd

@@ -102,7 +102,8 @@ MALFORMED: dict[str, bytes] = {
 def _generate(out: Path, mode: str) -> None:
     if not os.access(MOONSTUB, os.X_OK):
         pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-    cmd = [MOONSTUB, "-I", str(PROTOS), str(PROTOS / "load.proto"), f"--python_out={out}", "--grpc"]
+    cmd = [MOONSTUB, "-I", str(PROTOS), str(PROTOS / "load.proto"), f"--python_out={out}", "--grpc",
+           "--opt", "runtime=vendored"]
     if mode == "sync":
         cmd.append("--grpc-python-mode=sync")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
