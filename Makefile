@@ -29,9 +29,11 @@ VPY       := $(VENV)/bin/python
 
 LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c core/parse_fdl.c core/parse_fbs.c core/idl_common.c core/link_idl.c \
              core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
-             core/wire.c core/descriptor.c core/plugin.c
+             core/wire.c core/descriptor.c core/plugin.c core/descriptor_out.c core/descriptor_options.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
-SCRIPTS   := $(shell find rules emitters -type f \( -name '*.lua' -o -name '*.py' \) | LC_ALL=C sort)
+# the Lua/Python scripts, and the .proto files found without -I (core/include: the well-known types)
+SCRIPTS   := $(shell find rules emitters -type f \( -name '*.lua' -o -name '*.py' \) | LC_ALL=C sort) \
+             $(shell find core/include -type f -name '*.proto' | LC_ALL=C sort)
 HEADERS   := $(wildcard core/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -120,6 +122,17 @@ $(NATIVE_STAMP): $(NATIVE_SRC) $(PACKAGE_PY) | $(BUILD)/.deps
 	$(CC) $(NATIVE_CFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -shared -I$(PY_INCLUDE) \
 	  -o $(BUILD)/py/moonstub/_native$(PY_EXT_SUFFIX) $(NATIVE_SRC)
 	@touch $@
+
+# The well-known types' classes in the runtime package, moonstub.wkt: reviewed
+# output of moonstub itself, committed; `make wkt` regenerates it (tests/py/test_wkt.py
+# fails when it is stale).
+WKT_PROTOS := $(sort $(wildcard core/include/google/protobuf/*.proto))
+
+.PHONY: wkt
+wkt: $(BUILD)/moonstub
+	rm -rf $(BUILD)/wkt
+	$(BUILD)/moonstub -I core/include $(WKT_PROTOS) --python_out=$(BUILD)/wkt
+	cp $(BUILD)/wkt/google_protobuf.py emitters/python/moonstub/wkt.py
 
 # the same binary, as a protoc plugin
 $(BUILD)/protoc-gen-moonstub: $(BUILD)/moonstub

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "embedded.h"
 #include "parse.h"
 
 ms_Compiler *ms_compiler_new(void) {
@@ -80,6 +81,18 @@ static const char *find_in_roots(ms_Compiler *c, const char *vpath) {
   for (unsigned i = 0; i < c->roots.count; i++) {
     const char *candidate = join_path(c, c->roots.items[i], vpath);
     if (is_regular_file(candidate)) return candidate;
+  }
+  return NULL;
+}
+
+/* Files compiled into the binary under core/include/ (the well-known types'
+ * google/protobuf/NAME.proto) are found when no root has them: an -I still wins. */
+#define BUILTIN_INCLUDE "core/include/"
+
+const ms_EmbeddedScript *ms_builtin_include(const char *vpath) {
+  size_t prefix = strlen(BUILTIN_INCLUDE);
+  for (const ms_EmbeddedScript *e = ms_embedded_scripts; e->path; e++) {
+    if (!e->lua && strncmp(e->path, BUILTIN_INCLUDE, prefix) == 0 && strcmp(e->path + prefix, vpath) == 0) return e;
   }
   return NULL;
 }
@@ -179,6 +192,12 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
     disk = find_in_roots(c, vpath);
     if (disk) text = read_whole_file(c, disk, &len);
   }
+  const ms_EmbeddedScript *builtin = ms_builtin_include(vpath);
+  if (!text && builtin) {
+    text = builtin->source;
+    len = builtin->len;
+    disk = ms_arena_printf(c->arena, "<builtin>/%s", vpath);
+  }
   if (!text) {
     if (import_loc.src)
       ms_error(&c->diag, import_loc, "import \"%s\" was not found in the import path", vpath);
@@ -187,6 +206,8 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
     return NULL;
   }
   f = new_file(c, vpath, disk, text, len);
+  /* the carried file, or a byte-identical copy from an -I (grpcio-tools' _proto) */
+  f->builtin = builtin && builtin->len == len && memcmp(builtin->source, text, len) == 0;
   ms_table_put(&c->files, f->path, f);
   parse_by_language(c, f);
   f->link_state = 1;

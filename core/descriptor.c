@@ -5,6 +5,7 @@
  *
  * Field numbers below are those of descriptor.proto and plugin.proto. */
 #include "descriptor.h"
+#include "embedded.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -641,11 +642,31 @@ static void default_locations(ms_Message *m, ms_Loc fallback) {
 
 /* ---- files ------------------------------------------------------------------------------- */
 
+/* protoc's bytes of the FileDescriptorProto, every field but source_code_info
+ * (9), kept for file.descriptor: what protoc writes to a descriptor set. */
+static void keep_descriptor_bytes(Decoder *d, ms_Reader r, ms_File *f) {
+  uint8_t *kept = ms_arena_alloc(d->arena, (size_t)(r.end - r.p) + 1);
+  size_t len = 0;
+  uint32_t n, wt;
+  const uint8_t *start = r.p;
+  while (next_tag(d, &r, &n, &wt)) {
+    ms_skip(&r, wt);
+    if (n != 9) {
+      memcpy(kept + len, start, (size_t)(r.p - start));
+      len += (size_t)(r.p - start);
+    }
+    start = r.p;
+  }
+  f->descriptor_bytes = kept;
+  f->descriptor_len = len;
+}
+
 static ms_File *read_file(Decoder *d, ms_Reader r) {
   ms_File *f = MS_NEW(d->arena, ms_File);
   f->kind = MS_KIND_FILE;
   f->syntax = MS_SYNTAX_PROTO2;
   f->syntax_written = true;
+  keep_descriptor_bytes(d, r, f);
   ms_Vec public_index = {0}, weak_index = {0};
   /* syntax and package first: fields depend on them */
   ms_Reader head = r;
@@ -669,6 +690,8 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
   f->path = need(d, f->path);
   if (f->syntax == MS_SYNTAX_EDITIONS && !f->edition) f->edition = "2023";
   f->disk_path = f->path;
+  /* protoc's own copies of the well-known types are the ones the binary carries */
+  f->builtin = ms_builtin_include(f->path) != NULL;
   f->source.path = f->path;
   f->source.text = NULL;
   const char *scope = f->package ? f->package : "";

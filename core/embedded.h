@@ -14,4 +14,8 @@ typedef struct ms_EmbeddedScript {
 
 extern const ms_EmbeddedScript ms_embedded_scripts[];
 
+/* The .proto file the binary carries under core/include/ for an import path
+ * ("google/protobuf/timestamp.proto"), or NULL (core/compiler.c). */
+const ms_EmbeddedScript *ms_builtin_include(const char *vpath);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "descriptor_out.h"
 #include "embedded.h"
 #include "version.h"
 
@@ -31,6 +32,7 @@ typedef struct Bridge {
   int raws;    /* registry ref: array of raw tables waiting to be filled */
   Pending *pending; /* nodes whose tables are created but not filled yet */
   size_t pending_count, pending_cap;
+  ms_DescriptorEncoder *descriptors; /* file.descriptor, made on first use */
 } Bridge;
 
 /* ---- read-only proxies --------------------------------------------------- */
@@ -543,12 +545,53 @@ static const char *source_language(const ms_File *f) {
   }
 }
 
+/* ---- file.descriptor ------------------------------------------------------ */
+
+static int push_writer_bytes(lua_State *L) {
+  const ms_Writer *w = lua_touserdata(L, 1);
+  lua_pushlstring(L, (const char *)w->data, w->len);
+  return 1;
+}
+
+/* __index of a file's raw table: `descriptor`, the file's serialized
+ * FileDescriptorProto, is encoded when first read and then kept. */
+static int index_file(lua_State *L) {
+  const char *key = lua_tostring(L, 2);
+  if (!key || strcmp(key, "descriptor") != 0) return 0;
+  Bridge *b = lua_touserdata(L, lua_upvalueindex(1));
+  const ms_File *f = lua_touserdata(L, lua_upvalueindex(2));
+  if (!b->descriptors) b->descriptors = ms_descriptor_encoder_new(b->c);
+  ms_Writer w = {0};
+  if (!ms_encode_file_descriptor(b->descriptors, f, &w)) return 0;
+  /* pushed under protection, so that a memory error cannot leak the bytes */
+  lua_pushcfunction(L, push_writer_bytes);
+  lua_pushlightuserdata(L, &w);
+  int status = lua_pcall(L, 1, 1, 0);
+  ms_writer_free(&w);
+  if (status != LUA_OK) return lua_error(L);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+static void set_descriptor_loader(Bridge *b, const ms_File *f) {
+  lua_State *L = b->L;
+  lua_createtable(L, 0, 1);
+  lua_pushlightuserdata(L, b);
+  lua_pushlightuserdata(L, (void *)f);
+  lua_pushcclosure(L, index_file, 2);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+}
+
 static void fill_file(Bridge *b, const void *node) {
   const ms_File *f = node;
   lua_State *L = b->L;
   set_str(L, "kind", "file");
   set_str(L, "path", f->path);
   set_str(L, "disk_path", f->disk_path);
+  set_bool(L, "builtin", f->builtin);
   set_str(L, "source", source_language(f));
   set_str(L, "syntax", ms_syntax_name(f->syntax));
   set_str(L, "edition", f->edition);
@@ -596,6 +639,7 @@ static void fill_file(Bridge *b, const void *node) {
   set_comments(L, &f->comments);
   ms_Loc start = {&f->source, 1, 1};
   set_loc(L, start);
+  set_descriptor_loader(b, f);
 }
 
 static void push_schema(Bridge *b) {
@@ -1066,6 +1110,7 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
   if (profiling) report_profile(L);
   lua_close(L);
   free(b.pending);
+  ms_descriptor_encoder_free(b.descriptors);
   return ms_compiler_ok(c);
 }
 

@@ -337,6 +337,7 @@ typedef struct ms_File {
   ms_Kind kind; /* MS_KIND_FILE */
   const char *path;      /* virtual path, relative to its import root */
   const char *disk_path; /* where it was read from */
+  bool builtin;          /* its text is one of the .proto files the binary carries (the well-known types) */
   ms_Source source;
   ms_Syntax syntax;
   const char *edition; /* "2023", "2024" or NULL */
@@ -360,6 +361,10 @@ typedef struct ms_File {
   ms_Comment comments; /* of the syntax / package statement */
   bool is_target;
   bool syntax_written;
+  /* plugin mode: protoc's serialized FileDescriptorProto of the file, as the
+   * request carried it minus source_code_info (descriptor_out.h) */
+  const uint8_t *descriptor_bytes;
+  size_t descriptor_len;
   /* linker state */
   int link_state; /* 0 new, 1 loading imports, 2 done */
   unsigned order;

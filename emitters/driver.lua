@@ -42,8 +42,15 @@ function M.check_options(opt, host)
   local ok = true
   for _, key in ipairs(sorted_keys(opt)) do
     local valid = M.OPTIONS[key]
-    if not valid then
-      host.report("error", string.format("unknown option %q (valid options: %s)", key,
+    if key:match("^M.") then
+      -- M<file.proto or package>=python.module: where that file's classes already are
+      if not opt[key]:match("^[%a_][%w_]*[%w_.]*$") or opt[key]:match("%.%.") or opt[key]:match("%.$") then
+        host.report("error", string.format("invalid module %q for option %s (a dotted Python module name)",
+          opt[key], key))
+        ok = false
+      end
+    elseif not valid then
+      host.report("error", string.format("unknown option %q (valid options: %s, M<file or package>)", key,
         table.concat(sorted_keys(M.OPTIONS), ", ")))
       ok = false
     else

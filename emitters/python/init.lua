@@ -8,14 +8,42 @@ local M = {}
 
 local SUPPORT = "_moonstub"
 
+-- The well-known types moonstub carries (core/include); with the installed
+-- runtime their classes are the package's, moonstub.wkt, so a Timestamp is one
+-- class whatever tree it came through.
+local WKT_MODULE = "moonstub.wkt"
+local WKT_FILES = {}
+for _, name in ipairs({ "any", "api", "descriptor", "duration", "empty", "field_mask", "source_context", "struct",
+  "timestamp", "type", "wrappers" }) do
+  WKT_FILES["google/protobuf/" .. name .. ".proto"] = true
+end
+
+-- The existing Python module that holds `file`'s classes, if any: an option
+-- M<file path>=module or M<package>=module, or the runtime package's
+-- well-known types for one imported (not generated) under runtime=package.
+local function mapped_module(ctx, file)
+  local opt = ctx.options.opt
+  local chosen = opt["M" .. file.path] or (file.package and opt["M" .. file.package])
+  if chosen then return chosen end
+  if ctx.runtime == "package" and not file.is_target and file.builtin and WKT_FILES[file.path] then
+    return WKT_MODULE
+  end
+  return nil
+end
+
 -- The import lines that bring `module_name` into `mod` as `alias`: absolute
 -- imports for flat layouts, relative ones for package layouts. The runtime
 -- ("_moonstub") is the installed package `moonstub.runtime` unless it is
 -- vendored into the output (--opt runtime=vendored).
-local function import_lines_for(rules, runtime)
+local function import_lines_for(rules, runtime, external)
   return function(mod, module_name, alias)
     if module_name == SUPPORT and runtime == "package" then
       return { string.format("from moonstub import runtime as %s", alias) }
+    end
+    if external[module_name] then
+      local parent, leaf = module_name:match("^(.*)%.([^.]+)$")
+      if parent then return { string.format("from %s import %s as %s", parent, leaf, alias) } end
+      return { string.format("import %s as %s", module_name, alias) }
     end
     if rules.import_style ~= "relative" then
       return { string.format("import %s as %s", module_name, alias) }
@@ -33,8 +61,16 @@ function M.emit(ctx)
   local rules, host = ctx.rules, ctx.host
   local names = names_mod.new(rules)
   local modules, order = {}, {}
+  ctx.runtime = ctx.options.opt.runtime or "package"
+  local external = {}
   for _, file in ipairs(ctx.schema.files) do
-    local name = rules.module(file)
+    local name = mapped_module(ctx, file)
+    if name then
+      names.module_of[file] = name
+      external[name] = true
+      goto next_file
+    end
+    name = rules.module(file)
     names.module_of[file] = name
     local mod = modules[name]
     if not mod then
@@ -53,12 +89,12 @@ function M.emit(ctx)
       mod.idl_target = file
     end
     mod.files[#mod.files + 1] = file
+    ::next_file::
   end
   for _, mod in ipairs(order) do mod.fory = fory.module_uses_fory(ctx, mod) end
   names.fory_module = {}
   for _, mod in ipairs(order) do names.fory_module[mod.name] = mod.fory end
-  ctx.runtime = ctx.options.opt.runtime or "package"
-  ctx.import_lines = import_lines_for(rules, ctx.runtime)
+  ctx.import_lines = import_lines_for(rules, ctx.runtime, external)
   -- every generated module checks that its runtime can run it
   ctx.version_check = string.format('_ms.check_version(__name__, "%s")', host.version)
   if rules.services_in_package_module then
