@@ -23,6 +23,7 @@ M.OPTIONS = {
   grpc_python_mode = { "aio", "sync" },
   codec = { "fory", "protobuf" },
   runtime = { "package", "vendored" },
+  imports = { "absolute", "relative" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
   client_async_transport = { "grpclib", "grpcio" },
   server_generation = { "none", "async" },

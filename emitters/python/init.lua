@@ -35,7 +35,7 @@ end
 -- imports for flat layouts, relative ones for package layouts. The runtime
 -- ("_moonstub") is the installed package `moonstub.runtime` unless it is
 -- vendored into the output (--opt runtime=vendored).
-local function import_lines_for(rules, runtime, external)
+local function import_lines_for(style, runtime, external)
   return function(mod, module_name, alias)
     if module_name == SUPPORT and runtime == "package" then
       return { string.format("from moonstub import runtime as %s", alias) }
@@ -45,7 +45,7 @@ local function import_lines_for(rules, runtime, external)
       if parent then return { string.format("from %s import %s as %s", parent, leaf, alias) } end
       return { string.format("import %s as %s", module_name, alias) }
     end
-    if rules.import_style ~= "relative" then
+    if style ~= "relative" then
       return { string.format("import %s as %s", module_name, alias) }
     end
     local depth = select(2, mod.name:gsub("%.", "")) + 1
@@ -94,7 +94,9 @@ function M.emit(ctx)
   for _, mod in ipairs(order) do mod.fory = fory.module_uses_fory(ctx, mod) end
   names.fory_module = {}
   for _, mod in ipairs(order) do names.fory_module[mod.name] = mod.fory end
-  ctx.import_lines = import_lines_for(rules, ctx.runtime, external)
+  -- imports between generated modules: the rules' style (flat: absolute, package
+  -- folders: relative) unless --opt imports=... says otherwise
+  ctx.import_lines = import_lines_for(ctx.options.opt.imports or rules.import_style, ctx.runtime, external)
   -- every generated module checks that its runtime can run it
   ctx.version_check = string.format('_ms.check_version(__name__, "%s")', host.version)
   if rules.services_in_package_module then

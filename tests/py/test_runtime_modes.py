@@ -125,3 +125,49 @@ def test_two_trees_sharing_the_runtime_keep_their_own_classes(tmp_path: Path) ->
         assert type(o.inner) is tree.Inner and type(o.more[0]) is tree.Inner and type(o.named["k"]) is tree.Inner
         assert o.inner.mood is tree.Mood.MOOD_GOOD
     assert first.Inner is not second.Inner
+
+
+TWO_PACKAGES = {
+    "base.proto": 'syntax = "proto3";\npackage pf.base;\nmessage Money { int64 units = 1; }\n',
+    "shop.proto": 'syntax = "proto3";\npackage pf.shop;\nimport "base.proto";\n'
+                  'message Order { pf.base.Money total = 1; }\n'
+                  'service Shop { rpc Buy(Order) returns (Order); }\n',
+}
+
+
+def test_relative_imports_make_the_output_a_package(tmp_path: Path) -> None:
+    """--opt imports=relative: output written to app/gen imports as app.gen, with no sys.path edits."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in TWO_PACKAGES.items():
+        (src / name).write_text(text)
+    out = tmp_path / "app" / "gen"
+    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "shop.proto"), f"--python_out={out}", "--grpc",
+                           "--opt", "imports=relative"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "from . import pf_base as _i_pf__base\n" in (out / "pf_shop.py").read_text()
+    assert "from . import pf_shop as _i_pf__shop\n" in (out / "pf_shop_grpc.py").read_text()
+    code = ("from app.gen import pf_shop, pf_base, pf_shop_grpc\n"
+            "o = pf_shop.Order(total=pf_base.Money(units=3))\n"
+            "assert pf_shop.Order.FromString(bytes(o)) == o\n"
+            "assert pf_shop_grpc.ShopStub and pf_shop_grpc.add_servicer\nprint('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.strip() == "ok", proc.stderr
+    # and mypy --strict accepts the package
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (out / "__init__.py").write_text("")
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "app"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_absolute_imports_stay_the_flat_default(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in TWO_PACKAGES.items():
+        (src / name).write_text(text)
+    out = tmp_path / "out"
+    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "shop.proto"), f"--python_out={out}"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "import pf_base as _i_pf__base\n" in (out / "pf_shop.py").read_text()
