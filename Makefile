@@ -191,6 +191,13 @@ bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
 clean:
 	rm -rf $(BUILD)
 
+# pip wheel from a copy of the tree, installed in a fresh venv; the greeter runs
+# from the installed package with the repository off sys.path (CI runs it)
+.PHONY: test-wheel
+test-wheel: venv
+	MOONSTUB_PACKAGING=1 $(VPY) -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
+	  tests/py/packaging
+
 # ---- sanitizers ----------------------------------------------------------------
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

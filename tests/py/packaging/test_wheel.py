@@ -282,3 +282,18 @@ def test_plugin_script_speaks_protocol(installed: Installed) -> None:
         [str(installed.bin / "moonstub")], check=False, input=b"", cwd=installed.work, env=installed.env(), capture_output=True
     )
     assert cli.returncode == 1 and b"no input files" in cli.stderr, cli
+
+
+def test_greeter_runs_from_the_installed_package(installed: Installed) -> None:
+    """What CI does: the greeter example (a real grpc.aio server and client)
+    generated and run with nothing but the installed wheel and grpcio."""
+    pins = {line.split("==")[0]: line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    installed.run(installed.python, "-m", "pip", "install", "-q", "--disable-pip-version-check", pins["grpcio"])
+    proc = installed.run("bash", REPO / "examples" / "greeter" / "run_demo.sh", installed.bin / "moonstub",
+                         installed.python, "greeter.proto")
+    out = proc.stdout.decode()
+    assert "Hello, Fory" in out, out
+    code = "import moonstub, moonstub.runtime as r; print(moonstub.__file__, r.CODEC)"
+    where, codec = installed.run(installed.python, "-c", code).stdout.decode().split()
+    assert Path(where).resolve().is_relative_to(installed.venv.resolve()) and codec == "native"
