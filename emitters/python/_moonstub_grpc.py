@@ -17,9 +17,29 @@ import typing
 
 import grpc
 
-# beside flat modules, or inside a package (--rules aristaproto): imported by
-# name so that type checkers accept both layouts
-_ms: typing.Any = importlib.import_module(f"{__package__}._moonstub" if __package__ else "_moonstub")
+
+def _runtimes() -> list[typing.Any]:
+    """The message runtimes the generated modules may use: ``_moonstub``
+    written beside this file (flat modules, or inside a package with --rules
+    aristaproto) and the installed package's ``moonstub.runtime``. Imported by
+    name so that type checkers accept every layout."""
+    found = []
+    for name in (f"{__package__}._moonstub" if __package__ else "_moonstub", "moonstub.runtime"):
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise  # the runtime is there but something it imports is not
+    if not found:
+        raise ImportError("the moonstub runtime is missing: neither _moonstub beside this module nor the "
+                          "moonstub package (moonstub.runtime) can be imported")
+    return found
+
+
+_RUNTIMES = _runtimes()
+_ms: typing.Any = _RUNTIMES[0]
+# a request that does not decode raises the DecodeError of the runtime its class uses
+_DECODE_ERRORS: tuple[type[Exception], ...] = tuple(dict.fromkeys(runtime.DecodeError for runtime in _RUNTIMES))
 
 __all__ = [
     "registered_method_keywords",
@@ -31,9 +51,10 @@ Resp = typing.TypeVar("Resp")
 Decode = typing.Callable[[bytes], typing.Any]
 
 
-def registered_method_keywords() -> dict[str, bool]:
+def registered_method_keywords() -> dict[str, typing.Any]:
     """``{"_registered_method": True}`` when the installed grpcio's channels
-    take it (grpcio 1.63 and later), else nothing."""
+    take it (grpcio 1.63 and later), else nothing. (Typed ``Any`` for the
+    values: the keyword is not part of grpcio's typed signatures.)"""
     try:
         params = inspect.signature(grpc.Channel.unary_unary).parameters
     except (TypeError, ValueError):
@@ -41,7 +62,9 @@ def registered_method_keywords() -> dict[str, bool]:
     return {"_registered_method": True} if "_registered_method" in params else {}
 
 
-def register(server: typing.Any, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+def register(
+    server: typing.Any, service: str, handlers: dict[str, grpc.RpcMethodHandler[typing.Any, typing.Any]]
+) -> None:
     """Adds the handlers of one service to a grpc or grpc.aio server."""
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
     add_registered = getattr(server, "add_registered_method_handlers", None)
@@ -68,7 +91,7 @@ def tolerant(decode: Decode) -> Decode:
     def deserialize(raw: bytes) -> typing.Any:
         try:
             return decode(raw)
-        except _ms.DecodeError as exc:
+        except _DECODE_ERRORS as exc:
             return Undecodable(exc)
 
     return deserialize
@@ -438,11 +461,11 @@ def fory_writer(get_fory: typing.Callable[[], typing.Any]) -> typing.Callable[[t
     return serialize
 
 
-def fory_reader(get_fory: typing.Callable[[], typing.Any], cls: type) -> Decode:
+def fory_reader(get_fory: typing.Callable[[], typing.Any], cls: type[Resp]) -> typing.Callable[[bytes], Resp]:
     """A deserializer that accepts only `cls`: any other decoded type, and any
     payload Fory cannot read, is a DecodeError (INVALID_ARGUMENT on servers)."""
 
-    def deserialize(raw: bytes) -> typing.Any:
+    def deserialize(raw: bytes) -> Resp:
         try:
             value = get_fory().deserialize(raw)
         except Exception as exc:  # pyfory raises many types on bad input

@@ -2,9 +2,10 @@
 -- services. grpc.aio by default; `grpc_python_mode = "sync"` writes the same
 -- public names for grpc.server(...) and plain def methods.
 --
---   <Service>Stub(channel)   one snake_case method per RPC; grpcio's per-call
---                            keywords (timeout, metadata, credentials,
---                            wait_for_ready, compression)
+--   <Service>Stub(channel)   one snake_case attribute per RPC: the channel's
+--                            multi-callable, typed for types-grpcio
+--                            (grpc.UnaryUnaryMultiCallable[Req, Res], or
+--                            grpc.aio's), as in grpcio-tools' stubs
 --   <Service>Servicer        base class; unimplemented methods answer UNIMPLEMENTED
 --   add_servicer(s, server)  registers every generated servicer type `s` is
 --
@@ -54,17 +55,52 @@ local SERVICER_TAKEN = {}
 
 -- ---- stubs ----------------------------------------------------------------------
 
+-- grpcio's multi-callable types, which the stub attributes are (types-grpcio
+-- types them by request and response class).
+local MULTICALLABLES = {
+  unary_unary = "UnaryUnaryMultiCallable", unary_stream = "UnaryStreamMultiCallable",
+  stream_unary = "StreamUnaryMultiCallable", stream_stream = "StreamStreamMultiCallable",
+}
+
+-- Like grpcio-tools' stubs, a stub holds one grpcio multi-callable per RPC
+-- (`stub.a(req)`, `stub.a.with_call(req)`, `stub.a.future(req)` on grpc.Channel;
+-- calls of grpc.aio on grpc.aio.Channel): no wrapper runs per call.
 local function write_stub(w, ctx, svc, aio)
   local rules = ctx.rules
+  local methods = svc.service.methods
   w:line("class %s:", rules.service_stub(svc.service))
   w:indent()
   docstring(w, svc.service.comments, string.format("Client of %s.", svc.service.full_name))
   w:blank()
-  w:line("def __init__(self, channel: %s) -> None:", aio and "grpc.aio.Channel | grpc.Channel" or "grpc.Channel")
-  w:indent()
-  for i, method in ipairs(svc.service.methods) do
+  if #methods == 0 then
+    w:line("__slots__ = ()")
+  else
+    w:line("__slots__ = (")
+    for i = 1, #methods do w:line("    %s,", py_string(svc.methods[i].attr)) end
+    w:line(")")
+  end
+  for i, method in ipairs(methods) do
     local m = svc.methods[i]
-    w:line("self.__%s: typing.Any = channel.%s(", m.attr, m.shape)
+    w:blank()
+    local kind = (aio and "grpc.aio." or "grpc.") .. MULTICALLABLES[m.shape]
+    local annotation = string.format("%s: %s[%s, %s]", m.attr, kind, m.input, m.output)
+    if #annotation + 4 <= 110 then
+      w:line("%s", annotation)
+    else
+      w:line("%s: %s[", m.attr, kind)
+      w:line("    %s,", m.input)
+      w:line("    %s,", m.output)
+      w:line("]")
+    end
+    docstring(w, method.comments, string.format("%s: /%s/%s.", m.shape:gsub("_", "-"), svc.service.full_name,
+      method.name))
+  end
+  w:blank()
+  w:line("def __init__(self, channel: %s) -> None:", aio and "grpc.aio.Channel" or "grpc.Channel")
+  w:indent()
+  for i, method in ipairs(methods) do
+    local m = svc.methods[i]
+    w:line("self.%s = channel.%s(", m.attr, m.shape)
     w:line('    "/%s/%s",', svc.service.full_name, method.name)
     if svc.fory then
       w:line("    request_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.input))
@@ -76,49 +112,8 @@ local function write_stub(w, ctx, svc, aio)
     w:line("    **_REGISTERED,")
     w:line(")")
   end
-  if #svc.service.methods == 0 then w:line("del channel") end
+  if #methods == 0 then w:line("del channel") end
   w:dedent()
-  for i, method in ipairs(svc.service.methods) do
-    local m = svc.methods[i]
-    w:blank()
-    local request = method.client_streaming
-      and (aio and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input)
-        or string.format("typing.Iterator[%s]", m.input))
-      or m.input
-    local result
-    if aio then
-      result = ({
-        unary_unary = "grpc.aio.UnaryUnaryCall", unary_stream = "grpc.aio.UnaryStreamCall",
-        stream_unary = "grpc.aio.StreamUnaryCall", stream_stream = "grpc.aio.StreamStreamCall",
-      })[m.shape]
-    else
-      result = method.server_streaming and string.format("typing.Iterator[%s]", m.output) or m.output
-    end
-    w:line("def %s(", m.name)
-    w:line("    self,")
-    w:line("    %s: %s,", method.client_streaming and "request_iterator" or "request", request)
-    w:line("    *,")
-    w:line("    timeout: float | None = None,")
-    w:line("    metadata: typing.Sequence[tuple[str, str | bytes]] | None = None,")
-    w:line("    credentials: grpc.CallCredentials | None = None,")
-    w:line("    wait_for_ready: bool | None = None,")
-    w:line("    compression: grpc.Compression | None = None,")
-    w:line(") -> %s:", aio and "typing.Any" or result)
-    w:indent()
-    docstring(w, method.comments, string.format("%s: /%s/%s.", m.shape:gsub("_", "-"), svc.service.full_name,
-      method.name))
-    if aio then w:line("# returns %s", result) end
-    -- grpcio is untyped: the sync result is cast to what the method declares
-    w:line(aio and "return self.__%s(" or ("return typing.cast(" .. py_string(result) .. ", self.__%s("), m.attr)
-    w:line("    %s,", method.client_streaming and "request_iterator" or "request")
-    w:line("    timeout=timeout,")
-    w:line("    metadata=metadata,")
-    w:line("    credentials=credentials,")
-    w:line("    wait_for_ready=wait_for_ready,")
-    w:line("    compression=compression,")
-    w:line(aio and ")" or "))")
-    w:dedent()
-  end
   w:dedent()
   w:blank(2)
 end
@@ -130,7 +125,6 @@ local function write_servicer(w, ctx, svc, aio)
   w:indent()
   docstring(w, svc.service.comments, string.format("Server side of %s: subclass it and override the methods.",
     svc.service.full_name))
-  local context = aio and "grpc.aio.ServicerContext[typing.Any, typing.Any]" or "grpc.ServicerContext"
   for i, method in ipairs(svc.service.methods) do
     local m = svc.methods[i]
     w:blank()
@@ -144,7 +138,8 @@ local function write_servicer(w, ctx, svc, aio)
     w:line("%sdef %s(", aio and "async " or "", m.name)
     w:line("    self,")
     w:line("    %s: %s,", req_name, req_type)
-    w:line("    context: %s,", context)
+    w:line("    context: %s,", aio and string.format("grpc.aio.ServicerContext[%s, %s]", m.input, m.output)
+      or "grpc.ServicerContext")
     w:line(") -> %s:", result)
     w:indent()
     docstring(w, method.comments, nil)
@@ -167,7 +162,8 @@ end
 -- cannot be decoded is answered INVALID_ARGUMENT rather than INTERNAL.
 local function write_handlers(w, ctx, svc, aio)
   local servicer = ctx.rules.service_servicer(svc.service)
-  w:line("def _handlers_%s(servicer: %s) -> dict[str, grpc.RpcMethodHandler]:", svc.flat, servicer)
+  w:line("def _handlers_%s(servicer: %s) -> dict[str, grpc.RpcMethodHandler[typing.Any, typing.Any]]:", svc.flat,
+    servicer)
   w:indent()
   for i, method in ipairs(svc.service.methods) do
     local m = svc.methods[i]
@@ -294,6 +290,11 @@ function M.module_text(ctx, mod, services)
     for _, line in ipairs(ctx.import_lines(mod, other, names:import_alias(other))) do w:line(line) end
   end
   w:blank()
+  -- like every generated module, the companion checks that its runtime can run it
+  if ctx.version_check then
+    w:line("%s", ctx.version_check)
+    w:blank()
+  end
   w:line("__all__ = [")
   for _, svc in ipairs(plans) do
     if settings then

@@ -82,6 +82,12 @@ def load_modules(directory: Path, tag: str, names: tuple[str, ...]) -> dict[str,
     return loaded
 
 
+def generated_modules(out: Path, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` without ``_moonstub`` when moonstub did not write it (the
+    generated modules then import the installed runtime, ``moonstub.runtime``)."""
+    return tuple(n for n in names if n != "_moonstub" or (out / "_moonstub.py").is_file())
+
+
 def _check_binary() -> None:
     if not os.access(MOONSTUB, os.X_OK):
         pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
@@ -94,13 +100,20 @@ def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.
     if mode == "sync":
         cmd.append("--grpc-python-mode=sync")
     _run(cmd)
-    for name in MS_MODULES:
+    names = generated_modules(out, MS_MODULES)
+    for name in names:
         assert (out / f"{name}.py").is_file(), f"moonstub did not write {name}.py in {mode} mode"
-    mods = load_modules(out, mode, MS_MODULES)
+    mods = load_modules(out, mode, names)
     return types.SimpleNamespace(
-        mode=mode, dir=out, ms=mods["_moonstub"], ms_grpc=mods["_moonstub_grpc"],
+        mode=mode, dir=out, ms=mods["gtest_v1"]._ms, ms_grpc=mods["_moonstub_grpc"],
         msgs=mods["gtest_v1"], grpc=mods["gtest_v1_grpc"],
     )
+
+
+@pytest.fixture(scope="session")
+def loader() -> typing.Callable[[Path, str, tuple[str, ...]], dict[str, types.ModuleType]]:
+    """``load_modules``: loads a generated set under unique module names."""
+    return load_modules
 
 
 @pytest.fixture(scope="session")

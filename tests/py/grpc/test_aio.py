@@ -224,15 +224,20 @@ async def test_four_shapes(m, Lab, aio_server):
 
 @aio
 async def test_snake_case_methods_and_wire_paths(m, Lab, aio_server):
-    """One snake_case method per RPC; the wire path keeps the IDL names."""
+    """One snake_case attribute per RPC (grpc.aio's multi-callable); the wire
+    path keeps the IDL names."""
     for name in ("unary", "server_stream", "client_stream", "bidi_stream"):
-        assert callable(getattr(m.grpc.LabStub, name))
+        assert name in m.grpc.LabStub.__slots__
         assert callable(getattr(m.grpc.LabServicer, name))
-    for name in ("increment", "countdown"):
-        assert callable(getattr(m.grpc.CounterStub, name))
+    assert m.grpc.CounterStub.__slots__ == ("increment", "countdown")
     msgs = m.msgs
     async with aio_server(lambda s: m.grpc.add_servicer(Lab(), s)) as addr:
         async with grpc.aio.insecure_channel(addr) as channel:
+            stub = m.grpc.LabStub(channel)
+            assert isinstance(stub.unary, grpc.aio.UnaryUnaryMultiCallable)
+            assert isinstance(stub.server_stream, grpc.aio.UnaryStreamMultiCallable)
+            assert isinstance(stub.client_stream, grpc.aio.StreamUnaryMultiCallable)
+            assert isinstance(stub.bidi_stream, grpc.aio.StreamStreamMultiCallable)
             raw = channel.unary_unary("/gtest.v1.Lab/Unary")
             data = await raw(msgs.Request(seq=5, text="raw").SerializeToString())
             reply = msgs.Reply.FromString(data)

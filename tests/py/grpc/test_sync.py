@@ -251,10 +251,15 @@ def test_four_shapes(m, Lab, sync_server):
 
 def test_snake_case_methods_and_wire_paths(m, Lab, sync_server):
     for name in ("unary", "server_stream", "client_stream", "bidi_stream"):
-        assert callable(getattr(m.grpc.LabStub, name))
+        assert name in m.grpc.LabStub.__slots__
         assert callable(getattr(m.grpc.LabServicer, name))
     msgs = m.msgs
     with Served(m, sync_server, Lab()) as s:
+        # grpcio's multi-callables, as in grpcio-tools' stubs
+        assert isinstance(s.stub.unary, grpc.UnaryUnaryMultiCallable)
+        assert isinstance(s.stub.server_stream, grpc.UnaryStreamMultiCallable)
+        assert isinstance(s.stub.client_stream, grpc.StreamUnaryMultiCallable)
+        assert isinstance(s.stub.bidi_stream, grpc.StreamStreamMultiCallable)
         raw = s.channel.unary_unary("/gtest.v1.Lab/Unary")
         reply = msgs.Reply.FromString(raw(msgs.Request(seq=5, text="raw").SerializeToString()))
         assert (reply.seq, reply.text) == (5, "unary:raw")
