@@ -104,7 +104,17 @@ static void read_features(Decoder *d, ms_Reader r, ms_Vec *options) {
 typedef struct OptionSpec {
   uint32_t number;
   const char *name; /* NULL: the features field */
+  const char *const *values; /* an enum option's value names by number; NULL: a bool option */
 } OptionSpec;
+
+/* FieldOptions.OptionRetention: file.descriptor needs it to strip what protoc
+ * strips from a descriptor set (descriptor_out.h). */
+static const char *const retention_values[] = {"RETENTION_UNKNOWN", "RETENTION_RUNTIME", "RETENTION_SOURCE", NULL};
+
+static void add_enum_option(Decoder *d, ms_Vec *options, const OptionSpec *spec, uint64_t v) {
+  for (uint64_t i = 0; spec->values[i]; i++)
+    if (i == v) add_option(d, options, spec->name, MS_VALUE_IDENT, spec->values[i], 0);
+}
 
 /* Known options of one options message; custom options (extensions) are not
  * named in a descriptor set without their definitions, so they are left out. */
@@ -116,6 +126,8 @@ static void read_options(Decoder *d, ms_Reader r, ms_Vec *options, const OptionS
       if (s->number == n) spec = s;
     if (spec && !spec->name && wt == 2) {
       read_features(d, ms_read_bytes(&r), options);
+    } else if (spec && spec->values && wt == 0) {
+      add_enum_option(d, options, spec, ms_read_varint(&r));
     } else if (spec && spec->name && wt == 0) {
       add_bool_option(d, options, spec->name, ms_read_varint(&r));
     } else {
@@ -124,15 +136,20 @@ static void read_options(Decoder *d, ms_Reader r, ms_Vec *options, const OptionS
   }
 }
 
-static const OptionSpec file_options[] = {{23, "deprecated"}, {50, NULL}, {0, 0}};
-static const OptionSpec message_options[] = {
-    {1, "message_set_wire_format"}, {3, "deprecated"}, {7, "map_entry"}, {12, NULL}, {0, 0}};
-static const OptionSpec field_options[] = {{2, "packed"}, {3, "deprecated"}, {21, NULL}, {0, 0}};
-static const OptionSpec oneof_options[] = {{1, NULL}, {0, 0}};
-static const OptionSpec enum_options[] = {{2, "allow_alias"}, {3, "deprecated"}, {7, NULL}, {0, 0}};
-static const OptionSpec enum_value_options[] = {{1, "deprecated"}, {2, NULL}, {0, 0}};
-static const OptionSpec service_options[] = {{33, "deprecated"}, {34, NULL}, {0, 0}};
-static const OptionSpec method_options[] = {{33, "deprecated"}, {35, NULL}, {0, 0}};
+static const OptionSpec file_options[] = {{23, "deprecated", NULL}, {50, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec message_options[] = {{1, "message_set_wire_format", NULL},
+                                             {3, "deprecated", NULL},
+                                             {7, "map_entry", NULL},
+                                             {12, NULL, NULL},
+                                             {0, 0, NULL}};
+static const OptionSpec field_options[] = {
+    {2, "packed", NULL}, {3, "deprecated", NULL}, {17, "retention", retention_values}, {21, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec oneof_options[] = {{1, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec enum_options[] = {
+    {2, "allow_alias", NULL}, {3, "deprecated", NULL}, {7, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec enum_value_options[] = {{1, "deprecated", NULL}, {2, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec service_options[] = {{33, "deprecated", NULL}, {34, NULL, NULL}, {0, 0, NULL}};
+static const OptionSpec method_options[] = {{33, "deprecated", NULL}, {35, NULL, NULL}, {0, 0, NULL}};
 
 /* ---- defaults ------------------------------------------------------------------------- */
 

@@ -91,12 +91,61 @@ void ms_out_fixed64(ms_Writer *w, uint64_t v) {
 
 /* ---- descriptor.proto ------------------------------------------------------------------ */
 
-/* The option messages of descriptor.proto (protoc 35), for compilations that
- * do not load it themselves. Only what shapes their encoding is kept: field
- * numbers, types, enums and source retention. */
+/* descriptor.proto (protoc 35) for compilations that do not load it
+ * themselves: the descriptor messages and the option messages. Only what
+ * shapes their encoding is kept: field numbers, types, enums and source
+ * retention. */
 static const char builtin_descriptor_proto[] =
     "syntax = \"proto2\";\n"
     "package google.protobuf;\n"
+    "message FileDescriptorProto {\n"
+    "  optional string name = 1; optional string package = 2; repeated string dependency = 3;\n"
+    "  repeated int32 public_dependency = 10; repeated int32 weak_dependency = 11;\n"
+    "  repeated string option_dependency = 15; repeated DescriptorProto message_type = 4;\n"
+    "  repeated EnumDescriptorProto enum_type = 5; repeated ServiceDescriptorProto service = 6;\n"
+    "  repeated FieldDescriptorProto extension = 7; optional FileOptions options = 8;\n"
+    "  optional string syntax = 12; optional Edition edition = 14;\n"
+    "}\n"
+    "enum SymbolVisibility { VISIBILITY_UNSET = 0; VISIBILITY_LOCAL = 1; VISIBILITY_EXPORT = 2; }\n"
+    "message DescriptorProto {\n"
+    "  optional string name = 1; repeated FieldDescriptorProto field = 2;\n"
+    "  repeated FieldDescriptorProto extension = 6; repeated DescriptorProto nested_type = 3;\n"
+    "  repeated EnumDescriptorProto enum_type = 4;\n"
+    "  message ExtensionRange { optional int32 start = 1; optional int32 end = 2;\n"
+    "    optional ExtensionRangeOptions options = 3; }\n"
+    "  repeated ExtensionRange extension_range = 5; repeated OneofDescriptorProto oneof_decl = 8;\n"
+    "  optional MessageOptions options = 7;\n"
+    "  message ReservedRange { optional int32 start = 1; optional int32 end = 2; }\n"
+    "  repeated ReservedRange reserved_range = 9; repeated string reserved_name = 10;\n"
+    "  optional SymbolVisibility visibility = 11;\n"
+    "}\n"
+    "message FieldDescriptorProto {\n"
+    "  enum Type { TYPE_DOUBLE = 1; TYPE_FLOAT = 2; TYPE_INT64 = 3; TYPE_UINT64 = 4; TYPE_INT32 = 5;\n"
+    "    TYPE_FIXED64 = 6; TYPE_FIXED32 = 7; TYPE_BOOL = 8; TYPE_STRING = 9; TYPE_GROUP = 10;\n"
+    "    TYPE_MESSAGE = 11; TYPE_BYTES = 12; TYPE_UINT32 = 13; TYPE_ENUM = 14; TYPE_SFIXED32 = 15;\n"
+    "    TYPE_SFIXED64 = 16; TYPE_SINT32 = 17; TYPE_SINT64 = 18; }\n"
+    "  enum Label { LABEL_OPTIONAL = 1; LABEL_REPEATED = 3; LABEL_REQUIRED = 2; }\n"
+    "  optional string name = 1; optional int32 number = 3; optional Label label = 4;\n"
+    "  optional Type type = 5; optional string type_name = 6; optional string extendee = 2;\n"
+    "  optional string default_value = 7; optional int32 oneof_index = 9;\n"
+    "  optional string json_name = 10; optional FieldOptions options = 8;\n"
+    "  optional bool proto3_optional = 17;\n"
+    "}\n"
+    "message OneofDescriptorProto { optional string name = 1; optional OneofOptions options = 2; }\n"
+    "message EnumDescriptorProto {\n"
+    "  optional string name = 1; repeated EnumValueDescriptorProto value = 2;\n"
+    "  optional EnumOptions options = 3;\n"
+    "  message EnumReservedRange { optional int32 start = 1; optional int32 end = 2; }\n"
+    "  repeated EnumReservedRange reserved_range = 4; repeated string reserved_name = 5;\n"
+    "  optional SymbolVisibility visibility = 6;\n"
+    "}\n"
+    "message EnumValueDescriptorProto { optional string name = 1; optional int32 number = 2;\n"
+    "  optional EnumValueOptions options = 3; }\n"
+    "message ServiceDescriptorProto { optional string name = 1; repeated MethodDescriptorProto method = 2;\n"
+    "  optional ServiceOptions options = 3; }\n"
+    "message MethodDescriptorProto { optional string name = 1; optional string input_type = 2;\n"
+    "  optional string output_type = 3; optional MethodOptions options = 4;\n"
+    "  optional bool client_streaming = 5; optional bool server_streaming = 6; }\n"
     "enum Edition { EDITION_UNKNOWN = 0; EDITION_LEGACY = 900; EDITION_PROTO2 = 998;\n"
     "  EDITION_PROTO3 = 999; EDITION_2023 = 1000; EDITION_2024 = 1001; EDITION_2026 = 1002;\n"
     "  EDITION_UNSTABLE = 9999; EDITION_1_TEST_ONLY = 1; EDITION_2_TEST_ONLY = 2;\n"
@@ -234,14 +283,23 @@ static const char *const options_message_names[] = {
     "FileOptions",      "MessageOptions", "FieldOptions",  "OneofOptions",         "EnumOptions",
     "EnumValueOptions", "ServiceOptions", "MethodOptions", "ExtensionRangeOptions"};
 
-static const ms_Message *options_message(ms_DescriptorEncoder *e, ms_OptionsKind kind) {
+static const ms_Message *descriptor_message(ms_DescriptorEncoder *e, const char *name) {
   const ms_File *f = descriptor_proto(e);
-  if (!f) return NULL;
-  for (unsigned i = 0; i < f->messages.count; i++) {
+  for (unsigned i = 0; f && i < f->messages.count; i++) {
     const ms_Message *m = f->messages.items[i];
-    if (strcmp(m->name, options_message_names[kind]) == 0) return m;
+    if (strcmp(m->name, name) == 0) return m;
   }
   return NULL;
+}
+
+static const ms_Message *options_message(ms_DescriptorEncoder *e, ms_OptionsKind kind) {
+  if (e->options_messages[kind]) return e->options_messages[kind];
+  const ms_File *f = descriptor_proto(e);
+  for (unsigned i = 0; f && i < f->messages.count; i++) {
+    const ms_Message *m = f->messages.items[i];
+    if (strcmp(m->name, options_message_names[kind]) == 0) e->options_messages[kind] = m;
+  }
+  return e->options_messages[kind];
 }
 
 /* ---- looking things up ------------------------------------------------------------------ */
@@ -254,27 +312,34 @@ static const ms_Field *field_named(const ms_Message *m, const char *name, size_t
   return NULL;
 }
 
+/* An extension under its full name, and under "number:extendee". */
+static void index_extension(ms_DescriptorEncoder *e, const ms_Field *f) {
+  if (!f->full_name) return;
+  ms_table_put(&e->extensions, f->full_name, (void *)f);
+  if (f->extendee)
+    ms_table_put(&e->extensions_by_number,
+                 ms_arena_printf(e->c->arena, "%lld:%s", (long long)f->number, f->extendee->full_name), (void *)f);
+}
+
 static void index_extensions_of_message(ms_DescriptorEncoder *e, const ms_Message *m) {
-  for (unsigned i = 0; i < m->extensions.count; i++) {
-    const ms_Field *f = m->extensions.items[i];
-    if (f->full_name) ms_table_put(&e->extensions, f->full_name, (void *)f);
-  }
+  for (unsigned i = 0; i < m->extensions.count; i++) index_extension(e, m->extensions.items[i]);
   for (unsigned i = 0; i < m->messages.count; i++) index_extensions_of_message(e, m->messages.items[i]);
 }
 
-static const ms_Field *extension_named(ms_DescriptorEncoder *e, const char *full_name, size_t len) {
-  if (!e->extensions_indexed) {
-    e->extensions_indexed = true;
-    const ms_Vec *files = &e->c->schema.files;
-    for (unsigned i = 0; i < files->count; i++) {
-      const ms_File *f = files->items[i];
-      for (unsigned k = 0; k < f->extensions.count; k++) {
-        const ms_Field *x = f->extensions.items[k];
-        if (x->full_name) ms_table_put(&e->extensions, x->full_name, (void *)x);
-      }
-      for (unsigned k = 0; k < f->messages.count; k++) index_extensions_of_message(e, f->messages.items[k]);
-    }
+/* Every extension of the compilation, indexed on first need. */
+static void index_extensions(ms_DescriptorEncoder *e) {
+  if (e->extensions_indexed) return;
+  e->extensions_indexed = true;
+  const ms_Vec *files = &e->c->schema.files;
+  for (unsigned i = 0; i < files->count; i++) {
+    const ms_File *f = files->items[i];
+    for (unsigned k = 0; k < f->extensions.count; k++) index_extension(e, f->extensions.items[k]);
+    for (unsigned k = 0; k < f->messages.count; k++) index_extensions_of_message(e, f->messages.items[k]);
   }
+}
+
+static const ms_Field *extension_named(ms_DescriptorEncoder *e, const char *full_name, size_t len) {
+  index_extensions(e);
   return ms_table_getn(&e->extensions, full_name, len);
 }
 
@@ -330,7 +395,7 @@ typedef struct Built Built;
 
 /* One value set on a message being built. */
 typedef struct Setting {
-  const ms_Field *field;
+  const ms_Field *field; /* NULL: a field unknown to the message, kept as read (tag and value in `bytes`) */
   unsigned order;     /* when it was set: repeated values keep their order */
   uint64_t bits;      /* varint and fixed-width values, ready for the wire */
   const char *bytes;  /* string and bytes values */
@@ -397,10 +462,28 @@ static bool has_source_retention(const ms_Field *f) {
   return o && o->value.kind == MS_VALUE_IDENT && strcmp(o->value.text, "RETENTION_SOURCE") == 0;
 }
 
+/* Known fields by number, then unknown ones, each in the order set. */
 static int compare_settings(const void *a, const void *b) {
   const Setting *x = *(Setting *const *)a, *y = *(Setting *const *)b;
-  if (x->field->number != y->field->number) return x->field->number < y->field->number ? -1 : 1;
+  if (!x->field != !y->field) return x->field ? -1 : 1;
+  if (x->field && x->field->number != y->field->number) return x->field->number < y->field->number ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool is_dropped(const Setting *s) { return s->field && has_source_retention(s->field); }
+
+/* A singular scalar without presence (proto3, editions IMPLICIT) is not
+ * written when it holds its zero value; the key and value of a map entry are. */
+static bool is_implicit_zero(const Built *b, const Setting *s) {
+  const ms_Field *f = s->field;
+  if (!f || b->type->is_map_entry || f->has_presence || f->label == MS_LABEL_REPEATED || holds_message(f))
+    return false;
+  return f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES ? s->len == 0 : s->bits == 0;
+}
+
+static bool is_options_message(const ms_Message *m) {
+  size_t n = m ? strlen(m->full_name) : 0;
+  return n > 23 && strncmp(m->full_name, "google.protobuf.", 16) == 0 && strcmp(m->full_name + n - 7, "Options") == 0;
 }
 
 static bool is_fixed32(ms_Type t) { return t == MS_TYPE_FIXED32 || t == MS_TYPE_SFIXED32 || t == MS_TYPE_FLOAT; }
@@ -456,12 +539,25 @@ static void write_message_set_item(ms_Writer *w, const Setting *s) {
   ms_write_tag(w, 1, 4);
 }
 
+static bool has_lasting_setting(const Built *b);
+
+/* An options message whose every option had source retention is left out
+ * (protoc drops it), though one written empty, `rpc M(A) returns (B) {}`, stays. */
+static bool is_emptied_options(const Setting *s) {
+  return s->message && is_options_message(s->field->message_type) && s->message->settings.count > 0 &&
+         !has_lasting_setting(s->message);
+}
+
 static void write_built(ms_Writer *w, const Built *b) {
   Setting **sorted = sorted_settings(b);
   for (unsigned i = 0; i < b->settings.count; i++) {
     const Setting *s = sorted[i];
     const ms_Field *f = s->field;
-    if (has_source_retention(f)) continue;
+    if (!f) {
+      ms_out_raw(w, s->bytes, s->len);
+      continue;
+    }
+    if (has_source_retention(f) || is_implicit_zero(b, s) || is_emptied_options(s)) continue;
     if (b->type->message_set_wire_format && f->is_extension && f->type == MS_TYPE_MESSAGE) {
       write_message_set_item(w, s);
       continue;
@@ -480,8 +576,137 @@ static void write_built(ms_Writer *w, const Built *b) {
 
 static bool has_lasting_setting(const Built *b) {
   for (unsigned i = 0; i < b->settings.count; i++)
-    if (!has_source_retention(((const Setting *)b->settings.items[i])->field)) return true;
+    if (!is_dropped(b->settings.items[i])) return true;
   return false;
+}
+
+/* ---- messages read from the wire ---------------------------------------------------------
+ * Plugin mode: protoc's request carries FileDescriptorProtos as CopyTo made
+ * them; those of the files it imports are not stripped, and their custom
+ * options come in the order protoc interpreted them. Reading one into a Built
+ * of google.protobuf.FileDescriptorProto, the model's extensions known, and
+ * writing it back is protoc's own round trip before a descriptor set. */
+
+enum { MAX_WIRE_DEPTH = 100 };
+
+static const ms_Field *field_numbered(const ms_Message *m, int64_t number) {
+  for (unsigned i = 0; i < m->fields.count; i++) {
+    const ms_Field *f = m->fields.items[i];
+    if (f->number == number) return f;
+  }
+  return NULL;
+}
+
+static const ms_Field *extension_numbered(ms_DescriptorEncoder *e, const ms_Message *extendee, int64_t number) {
+  index_extensions(e);
+  char key[32];
+  snprintf(key, sizeof key, "%lld:", (long long)number);
+  size_t n = strlen(key), len = strlen(extendee->full_name);
+  char *full = ms_arena_alloc(e->scratch, n + len + 1);
+  memcpy(full, key, n);
+  memcpy(full + n, extendee->full_name, len + 1);
+  return ms_table_get(&e->extensions_by_number, full);
+}
+
+static void keep_unknown(ms_DescriptorEncoder *e, Built *b, const uint8_t *start, const uint8_t *end) {
+  Setting *s = MS_NEW(e->scratch, Setting);
+  s->order = b->settings.count;
+  s->bytes = (const char *)start;
+  s->len = (size_t)(end - start);
+  ms_vec_push(e->scratch, &b->settings, s);
+}
+
+/* A little-endian fixed-width value; clears r->ok when the bytes run out. */
+static void read_fixed(ms_Reader *r, unsigned size, uint64_t *v) {
+  if (!r->ok || (size_t)(r->end - r->p) < size) {
+    r->ok = false;
+    return;
+  }
+  *v = 0;
+  for (unsigned i = 0; i < size; i++) *v |= (uint64_t)r->p[i] << (8 * i);
+  r->p += size;
+}
+
+/* A varint as the field keeps it: 32-bit kinds truncated (and sign-extended
+ * when signed), booleans 0 or 1. */
+static uint64_t varint_for(ms_Type t, uint64_t v) {
+  switch (t) {
+    case MS_TYPE_INT32: case MS_TYPE_ENUM: return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+    case MS_TYPE_UINT32: case MS_TYPE_SINT32: return (uint32_t)v;
+    case MS_TYPE_BOOL: return v != 0;
+    default: return v;
+  }
+}
+
+static bool read_scalar(ms_DescriptorEncoder *e, Built *b, const ms_Field *f, ms_Reader *r) {
+  uint64_t v = 0;
+  if (is_fixed32(f->type)) read_fixed(r, 4, &v);
+  else if (is_fixed64(f->type)) read_fixed(r, 8, &v);
+  else v = varint_for(f->type, ms_read_varint(r));
+  if (!r->ok) return false;
+  set_bits(e, b, f, v);
+  return true;
+}
+
+static unsigned wire_type_of(const ms_Field *f) {
+  if (f->type == MS_TYPE_GROUP) return 3;
+  if (f->type == MS_TYPE_MESSAGE || f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES) return 2;
+  return is_fixed32(f->type) ? 5 : is_fixed64(f->type) ? 1 : 0;
+}
+
+static bool read_message(ms_DescriptorEncoder *e, Built *b, ms_Reader *r, uint32_t group, unsigned depth);
+
+/* One value of known field `f` whose wire type fits it. */
+static bool read_value(ms_DescriptorEncoder *e, Built *b, const ms_Field *f, uint32_t wt, ms_Reader *r,
+                       unsigned depth) {
+  if (wt == 3) return read_message(e, child_message(e, b, f), r, (uint32_t)f->number, depth + 1);
+  if (wt == 2 && f->type == MS_TYPE_MESSAGE) {
+    ms_Reader sub = ms_read_bytes(r);
+    return r->ok && read_message(e, child_message(e, b, f), &sub, 0, depth + 1);
+  }
+  if (wt == 2 && (f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES)) {
+    ms_Reader sub = ms_read_bytes(r);
+    set_bytes(e, b, f, (const char *)sub.p, (size_t)(sub.end - sub.p));
+    return r->ok;
+  }
+  if (wt == 2) { /* a packed run of a repeated scalar */
+    ms_Reader sub = ms_read_bytes(r);
+    while (r->ok && ms_reader_more(&sub))
+      if (!read_scalar(e, b, f, &sub)) return false;
+    return r->ok && sub.ok;
+  }
+  return read_scalar(e, b, f, r);
+}
+
+static bool read_message(ms_DescriptorEncoder *e, Built *b, ms_Reader *r, uint32_t group, unsigned depth) {
+  if (depth > MAX_WIRE_DEPTH || !b->type) return false;
+  for (;;) {
+    const uint8_t *start = r->p;
+    uint32_t n, wt;
+    if (!ms_read_tag(r, &n, &wt)) return r->ok && group == 0;
+    if (wt == 4) return n == group;
+    const ms_Field *f = field_numbered(b->type, n);
+    if (!f) f = extension_numbered(e, b->type, n);
+    bool fits = f && (wt == wire_type_of(f) || (wt == 2 && f->label == MS_LABEL_REPEATED && wire_type_of(f) != 2 &&
+                                                 wire_type_of(f) != 3));
+    if (fits && (holds_message(f) ? f->message_type != NULL : true)) {
+      if (!read_value(e, b, f, wt, r, depth)) return false;
+      continue;
+    }
+    ms_skip(r, wt);
+    if (!r->ok) return false;
+    keep_unknown(e, b, start, r->p);
+  }
+}
+
+bool ms_canonical_descriptor(ms_DescriptorEncoder *e, const void *data, size_t len, ms_Writer *out) {
+  const ms_Message *type = descriptor_message(e, "FileDescriptorProto");
+  if (!type) return false;
+  Built *b = built_new(e, type);
+  ms_Reader r = ms_reader(data, len);
+  if (!read_message(e, b, &r, 0, 0)) return false;
+  write_built(out, b);
+  return true;
 }
 
 /* ---- scalar values ---------------------------------------------------------------------- */
@@ -852,11 +1077,25 @@ static bool parse_scalar(Text *t, Built *b, const ms_Field *f) {
   return true;
 }
 
+/* A map entry always has its key and value on the wire, zero when not written. */
+static void complete_map_entry(ms_DescriptorEncoder *e, Built *entry) {
+  for (unsigned i = 0; i < entry->type->fields.count; i++) {
+    const ms_Field *f = entry->type->fields.items[i];
+    if (setting_of(entry, f)) continue;
+    if (holds_message(f)) child_message(e, entry, f);
+    else if (f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES) set_bytes(e, entry, f, "", 0);
+    else set_bits(e, entry, f, 0);
+  }
+}
+
 static bool parse_value(Text *t, Built *b, const ms_Field *f) {
   if (!holds_message(f)) return parse_scalar(t, b, f);
   char close = take_symbol(t, '{') ? '}' : take_symbol(t, '<') ? '>' : 0;
   if (!close || !f->message_type) return false;
-  return parse_message_body(t, child_message(t->e, b, f), close);
+  Built *child = child_message(t->e, b, f);
+  if (!parse_message_body(t, child, close)) return false;
+  if (child->type->is_map_entry) complete_map_entry(t->e, child);
+  return true;
 }
 
 /* `[type.googleapis.com/pkg.Msg] { ... }` in a google.protobuf.Any. */

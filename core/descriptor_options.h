@@ -12,15 +12,33 @@
 #include "descriptor_out.h"
 #include "wire.h"
 
+/* Which google.protobuf.*Options message an element's options fill. */
+typedef enum ms_OptionsKind {
+  MS_OPTIONS_FILE,
+  MS_OPTIONS_MESSAGE,
+  MS_OPTIONS_FIELD,
+  MS_OPTIONS_ONEOF,
+  MS_OPTIONS_ENUM,
+  MS_OPTIONS_ENUM_VALUE,
+  MS_OPTIONS_SERVICE,
+  MS_OPTIONS_METHOD,
+  MS_OPTIONS_RANGE,
+  MS_OPTIONS_KINDS
+} ms_OptionsKind;
+
 struct ms_DescriptorEncoder {
   ms_Compiler *c;                  /* the compilation whose files are encoded */
   ms_Compiler *builtin;            /* descriptor.proto, when the model lacks it */
   const ms_File *descriptor_proto; /* the model's, or the built-in one */
   bool descriptor_proto_tried;
   ms_Table extensions; /* full name -> ms_Field*: every extension, indexed on first need */
+  ms_Table extensions_by_number; /* "number:extendee" -> ms_Field*, indexed with them */
   bool extensions_indexed;
-  ms_Arena *scratch; /* temporaries of the file being encoded */
+  const ms_Message *options_messages[MS_OPTIONS_KINDS]; /* by ms_OptionsKind, looked up on first need */
+  ms_Arena *scratch; /* temporaries of the files being encoded, renewed when it has grown */
   struct SourceFacts *facts; /* of the file being encoded, read on first need (descriptor_out.c) */
+  const size_t *line_starts; /* of the file being encoded: byte offsets, made on first need */
+  unsigned line_count;
 };
 
 /* ---- wire helpers ------------------------------------------------------------------ */
@@ -36,18 +54,6 @@ void ms_out_raw(ms_Writer *w, const void *data, size_t len);
 
 /* ---- options ----------------------------------------------------------------------- */
 
-/* Which google.protobuf.*Options message an element's options fill. */
-typedef enum ms_OptionsKind {
-  MS_OPTIONS_FILE,
-  MS_OPTIONS_MESSAGE,
-  MS_OPTIONS_FIELD,
-  MS_OPTIONS_ONEOF,
-  MS_OPTIONS_ENUM,
-  MS_OPTIONS_ENUM_VALUE,
-  MS_OPTIONS_SERVICE,
-  MS_OPTIONS_METHOD,
-  MS_OPTIONS_RANGE
-} ms_OptionsKind;
 
 enum {
   MS_OPTIONS_ADD_MAP_ENTRY = 1,  /* a map entry: `map_entry: true` besides what is written */
@@ -63,5 +69,11 @@ enum {
  * (the element's full name; the package for a file). */
 void ms_write_options(ms_DescriptorEncoder *e, ms_Writer *w, uint32_t number, ms_OptionsKind kind,
                       const ms_Vec *options, const char *scope, unsigned flags);
+
+/* Plugin mode: protoc's FileDescriptorProto (from the request, without
+ * source_code_info) read and written back canonical, source-retention
+ * options stripped, as protoc does before writing a descriptor set. False,
+ * with nothing written, when the bytes cannot be read. */
+bool ms_canonical_descriptor(ms_DescriptorEncoder *e, const void *data, size_t len, ms_Writer *out);
 
 #endif

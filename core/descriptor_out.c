@@ -15,6 +15,8 @@
 
 typedef struct ms_DescriptorEncoder Encoder;
 
+enum { SCRATCH_LIMIT = 4 << 20 }; /* bytes of temporaries kept between files */
+
 ms_DescriptorEncoder *ms_descriptor_encoder_new(ms_Compiler *c) {
   Encoder *e = calloc(1, sizeof *e);
   if (!e) {
@@ -23,12 +25,15 @@ ms_DescriptorEncoder *ms_descriptor_encoder_new(ms_Compiler *c) {
   }
   e->c = c;
   ms_table_init(&e->extensions);
+  ms_table_init(&e->extensions_by_number);
   return e;
 }
 
 void ms_descriptor_encoder_free(ms_DescriptorEncoder *e) {
   if (!e) return;
+  if (e->scratch) ms_arena_free(e->scratch);
   ms_table_free(&e->extensions);
+  ms_table_free(&e->extensions_by_number);
   if (e->builtin) ms_compiler_free(e->builtin);
   free(e);
 }
@@ -148,17 +153,74 @@ static void write_default_value(ms_Writer *w, const ms_Field *f) {
 
 /* ---- what the model does not keep --------------------------------------------------------
  * Two things protoc's descriptors carry are dropped by the .proto parser:
- * edition 2024's `local` / `export` before a message or enum (the
- * `visibility` field), and whether a method was written with a `{ ... }`
- * body (protoc then writes an options message, empty if nothing is in it).
- * They are read back from the file's tokens, once per file that can have
- * them (one with services, or of edition 2024). */
+ * whether a method was written with a `{ ... }` body (protoc then writes an
+ * options message, empty if nothing is in it), and edition 2024's `local` /
+ * `export` before a message or enum (the `visibility` field). Both are read
+ * back from the file's text: the first just after the method's output type,
+ * the second from the tokens of edition 2024 files. */
 
-enum { FACT_LOCAL = 1, FACT_EXPORT = 2, FACT_METHOD_BODY = 3, FACT_NO_METHOD_BODY = 4 };
+/* Byte offsets of the file's line starts, for turning an ms_Loc into a position. */
+static void index_lines(Encoder *e, const ms_File *f) {
+  const char *text = f->source.text;
+  size_t len = f->source.len, count = 1;
+  for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + len - p))) != NULL; p++) count++;
+  size_t *starts = ms_arena_alloc(e->scratch, count * sizeof *starts);
+  size_t n = 0;
+  starts[n++] = 0;
+  for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + len - p))) != NULL; p++)
+    starts[n++] = (size_t)(p + 1 - text);
+  e->line_starts = starts;
+  e->line_count = (unsigned)count;
+}
+
+static const char *text_at(Encoder *e, const ms_File *f, ms_Loc loc) {
+  if (!f->source.text || loc.src != &f->source || loc.line == 0) return NULL;
+  if (!e->line_starts) index_lines(e, f);
+  if (loc.line > e->line_count) return NULL;
+  size_t at = e->line_starts[loc.line - 1] + (loc.col ? loc.col - 1 : 0);
+  return at < f->source.len ? f->source.text + at : NULL;
+}
+
+/* Past spaces and comments. */
+static const char *skip_blank(const char *p, const char *end) {
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
+      p++;
+    } else if (*p == '/' && p + 1 < end && p[1] == '/') {
+      while (p < end && *p != '\n') p++;
+    } else if (*p == '/' && p + 1 < end && p[1] == '*') {
+      for (p += 2; p + 1 < end && !(p[0] == '*' && p[1] == '/'); p++) {}
+      p += 2;
+    } else {
+      break;
+    }
+  }
+  return p < end ? p : end;
+}
+
+static bool is_name_char(char c) {
+  return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* `rpc M(A) returns (B) {...}` rather than `...;`: after the output type
+ * name, its `)`, then `{`. */
+static bool method_has_body(Encoder *e, const ms_File *f, const ms_Method *m) {
+  const char *p = text_at(e, f, m->output_loc);
+  if (!p) return false;
+  const char *end = f->source.text + f->source.len;
+  /* the dotted name, whose parts may be spaced out like any tokens */
+  for (p = skip_blank(p, end); p < end && (is_name_char(*p) || *p == '.'); p = skip_blank(p, end))
+    while (p < end && (is_name_char(*p) || *p == '.')) p++;
+  if (p >= end || *p != ')') return false;
+  p = skip_blank(p + 1, end);
+  return p < end && *p == '{';
+}
+
+enum { VISIBILITY_LOCAL = 1, VISIBILITY_EXPORT = 2 }; /* descriptor.proto's SymbolVisibility */
 
 typedef struct SourceFact {
-  unsigned line, col; /* of the message, enum or method name */
-  unsigned what;
+  unsigned line, col; /* of the message or enum name */
+  unsigned visibility;
 } SourceFact;
 
 typedef struct SourceFacts {
@@ -166,7 +228,7 @@ typedef struct SourceFacts {
   unsigned count, cap;
 } SourceFacts;
 
-static void add_fact(Encoder *e, SourceFacts *facts, ms_Loc loc, unsigned what) {
+static void add_fact(Encoder *e, SourceFacts *facts, ms_Loc loc, unsigned visibility) {
   if (facts->count == facts->cap) {
     unsigned cap = facts->cap ? facts->cap * 2 : 64;
     SourceFact *grown = ms_arena_alloc(e->scratch, cap * sizeof *grown);
@@ -174,74 +236,43 @@ static void add_fact(Encoder *e, SourceFacts *facts, ms_Loc loc, unsigned what) 
     facts->items = grown;
     facts->cap = cap;
   }
-  facts->items[facts->count++] = (SourceFact){loc.line, loc.col, what};
+  facts->items[facts->count++] = (SourceFact){loc.line, loc.col, visibility};
 }
 
-/* `local message Name` / `export enum Name`: the visibility of Name. */
-static void note_visibility(Encoder *e, SourceFacts *facts, ms_Lexer *lx, const ms_Token *t) {
-  bool local = ms_tok_is(t, "local");
-  if (!local && !ms_tok_is(t, "export")) return;
-  const ms_Token *keyword = ms_lex_peek(lx, 0), *name = ms_lex_peek(lx, 1);
-  if ((ms_tok_is(keyword, "message") || ms_tok_is(keyword, "enum")) && name->kind == MS_TOK_IDENT)
-    add_fact(e, facts, name->loc, local ? FACT_LOCAL : FACT_EXPORT);
-}
-
-/* The file's facts, in source order (so sorted by position). */
-static void read_source_facts(Encoder *e, const ms_File *f, SourceFacts *facts) {
+/* `local message Name` / `export enum Name`, in source order (so sorted by position). */
+static void read_visibilities(Encoder *e, const ms_File *f, SourceFacts *facts) {
   if (!f->source.text) return;
   ms_Diag diag;
   ms_diag_init(&diag);
   ms_Lexer lx;
   ms_lex_init(&lx, e->scratch, &diag, &f->source);
-  /* 0: outside a method; 1: in one, before `returns`; 2: before its `)`; 3: just after */
-  int state = 0;
-  ms_Loc method = {0};
   for (;;) {
     ms_Token t = ms_lex_next(&lx);
     if (t.kind == MS_TOK_EOF) break;
-    if (state == 3) {
-      add_fact(e, facts, method, ms_tok_is_symbol(&t, '{') ? FACT_METHOD_BODY : FACT_NO_METHOD_BODY);
-      state = 0;
-    }
-    if (state == 0 && ms_tok_is(&t, "rpc") && ms_lex_peek(&lx, 0)->kind == MS_TOK_IDENT &&
-        ms_tok_is_symbol(ms_lex_peek(&lx, 1), '(')) {
-      method = ms_lex_peek(&lx, 0)->loc;
-      state = 1;
-    } else if (state == 1 && ms_tok_is(&t, "returns")) {
-      state = 2;
-    } else if (state == 2 && ms_tok_is_symbol(&t, ')')) {
-      state = 3;
-    } else if (state == 0 && t.kind == MS_TOK_IDENT) {
-      note_visibility(e, facts, &lx, &t);
-    }
+    bool local = ms_tok_is(&t, "local");
+    if (!local && !ms_tok_is(&t, "export")) continue;
+    const ms_Token *keyword = ms_lex_peek(&lx, 0), *name = ms_lex_peek(&lx, 1);
+    if ((ms_tok_is(keyword, "message") || ms_tok_is(keyword, "enum")) && name->kind == MS_TOK_IDENT)
+      add_fact(e, facts, name->loc, local ? VISIBILITY_LOCAL : VISIBILITY_EXPORT);
   }
   ms_diag_free(&diag);
 }
 
-static unsigned source_fact(Encoder *e, const ms_File *f, ms_Loc at) {
+static unsigned visibility_of(Encoder *e, const ms_File *f, ms_Loc name) {
+  if (!f->edition || strcmp(f->edition, "2024") < 0) return 0;
   if (!e->facts) {
     e->facts = MS_NEW(e->scratch, SourceFacts);
-    read_source_facts(e, f, e->facts);
+    read_visibilities(e, f, e->facts);
   }
   unsigned lo = 0, hi = e->facts->count;
   while (lo < hi) {
     unsigned mid = (lo + hi) / 2;
     const SourceFact *x = &e->facts->items[mid];
-    if (x->line == at.line && x->col == at.col) return x->what;
-    if (x->line < at.line || (x->line == at.line && x->col < at.col)) lo = mid + 1;
+    if (x->line == name.line && x->col == name.col) return x->visibility;
+    if (x->line < name.line || (x->line == name.line && x->col < name.col)) lo = mid + 1;
     else hi = mid;
   }
   return 0;
-}
-
-static unsigned visibility_of(Encoder *e, const ms_File *f, ms_Loc name) {
-  if (!f->edition || strcmp(f->edition, "2024") < 0) return 0;
-  unsigned fact = source_fact(e, f, name);
-  return fact == FACT_LOCAL || fact == FACT_EXPORT ? fact : 0;
-}
-
-static bool method_has_body(Encoder *e, const ms_File *f, const ms_Method *m) {
-  return source_fact(e, f, m->loc) == FACT_METHOD_BODY;
 }
 
 /* ---- elements -------------------------------------------------------------------------- */
@@ -374,8 +405,8 @@ static void write_service(Encoder *e, ms_Writer *w, const ms_Service *s) {
     ms_out_string(w, 1, m->name);
     if (m->input) write_type_name(w, 2, m->input->full_name);
     if (m->output) write_type_name(w, 3, m->output->full_name);
-    ms_write_options(e, w, 4, MS_OPTIONS_METHOD, &m->options, m->full_name,
-                     method_has_body(e, s->file, m) ? MS_OPTIONS_KEEP_EMPTY : 0);
+    bool keep_empty = m->options.count == 0 && method_has_body(e, s->file, m);
+    ms_write_options(e, w, 4, MS_OPTIONS_METHOD, &m->options, m->full_name, keep_empty ? MS_OPTIONS_KEEP_EMPTY : 0);
     if (m->client_streaming) ms_write_varint_field(w, 5, 1);
     if (m->server_streaming) ms_write_varint_field(w, 6, 1);
     ms_out_end(w, method_mark);
@@ -432,17 +463,31 @@ static void write_file(Encoder *e, ms_Writer *w, const ms_File *f) {
   }
 }
 
+/* The scratch arena for one more file: one serves many files before it is renewed. */
+static void start_file(Encoder *e) {
+  if (e->scratch && ms_arena_bytes_used(e->scratch) > SCRATCH_LIMIT) {
+    ms_arena_free(e->scratch);
+    e->scratch = NULL;
+  }
+  if (!e->scratch) e->scratch = ms_arena_new();
+  e->facts = NULL;
+  e->line_starts = NULL;
+}
+
 bool ms_encode_file_descriptor(ms_DescriptorEncoder *e, const ms_File *f, ms_Writer *out) {
   if (f->descriptor_bytes) {
-    ms_out_raw(out, f->descriptor_bytes, f->descriptor_len);
+    start_file(e);
+    size_t mark = out->len;
+    if (!ms_canonical_descriptor(e, f->descriptor_bytes, f->descriptor_len, out)) {
+      out->len = mark; /* unreadable: protoc's bytes as they came */
+      ms_out_raw(out, f->descriptor_bytes, f->descriptor_len);
+    }
     return true;
   }
   if (f->syntax == MS_SYNTAX_FDL || f->syntax == MS_SYNTAX_FBS) return false;
-  e->scratch = ms_arena_new();
-  e->facts = NULL;
+  start_file(e);
   write_file(e, out, f);
-  ms_arena_free(e->scratch);
-  e->scratch = NULL;
   e->facts = NULL;
+  e->line_starts = NULL;
   return true;
 }
