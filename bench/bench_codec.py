@@ -157,7 +157,10 @@ def load_peer(peer: str, gen: Path) -> tuple[dict[str, Any], dict[str, Callable[
     if peer.startswith("moonstub"):
         sys.path.insert(0, str(gen / "moonstub"))
         import bench as mod  # type: ignore[import-not-found]
-        import google_protobuf as wkt  # type: ignore[import-not-found]
+        try:  # the well-known types: the runtime package's (runtime=package), else generated
+            from moonstub import wkt  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            import google_protobuf as wkt  # type: ignore[import-not-found, no-redef]
         import google_pubsub_v1 as ps  # type: ignore[import-not-found]
 
         def stamp(i: int) -> Any:
