@@ -160,17 +160,9 @@ def range_error(field: str, kind: str, value: object) -> typing.NoReturn:
     raise EncodeError(f"{field}: {value!r} is out of range for {kind}")
 
 
-_BOUNDS = {
-    "int32": (-(1 << 31), (1 << 31) - 1), "sint32": (-(1 << 31), (1 << 31) - 1),
-    "sfixed32": (-(1 << 31), (1 << 31) - 1), "uint32": (0, (1 << 32) - 1), "fixed32": (0, (1 << 32) - 1),
-    "int64": (-(1 << 63), (1 << 63) - 1), "sint64": (-(1 << 63), (1 << 63) - 1),
-    "sfixed64": (-(1 << 63), (1 << 63) - 1), "uint64": (0, (1 << 64) - 1), "fixed64": (0, (1 << 64) - 1),
-}
-
-
 def range_errors(field: str, kind: str, values: typing.Iterable[int]) -> typing.NoReturn:
     """Names the first value of a packed field that is out of range."""
-    lo, hi = _BOUNDS[kind]
+    lo, hi = next(bounds for number, bounds in _INT_RANGES.items() if _KIND_NAMES[number] == kind)
     for v in values:
         if not lo <= v <= hi:
             range_error(field, kind, v)
@@ -867,24 +859,18 @@ _WIRE = {
     FIXED32: _I32, BOOL: _VARINT, STRING: _LEN, GROUP: _SGROUP, MESSAGE: _LEN, BYTES: _LEN,
     UINT32: _VARINT, ENUM: _VARINT, SFIXED32: _I32, SFIXED64: _I64, SINT32: _VARINT, SINT64: _VARINT,
 }
-_KIND_NAME = {
-    DOUBLE: "double", FLOAT: "float", INT64: "int64", UINT64: "uint64", INT32: "int32", FIXED64: "fixed64",
-    FIXED32: "fixed32", BOOL: "bool", STRING: "string", GROUP: "group", MESSAGE: "message", BYTES: "bytes",
-    UINT32: "uint32", ENUM: "enum", SFIXED32: "sfixed32", SFIXED64: "sfixed64", SINT32: "sint32",
-    SINT64: "sint64",
-}
 _STRUCT_OF = {DOUBLE: "_F64", FLOAT: "_F32", FIXED64: "_U64", FIXED32: "_U32", SFIXED32: "_I32", SFIXED64: "_I64"}
 _STRUCT_CODE = {DOUBLE: "d", FLOAT: "f", FIXED64: "Q", FIXED32: "I", SFIXED32: "i", SFIXED64: "q"}
 _STRUCT_SIZE = {DOUBLE: 8, FLOAT: 4, FIXED64: 8, FIXED32: 4, SFIXED32: 4, SFIXED64: 8}
-_RANGES = {
-    INT32: ("-0x80000000", "0x7FFFFFFF"), SINT32: ("-0x80000000", "0x7FFFFFFF"),
-    SFIXED32: ("-0x80000000", "0x7FFFFFFF"), UINT32: ("0", "0xFFFFFFFF"), FIXED32: ("0", "0xFFFFFFFF"),
-    INT64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"), SINT64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"),
-    SFIXED64: ("-0x8000000000000000", "0x7FFFFFFFFFFFFFFF"), UINT64: ("0", "0xFFFFFFFFFFFFFFFF"),
-    FIXED64: ("0", "0xFFFFFFFFFFFFFFFF"),
-}
 _ZERO_TEXT = {DOUBLE: "0.0", FLOAT: "0.0", BOOL: "False", STRING: '""', BYTES: 'b""'}
 _SMALL_ONEOF = 8
+
+
+def _range_text(kind: int) -> tuple[str, str] | None:
+    """The bounds an integer kind is checked against when encoding, as source
+    text (enums are not checked: open enums keep any int32)."""
+    bounds = _INT_RANGES.get(kind) if kind != ENUM else None
+    return None if bounds is None else (hex(bounds[0]), hex(bounds[1]))
 
 
 def _is_packable(kind: int) -> bool:
@@ -1284,10 +1270,10 @@ class _PureCompiler:
 
     @staticmethod
     def check_range(w: _Src, f: _PField, kind: int, v: str) -> None:
-        r = _RANGES.get(kind)
+        r = _range_text(kind)
         if r is not None:
             w.line(f"if not {r[0]} <= {v} <= {r[1]}:")
-            w.line(f'    _range_error("{f.full_name}", "{_KIND_NAME[kind]}", {v})')
+            w.line(f'    _range_error("{f.full_name}", "{_KIND_NAMES[kind]}", {v})')
 
     def encode_scalar(self, w: _Src, f: _PField, kind: int, tag: str, v: str, out: str = "out") -> None:
         self.check_range(w, f, kind, v)
@@ -1363,10 +1349,10 @@ class _PureCompiler:
             elif f.packed:
                 w.line(f"if {var}:")
                 w.indent()
-                r = _RANGES.get(kind)
+                r = _range_text(kind)
                 if r is not None:
                     w.line(f"if min({var}) < {r[0]} or max({var}) > {r[1]}:")
-                    w.line(f'    _range_errors("{f.full_name}", "{_KIND_NAME[kind]}", {var})')
+                    w.line(f'    _range_errors("{f.full_name}", "{_KIND_NAMES[kind]}", {var})')
                 if kind == FLOAT:
                     w.line(f"{b} = bytearray()")
                     w.line(f"for {x} in {var}:")
