@@ -12,11 +12,6 @@ local SUPPORT = "_moonstub"
 -- runtime their classes are the package's, moonstub.wkt, so a Timestamp is one
 -- class whatever tree it came through.
 local WKT_MODULE = "moonstub.wkt"
-local WKT_FILES = {}
-for _, name in ipairs({ "any", "api", "descriptor", "duration", "empty", "field_mask", "source_context", "struct",
-  "timestamp", "type", "wrappers" }) do
-  WKT_FILES["google/protobuf/" .. name .. ".proto"] = true
-end
 
 -- The existing Python module that holds `file`'s classes, if any: an option
 -- M<file path>=module or M<package>=module, or the runtime package's
@@ -25,7 +20,8 @@ local function mapped_module(ctx, file)
   local opt = ctx.options.opt
   local chosen = opt["M" .. file.path] or (file.package and opt["M" .. file.package])
   if chosen then return chosen end
-  if ctx.runtime == "package" and not file.is_target and file.builtin and WKT_FILES[file.path] then
+  -- file.builtin: one of the files the binary carries (core/include), exactly moonstub.wkt's
+  if ctx.runtime == "package" and not file.is_target and file.builtin and file.package == "google.protobuf" then
     return WKT_MODULE
   end
   return nil
