@@ -156,7 +156,7 @@ test-diag: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
 test-lua: $(BUILD)/moonstub
 	tests/lua/run.sh $(BUILD)/moonstub
 
-test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 	$(VPY) tests/corpus/check_python.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 
@@ -179,13 +179,13 @@ $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 
 # ---- demo and bench ------------------------------------------------------------
 
-demo: $(BUILD)/moonstub $(VENV)/.stamp
+demo: $(BUILD)/moonstub venv
 	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto
 
 # every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 1040)
-bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp $(VENV)/.stamp
+bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	$(VPY) bench/report.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
 
 clean:
