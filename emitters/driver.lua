@@ -24,6 +24,8 @@ M.OPTIONS = {
   codec = { "fory", "protobuf" },
   runtime = { "package", "vendored" },
   imports = { "absolute", "relative" },
+  -- modules carry their files' descriptors (moonstub.reflection); false leaves them out
+  descriptors = { "true", "false" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
   client_async_transport = { "grpclib", "grpcio" },
   server_generation = { "none", "async" },

@@ -121,6 +121,18 @@ function M.emit(ctx)
   if ctx.runtime == "vendored" then
     host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/moonstub/runtime.py"))
   end
+  local registers_files = false
+  for _, mod in ipairs(order) do registers_files = registers_files or mod.registers_files end
+  if ctx.runtime == "vendored" and registers_files then
+    -- server reflection beside it, reading the vendored runtime's registry
+    local name = SUPPORT .. "_reflection"
+    local source = host.builtin_source("emitters/python/moonstub/reflection.py")
+    local import = table.concat(ctx.import_lines({ name = name, path = name .. ".py" }, SUPPORT, "_rt"), "\n")
+    local replaced
+    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n", function() return "\n" .. import .. "\n" end)
+    assert(replaced == 1, "reflection.py: the runtime import line moved")
+    host.write(name .. ".py", source)
+  end
   local support_written = false
   for _, mod in ipairs(order) do
     if mod.needs_grpc_support and not support_written then

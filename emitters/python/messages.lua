@@ -39,7 +39,7 @@ Module.__index = Module
 
 local function new_module(name, path, names)
   return setmetatable({ name = name, path = path, files = {}, names = names, imports = {},
-    grpc_imports = {}, messages = {}, enums = {} }, Module)
+    grpc_imports = {}, side_effect_imports = {}, messages = {}, enums = {} }, Module)
 end
 
 function Module:prefix_for(node)
@@ -421,6 +421,67 @@ local function write_registrations(w, mod)
   end
 end
 
+-- ---- file descriptors (server reflection) ----------------------------------
+
+-- A Python bytes literal of `s`: printable ASCII as it is, the rest escaped.
+local BYTE_ESCAPES = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\\"] = "\\\\", ['"'] = '\\"' }
+local function escaped_byte(c)
+  return BYTE_ESCAPES[c] or string.format("\\x%02x", c:byte())
+end
+
+-- The literal split into pieces of at most `width` columns, never inside an escape.
+local function py_bytes_pieces(s, width)
+  local pieces, current, used = {}, {}, 0
+  for i = 1, #s do
+    local c = s:sub(i, i)
+    local piece = c:match('^[ -~]$') and c ~= "\\" and c ~= '"' and c or escaped_byte(c)
+    if used + #piece > width then
+      pieces[#pieces + 1] = 'b"' .. table.concat(current) .. '"'
+      current, used = {}, 0
+    end
+    current[#current + 1] = piece
+    used = used + #piece
+  end
+  pieces[#pieces + 1] = 'b"' .. table.concat(current) .. '"'
+  return pieces
+end
+
+--- One _ms.register_file call per .proto file of the module: the file's
+--- serialized FileDescriptorProto (file.descriptor, the bytes protoc writes for
+--- it) and the files it imports, for moonstub.reflection. The modules of those
+--- files are imported too, as protoc's _pb2 modules import theirs: a file
+--- imported only for its options (google/api/annotations.proto) has no type
+--- this module would name, and would otherwise never register. Runs before the
+--- import lines are assembled (it adds to mod.imports).
+local function write_file_registrations(w, mod)
+  for _, file in ipairs(mod.files) do
+    local descriptor = file.descriptor
+    if descriptor then
+      mod.registers_files = true
+      local deps = {}
+      for _, imp in ipairs(file.imports) do
+        if not imp.option then
+          deps[#deps + 1] = py_string(imp.path)
+          local other = imp.file and mod.names.module_of[imp.file]
+          if other and other ~= mod.name and not mod.imports[other] then
+            mod.imports[other] = true
+            mod.side_effect_imports[other] = true
+          end
+        end
+      end
+      local tuple = #deps == 1 and "(" .. deps[1] .. ",)" or "(" .. table.concat(deps, ", ") .. ")"
+      w:line("_ms.register_file(")
+      w:indent()
+      w:line("%s,", py_string(file.path))
+      local pieces = py_bytes_pieces(descriptor, 112)
+      for i, piece in ipairs(pieces) do w:line("%s%s", piece, i == #pieces and "," or "") end
+      w:line("%s,", tuple)
+      w:dedent()
+      w:line(")")
+    end
+  end
+end
+
 local function collect(mod, message)
   if message.is_map_entry then return end
   mod.messages[#mod.messages + 1] = message
@@ -484,6 +545,7 @@ function M.module_text(ctx, mod)
   end
   local tables = Writer.new()
   write_registrations(tables, mod)
+  if ctx.options.opt.descriptors ~= "false" then write_file_registrations(tables, mod) end
 
   -- rules that keep services in the package module (aristaproto's layout)
   local service_text, service_imports, service_support = nil, {}, {}
@@ -554,7 +616,9 @@ function M.module_text(ctx, mod)
   for other in pairs(mod.imports) do others[#others + 1] = other end
   table.sort(others)
   for _, other in ipairs(others) do
-    for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line(line) end
+    -- an import only for its descriptors' registration says so to linters
+    local note = mod.side_effect_imports[other] and "  # noqa: F401  (registers its descriptors)" or ""
+    for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line("%s%s", line, note) end
   end
   w:blank()
   w:line("%s", ctx.version_check)

@@ -14,8 +14,8 @@ then serves ``grpc.reflection.v1alpha.ServerReflection`` and
 and sync ``grpc`` servers alike: grpcurl, Postman or grpcio-reflection's
 ``ProtoReflectionDescriptorDatabase`` can list the services and fetch every
 file, symbol and import. The reflection messages are encoded and decoded here,
-by hand; this module imports nothing at import time, and ``grpc`` only when
-reflection is enabled.
+by hand; this module imports only the runtime at import time, and ``grpc``
+only when reflection is enabled.
 
 Answers follow grpcio-reflection's: a file comes with its transitive imports
 (the file first, then its imports depth first, each once); a symbol may name a
@@ -27,8 +27,12 @@ NOT_FOUND; ``list_services`` gives ``service_names``, sorted.
 from __future__ import annotations
 
 import threading
-import types
 import typing
+
+# The registry lives in the runtime, which every generated module imports; in a
+# vendored tree (--opt runtime=vendored) the copy of this module imports the
+# vendored runtime here instead.
+from moonstub import runtime as _rt
 
 if typing.TYPE_CHECKING:
     import grpc
@@ -52,38 +56,18 @@ _INVALID_ARGUMENT = (3, "invalid argument")
 _NOT_FOUND = (5, "not found")
 
 
-class RegisteredFile(typing.NamedTuple):
-    """One .proto file as a generated module registered it."""
-
-    name: str
-    descriptor: bytes  # the serialized FileDescriptorProto
-    dependencies: tuple[str, ...]  # the files it imports (FileDescriptorProto.dependency)
-
-
-_FILES: dict[str, RegisteredFile] = {}
+RegisteredFile = _rt.RegisteredFile
+register_file = _rt.register_file
+registered_files = _rt.registered_files
+_FILES = _rt.registered_files()  # a live, read-only view
 
 
 class _Registry:
-    """What changes as modules register files: the symbol index is rebuilt,
-    on the next reflection request, after a file is added."""
+    """The symbol index, rebuilt on the next reflection request after files
+    were added (files are only ever added, so their count tells)."""
 
     lock = threading.Lock()
-    generation = 0
     index: _Index | None = None
-
-
-def register_file(name: str, descriptor: bytes, dependencies: typing.Iterable[str] = ()) -> None:
-    """Registers one .proto file's descriptor (what generated modules call at
-    import). The first registration of a name is kept: two generated trees of
-    one file carry the same bytes."""
-    entry = RegisteredFile(name, bytes(descriptor), tuple(dependencies))
-    if _FILES.setdefault(name, entry) is entry:
-        _Registry.generation += 1
-
-
-def registered_files() -> typing.Mapping[str, RegisteredFile]:
-    """The registered files by name (a read-only view)."""
-    return types.MappingProxyType(_FILES)
 
 
 # ---- the wire format -------------------------------------------------------------------------
@@ -278,8 +262,8 @@ def _index() -> _Index:
     """The index of the registered files, made again when files were added."""
     with _Registry.lock:
         index = _Registry.index
-        if index is None or index.generation != _Registry.generation:
-            index = _Registry.index = _Index(list(_FILES.values()), _Registry.generation)
+        if index is None or index.generation != len(_FILES):
+            index = _Registry.index = _Index(list(_FILES.values()), len(_FILES))
         return index
 
 

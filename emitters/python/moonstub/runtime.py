@@ -59,6 +59,35 @@ def check_version(module: str, generated_by: str) -> None:
         f"or regenerate the code with moonstub {RUNTIME_VERSION}"
     )
 
+
+# ---- file descriptors (server reflection: moonstub.reflection) ------------------------------
+
+
+class RegisteredFile(typing.NamedTuple):
+    """One .proto file as a generated module registered it."""
+
+    name: str
+    descriptor: bytes  # the serialized FileDescriptorProto, as protoc writes it (no source info)
+    dependencies: tuple[str, ...]  # the files it imports (FileDescriptorProto.dependency)
+
+
+# Files are only ever added: the registry's size tells readers that it changed.
+_FILES: dict[str, RegisteredFile] = {}
+
+
+def register_file(name: str, descriptor: bytes, dependencies: typing.Iterable[str] = ()) -> None:
+    """Registers one .proto file's descriptor (what generated modules call at
+    import). The first registration of a name is kept: two generated trees of
+    one file carry the same bytes."""
+    if name not in _FILES:
+        _FILES[name] = RegisteredFile(name, bytes(descriptor), tuple(dependencies))
+
+
+def registered_files() -> typing.Mapping[str, RegisteredFile]:
+    """The registered files by name (a read-only view)."""
+    return types.MappingProxyType(_FILES)
+
+
 T = typing.TypeVar("T", bound="Message")
 
 

@@ -8,9 +8,8 @@
   for the files is captured, then fed to ``protoc-gen-moonstub`` with the naming
   policy ``dump_policy.lua`` (``rules=...``), which prints each file's
   descriptor on stdout before the plugin writes its response.
-* ``generate``: moonstub's Python for a schema with the message emitter of
-  ``lua/`` (``--lua-path``), which adds the ``_ms.register_file`` calls
-  docs/reflection.md proposes for emitters/python/messages.lua.
+* ``generate``: moonstub's Python for a schema (its modules register their
+  files' descriptors with ``_ms.register_file``).
 * ``load_modules``: imports a generated set, then takes it out of ``sys.modules``.
 
 Environment: MOONSTUB (the binary, default build/moonstub), MOONSTUB_CORPUS
@@ -36,7 +35,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
 PROTOS = HERE / "protos"
-LUA = HERE / "lua"
 DUMP_SCRIPT = HERE / "dump_descriptors.lua"
 DUMP_POLICY = HERE / "dump_policy.lua"
 CORPUS = Path(os.environ.get("MOONSTUB_CORPUS", str(REPO / "build" / "corpus" / "protobuf")))
@@ -140,9 +138,9 @@ def plugin_descriptors(roots: list[Path | str], files: list[str], out: Path) -> 
 
 
 def generate(roots: list[Path | str], files: list[str], out: Path, *flags: str) -> Path:
-    """moonstub's Python for ``files`` with the register_file calls (``lua/``)."""
+    """moonstub's Python for ``files``."""
     out.mkdir(parents=True, exist_ok=True)
-    _run([MOONSTUB, f"--lua-path={LUA}", *_roots(roots), *files, f"--python_out={out}", *flags])
+    _run([MOONSTUB, *_roots(roots), *files, f"--python_out={out}", *flags])
     return out
 
 

@@ -52,41 +52,21 @@ V1_METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 # ---- generated sets ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def installed_runtime() -> typing.Iterator[None]:
-    """What applying docs/reflection.md's change gives the installed runtime:
-    ``moonstub.runtime.register_file`` (its re-export) and the well-known
-    types' files registered (``make wkt`` regenerates moonstub.wkt with them)."""
-    from moonstub import runtime
-
-    had = hasattr(runtime, "register_file")
-    if not had:
-        runtime.register_file = reflection.register_file  # type: ignore[attr-defined]
-    for name, data in moonstub_descriptors([PROTOS], WKT).items():
-        if name.startswith("google/protobuf/"):
-            reflection.register_file(name, data, ())
-    yield
-    if not had:
-        del runtime.register_file  # type: ignore[attr-defined]
-
-
 def _catalog_set(tmp: Path, mode: str, vendored: bool) -> types.SimpleNamespace:
     flags = ["--grpc"] + (["--grpc-python-mode=sync"] if mode == "sync" else [])
     flags += ["--opt", "runtime=vendored"] if vendored else []
     out = generate([PROTOS], [CATALOG], tmp, *flags)
     names = ["refltest_v1_extras", "refltest_v1", "_moonstub_grpc", "refltest_v1_grpc"]
     if vendored:
-        # the vendored runtime's re-export, as the installed one has it
-        with (out / "_moonstub.py").open("a") as runtime:
-            runtime.write("\nfrom moonstub.reflection import register_file  # noqa: E402,F401\n")
-        names = ["_moonstub", "google_protobuf", *names]
+        names = ["_moonstub", "_moonstub_reflection", "google_protobuf", *names]
     mods = load_modules(out, names)
-    return types.SimpleNamespace(dir=out, msgs=mods["refltest_v1"], grpc=mods["refltest_v1_grpc"])
+    # a vendored runtime has its own registry, served by the reflection module written beside it
+    refl = mods["_moonstub_reflection"] if vendored else reflection
+    return types.SimpleNamespace(dir=out, msgs=mods["refltest_v1"], grpc=mods["refltest_v1_grpc"], refl=refl)
 
 
 @pytest.fixture(scope="module")
-def aio_set(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str,
-            installed_runtime: None) -> types.SimpleNamespace:
+def aio_set(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str) -> types.SimpleNamespace:
     return _catalog_set(tmp_path_factory.mktemp("aio"), "aio", vendored=False)
 
 
@@ -162,7 +142,7 @@ SERVICES = (CATALOG_SERVICE, reflection.SERVICE_NAME, reflection.SERVICE_NAME_V1
 def catalog_server(s: types.SimpleNamespace, mode: str) -> typing.Iterator[str]:
     def register(server: typing.Any) -> None:
         s.grpc.add_servicer(catalog_servicer(s, mode), server)
-        reflection.enable_server_reflection(SERVICES, server)
+        s.refl.enable_server_reflection(SERVICES, server)
 
     with (aio_server if mode == "aio" else sync_server)(register) as address:
         yield address
@@ -273,10 +253,14 @@ def check_reflection(address: str, version: str, expected: dict[str, bytes], roo
 
 def test_generated_modules_register_protocs_bytes(aio_set: types.SimpleNamespace, sync_set: types.SimpleNamespace,
                                                   catalog_files: dict[str, bytes]) -> None:
-    files = reflection.registered_files()
-    for name, data in catalog_files.items():
-        assert files[name].descriptor == data, name
-        assert files[name].dependencies == tuple(descriptor_pb2.FileDescriptorProto.FromString(data).dependency)
+    for s in (aio_set, sync_set):
+        files = s.refl.registered_files()
+        for name, data in catalog_files.items():
+            assert files[name].descriptor == data, name
+            assert files[name].dependencies == tuple(descriptor_pb2.FileDescriptorProto.FromString(data).dependency)
+    # the installed runtime's registry and the vendored one are apart
+    assert sync_set.refl.registered_files() is not reflection.registered_files()
+    assert "refltest/v1/catalog.proto" in reflection.registered_files()
 
 
 @pytest.mark.parametrize("version", ["v1alpha", "v1"])
@@ -356,8 +340,7 @@ def test_reflection_protos_match_their_text(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pubsub(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str,
-           installed_runtime: None) -> types.SimpleNamespace:
+def pubsub(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str) -> types.SimpleNamespace:
     if not GOOGLEAPIS.is_dir():
         pytest.skip("googleapis corpus not unpacked")
     roots: list[Path | str] = [GOOGLEAPIS, CORPUS / "src"]
@@ -390,8 +373,7 @@ def test_no_google_protobuf_at_runtime(aio_set: types.SimpleNamespace) -> None:
         import asyncio, sys, concurrent.futures
         sys.path.insert(0, {str(aio_set.dir)!r})
         import grpc, grpc.aio
-        from moonstub import runtime, reflection
-        runtime.register_file = reflection.register_file
+        from moonstub import reflection
         import refltest_v1, refltest_v1_grpc
         request = b"\\x22\\x13refltest.v1.Catalog"  # file_containing_symbol
         def check(answer):
@@ -420,3 +402,20 @@ def test_no_google_protobuf_at_runtime(aio_set: types.SimpleNamespace) -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=REPO)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
+
+
+def test_descriptors_can_be_left_out(tmp_path: Path) -> None:
+    """--opt descriptors=false: no register_file calls, and no imports made
+    only for them (refltest_v1 imports google/api-like option files only for
+    their registration)."""
+    with_them = generate([PROTOS], [CATALOG], tmp_path / "with")
+    without = generate([PROTOS], [CATALOG], tmp_path / "without", "--opt", "descriptors=false")
+    text = (with_them / "refltest_v1.py").read_text()
+    assert "_ms.register_file(\n    \"refltest/v1/catalog.proto\"," in text
+    assert "import refltest_v1_extras as _i_refltest__v1__extras  # noqa: F401  (registers its descriptors)" in text
+    lean = (without / "refltest_v1.py").read_text()
+    assert "register_file" not in lean and "registers its descriptors" not in lean
+    assert not (without / "_moonstub_reflection.py").exists()
+    mods = load_modules(without, ["refltest_v1"])
+    item = mods["refltest_v1"].Item(id="a")
+    assert type(item).FromString(item.SerializeToString()) == item
