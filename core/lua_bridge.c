@@ -671,6 +671,24 @@ static int host_write(lua_State *L) {
   return 1;
 }
 
+/* host.insert(path, point, text): text for an insertion point of an output
+ * file; host.apply_insertions() puts them all in place (output.h). */
+static int host_insert(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *path = luaL_checkstring(L, 1);
+  const char *point = luaL_checkstring(L, 2);
+  size_t len;
+  const char *text = luaL_checklstring(L, 3, &len);
+  ms_output_insert(b->out, path, point, text, len);
+  return 0;
+}
+
+static int host_apply_insertions(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  lua_pushboolean(L, ms_output_apply_insertions(b->out, &b->c->diag));
+  return 1;
+}
+
 /* host.report(severity, message [, loc]) — loc is a model node's `loc` */
 /* Emitters may meet one problem twice (a name collision seen by the message
  * module and by its gRPC companion): each diagnostic is printed once. */
@@ -992,6 +1010,12 @@ static int run_driver(lua_State *L) {
   lua_pushlightuserdata(L, b);
   lua_pushcclosure(L, host_write, 1);
   lua_setfield(L, -2, "write");
+  lua_pushlightuserdata(L, b);
+  lua_pushcclosure(L, host_insert, 1);
+  lua_setfield(L, -2, "insert");
+  lua_pushlightuserdata(L, b);
+  lua_pushcclosure(L, host_apply_insertions, 1);
+  lua_setfield(L, -2, "apply_insertions");
   lua_pushlightuserdata(L, b);
   lua_pushcclosure(L, host_report, 1);
   lua_setfield(L, -2, "report");

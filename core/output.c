@@ -47,8 +47,6 @@ bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *co
   return true;
 }
 
-/* Creates the folders of `path`; each folder it creates is recorded in
- * `created` (parents first) so that a failed run can remove them. */
 void ms_output_mark_extra(ms_Output *o) {
   if (o->files.count) ((ms_OutputFile *)o->files.items[o->files.count - 1])->extra = true;
 }
@@ -57,6 +55,162 @@ static const char *root_of(const ms_OutputFile *f, const char *dir, const char *
   return f->extra && extra_dir ? extra_dir : dir;
 }
 
+/* ---- insertion points ------------------------------------------------------ */
+
+typedef struct ms_Insertion {
+  const char *path;
+  const char *point;
+  const char *text;
+  size_t len;
+  unsigned order; /* insertions at one point keep the order they were made in */
+  bool used;
+} ms_Insertion;
+
+static const char MARKER[] = "@@protoc_insertion_point(";
+
+void ms_output_insert(ms_Output *o, const char *path, const char *point, const char *text, size_t len) {
+  ms_Insertion *ins = MS_NEW(o->arena, ms_Insertion);
+  ins->path = ms_arena_strdup(o->arena, path);
+  ins->point = ms_arena_strdup(o->arena, point);
+  char *copy = ms_arena_alloc(o->arena, len + 1);
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  ins->text = copy;
+  ins->len = len;
+  ins->order = o->insertions.count;
+  ms_vec_push(o->arena, &o->insertions, ins);
+}
+
+static int compare_insertions(const void *pa, const void *pb) {
+  const ms_Insertion *a = *(ms_Insertion *const *)pa, *b = *(ms_Insertion *const *)pb;
+  int c = strcmp(a->path, b->path);
+  if (c == 0) c = strcmp(a->point, b->point);
+  if (c == 0) c = (a->order > b->order) - (a->order < b->order);
+  return c;
+}
+
+/* The first of the sorted insertions [lo, hi) whose path and point are
+ * these (point NULL: whose path is this), or hi. */
+static unsigned first_insertion_at(ms_Insertion **all, unsigned lo, unsigned hi, const char *path,
+                                   const char *point, size_t point_len) {
+  while (lo < hi) {
+    unsigned mid = lo + (hi - lo) / 2;
+    int c = strcmp(all[mid]->path, path);
+    if (c == 0 && point) {
+      c = strncmp(all[mid]->point, point, point_len);
+      if (c == 0 && all[mid]->point[point_len] != '\0') c = 1;
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static bool insertion_is_at(const ms_Insertion *ins, const char *path, const char *point, size_t point_len) {
+  return strcmp(ins->path, path) == 0 && strncmp(ins->point, point, point_len) == 0 &&
+         ins->point[point_len] == '\0';
+}
+
+/* A growing text, on the heap while it is built. */
+typedef struct Text {
+  char *data;
+  size_t len, cap;
+} Text;
+
+static void text_append(Text *t, const char *s, size_t n) {
+  if (t->len + n > t->cap) {
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap < t->len + n) cap *= 2;
+    char *grown = realloc(t->data, cap);
+    if (!grown) {
+      fputs("moonstub: out of memory\n", stderr);
+      abort();
+    }
+    t->data = grown;
+    t->cap = cap;
+  }
+  memcpy(t->data + t->len, s, n);
+  t->len += n;
+}
+
+/* Appends `text` to `out`, each non-empty line prefixed by `indent`, ending in a newline. */
+static void append_indented(Text *out, const char *indent, size_t indent_len, const char *text, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    const char *nl = memchr(text + i, '\n', len - i);
+    size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+    if (n > 0) text_append(out, indent, indent_len);
+    text_append(out, text + i, n);
+    text_append(out, "\n", 1);
+    i += n + 1;
+  }
+}
+
+/* The file's text with the insertions [lo, hi) (its own, sorted) in place. */
+static void insert_into_file(ms_Output *o, ms_OutputFile *f, ms_Insertion **all, unsigned lo, unsigned hi) {
+  Text out = {0};
+  const char *text = f->content, *end = f->content + f->len;
+  while (text < end) {
+    const char *nl = memchr(text, '\n', (size_t)(end - text));
+    const char *line_end = nl ? nl + 1 : end;
+    const char *marker = memmem(text, (size_t)(line_end - text), MARKER, sizeof MARKER - 1);
+    if (marker) {
+      const char *name = marker + sizeof MARKER - 1;
+      const char *close = memchr(name, ')', (size_t)(line_end - name));
+      if (close) {
+        size_t name_len = (size_t)(close - name);
+        size_t indent_len = strspn(text, " \t");
+        if (indent_len > (size_t)(line_end - text)) indent_len = 0;
+        for (unsigned k = first_insertion_at(all, lo, hi, f->path, name, name_len);
+             k < hi && insertion_is_at(all[k], f->path, name, name_len); k++) {
+          append_indented(&out, text, indent_len, all[k]->text, all[k]->len);
+          all[k]->used = true;
+        }
+      }
+    }
+    text_append(&out, text, (size_t)(line_end - text));
+    text = line_end;
+  }
+  char *copy = ms_arena_alloc(o->arena, out.len + 1);
+  memcpy(copy, out.data ? out.data : "", out.len);
+  f->content = copy;
+  f->len = out.len;
+  free(out.data);
+}
+
+bool ms_output_apply_insertions(ms_Output *o, ms_Diag *diag) {
+  unsigned n = o->insertions.count;
+  if (n == 0) return true;
+  ms_Insertion **all = (ms_Insertion **)o->insertions.items;
+  qsort(all, n, sizeof *all, compare_insertions);
+  for (unsigned i = 0; i < o->files.count; i++) {
+    ms_OutputFile *f = o->files.items[i];
+    unsigned lo = first_insertion_at(all, 0, n, f->path, NULL, 0);
+    unsigned hi = lo;
+    while (hi < n && strcmp(all[hi]->path, f->path) == 0) hi++;
+    if (hi > lo) insert_into_file(o, f, all, lo, hi);
+  }
+  bool ok = true;
+  for (unsigned k = 0; k < n; k++) {
+    if (all[k]->used) continue;
+    ok = false;
+    bool file_exists = false;
+    for (unsigned i = 0; i < o->files.count && !file_exists; i++) {
+      file_exists = strcmp(((ms_OutputFile *)o->files.items[i])->path, all[k]->path) == 0;
+    }
+    if (file_exists) {
+      ms_diag_plain(diag, MS_ERROR, "insertion point \"%s\" not found in \"%s\"", all[k]->point, all[k]->path);
+    } else {
+      ms_diag_plain(diag, MS_ERROR, "cannot insert at \"%s\" into \"%s\": no such output file", all[k]->point,
+                    all[k]->path);
+    }
+  }
+  o->insertions.count = 0;
+  return ok;
+}
+
+/* Creates the folders of `path`; each folder it creates is recorded in
+ * `created` (parents first) so that a failed run can remove them. */
 static bool make_dirs(char *path, ms_Vec *created, ms_Arena *arena) {
   for (char *p = path + 1; *p; p++) {
     if (*p != '/') continue;
@@ -183,7 +337,9 @@ bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, con
     tmp[i] = write_temporary(root_of(o->files.items[i], dir, extra_dir), o->files.items[i], diag, &final[i], &ok,
                              &created, o->arena);
   for (unsigned i = 0; i < n && ok; i++) {
-    if (!tmp[i]) continue;
+    if (!tmp[i]) {
+      continue;
+    }
     if (!replace_keeping_backup(tmp[i], final[i], &backup[i])) {
       ms_diag_plain(diag, MS_ERROR, "cannot write %s: %s", final[i], strerror(errno));
       if (backup[i] && access(final[i], F_OK) != 0) rename(backup[i], final[i]);

@@ -19,7 +19,8 @@ typedef struct ms_OutputFile {
 
 typedef struct ms_Output {
   ms_Arena *arena;
-  ms_Vec files; /* ms_OutputFile* */
+  ms_Vec files;      /* ms_OutputFile* */
+  ms_Vec insertions; /* ms_Insertion*, until ms_output_apply_insertions */
 } ms_Output;
 
 void ms_output_init(ms_Output *o, ms_Arena *arena);
@@ -27,6 +28,14 @@ void ms_output_init(ms_Output *o, ms_Arena *arena);
 bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *content, size_t len);
 /* Marks the last file added as an --emitter's. */
 void ms_output_mark_extra(ms_Output *o);
+/* Insertion points, as protoc has them: a line of a generated file holding
+ * "@@protoc_insertion_point(NAME)" marks the place NAME. Text inserted there
+ * goes just before that line, each of its lines indented like it, in the
+ * order the insertions were made. The file may be written after the call. */
+void ms_output_insert(ms_Output *o, const char *path, const char *point, const char *text, size_t len);
+/* Puts every pending insertion in place; an insertion whose file or point
+ * does not exist is an error (each one reported). */
+bool ms_output_apply_insertions(ms_Output *o, ms_Diag *diag);
 /* Writes every file under `dir` (the files of --emitters under `extra_dir`);
  * unchanged files are left untouched. */
 bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, const char *extra_dir);

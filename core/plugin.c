@@ -36,7 +36,8 @@ static char *read_all(FILE *in, size_t *len) {
 }
 
 /* "k=v,k2=v2,flag": every entry becomes an option, as --opt would; the
- * plugin's own `dump_model` adds the model as moonstub_model.json. */
+ * plugin's own `dump_model` adds the model as moonstub_model.json, and each
+ * `emitter=NAME|FILE` runs an extra emitter, as --emitter does. */
 static void parse_parameter(ms_Compiler *c, const char *parameter, ms_RunOptions *run, bool *dump_model) {
   const char *p = parameter;
   while (*p) {
@@ -48,6 +49,9 @@ static void parse_parameter(ms_Compiler *c, const char *parameter, ms_RunOptions
       const char *value = eq ? ms_arena_strndup(c->arena, eq + 1, n - (size_t)(eq - p) - 1) : "true";
       if (strcmp(key, "dump_model") == 0) {
         *dump_model = strcmp(value, "false") != 0;
+      } else if (strcmp(key, "emitter") == 0) {
+        /* emitter=NAME|FILE, repeatable: an extra emitter, as --emitter */
+        ms_vec_push(c->arena, &run->emitters, (void *)value);
       } else {
         ms_vec_push(c->arena, &run->keys, (void *)key);
         ms_vec_push(c->arena, &run->values, (void *)value);

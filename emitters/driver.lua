@@ -40,8 +40,10 @@ local function sorted_keys(t)
 end
 
 --- Checks `opt` (strings from --opt / plugin parameters); returns false after
---- reporting every bad key and value, naming the valid choices.
-function M.check_options(opt, host)
+--- reporting every bad key and value, naming the valid choices. `extra` maps the
+--- options that the loaded emitters declare to their emitter (any value goes).
+function M.check_options(opt, host, extra)
+  extra = extra or {}
   local ok = true
   for _, key in ipairs(sorted_keys(opt)) do
     local valid = M.OPTIONS[key]
@@ -52,9 +54,14 @@ function M.check_options(opt, host)
           opt[key], key))
         ok = false
       end
+    elseif extra[key] then
+      -- an emitter's own option: its value is the emitter's to check
     elseif not valid then
-      host.report("error", string.format("unknown option %q (valid options: %s, M<file or package>)", key,
-        table.concat(sorted_keys(M.OPTIONS), ", ")))
+      local emitter_keys = {}
+      for _, k in ipairs(sorted_keys(extra)) do emitter_keys[#emitter_keys + 1] = k .. " (" .. extra[k] .. ")" end
+      host.report("error", string.format("unknown option %q (valid options: %s, M<file or package>%s)", key,
+        table.concat(sorted_keys(M.OPTIONS), ", "),
+        #emitter_keys > 0 and "; of the emitters: " .. table.concat(emitter_keys, ", ") or ""))
       ok = false
     else
       local found = key == "rules" and opt[key]:match("%.lua$") ~= nil
@@ -160,10 +167,35 @@ function Context:warning(node, message)
   self.host.report("warning", message, node and node.loc)
 end
 
-local function run_emitter(spec, ctx)
+--- Text to put at insertion point `point` of the output file `path` (any file of
+--- the run, written before or after), as protoc's insertion points: just before
+--- the line "@@protoc_insertion_point(POINT)", each line indented like it.
+function Context:insert(path, point, text)
+  if type(path) ~= "string" or type(point) ~= "string" or type(text) ~= "string" then
+    error("ctx:insert(path, point, text) takes three strings", 2)
+  end
+  self.host.insert(path, point, text)
+end
+
+--- What an emitter wrote: `{path, kind, module?, messages, enums, services}`
+--- (full names) appended to ctx.outputs, for the emitters that run after it.
+function Context:record_output(entry)
+  entry.messages = entry.messages or {}
+  entry.enums = entry.enums or {}
+  entry.services = entry.services or {}
+  self.outputs[#self.outputs + 1] = entry
+  self.output_by_path[entry.path] = entry
+end
+
+--- The entry of ctx.outputs for `path`, if a file of that path was written.
+function Context:output(path)
+  return self.output_by_path[path]
+end
+
+local function load_emitter(spec, host)
   local module
   if spec:match("%.lua$") or spec:find("/") then
-    module = ctx.host.load_script(spec)()
+    module = host.load_script(spec)()
   else
     local ok, found = pcall(require, "emitters." .. spec)
     if ok then module = found else module = require(spec) end
@@ -171,15 +203,52 @@ local function run_emitter(spec, ctx)
   if type(module) ~= "table" or type(module.emit) ~= "function" then
     error(string.format("emitter %q has no emit(ctx) function", spec), 0)
   end
+  if module.options ~= nil and type(module.options) ~= "table" then
+    error(string.format("emitter %q: options must be a table of option names and default values", spec), 0)
+  end
+  if module.members ~= nil and type(module.members) ~= "table" then
+    error(string.format("emitter %q: members must be an array of the names it adds to message classes", spec), 0)
+  end
+  return module
+end
+
+-- The emitter's options: its declared defaults, overridden by --opt / plugin parameters.
+local function options_of(module, opt)
+  local own = {}
+  for key, default in pairs(module.options or {}) do
+    local given = opt[key]
+    own[key] = given ~= nil and given or default
+  end
+  return own
+end
+
+local function run_emitter(spec, module, ctx)
   local own = setmetatable({ schema = ctx.schema, options = ctx.options, rules = ctx.rules, host = ctx.host,
-    files = {}, order = {} }, Context)
+    files = {}, order = {}, opt = options_of(module, ctx.options.opt), outputs = ctx.outputs,
+    output_by_path = ctx.output_by_path }, Context)
   module.emit(own)
-  for _, path in ipairs(own.order) do ctx.host.write(path, own.files[path]:text(), true) end
+  for _, path in ipairs(own.order) do
+    ctx.host.write(path, own.files[path]:text(), true)
+    if not ctx.output_by_path[path] then ctx:record_output({ path = path, kind = "extra", emitter = spec }) end
+  end
 end
 
 function M.run(schema, options, host)
   local opt = options.opt
-  if not M.check_options(opt, host) then return end
+  -- extra emitters first: the options they declare are valid keys
+  local emitters, extra_keys, members = {}, {}, {}
+  for i, spec in ipairs(options.emitters) do
+    emitters[i] = load_emitter(spec, host)
+    -- names it adds to every message class: fields of those names are escaped
+    for _, name in ipairs(emitters[i].members or {}) do members[name] = spec end
+    for key in pairs(emitters[i].options or {}) do
+      if M.OPTIONS[key] then
+        error(string.format("emitter %q declares the option %q, which is moonstub's own", spec, key), 0)
+      end
+      extra_keys[key] = extra_keys[key] and (extra_keys[key] .. ", " .. spec) or spec
+    end
+  end
+  if not M.check_options(opt, host, extra_keys) then return end
   if opt.rules then options.rules = opt.rules end
   if opt.grpc then options.grpc = opt.grpc == "true" end
   if opt.grpc_python_mode then
@@ -187,15 +256,18 @@ function M.run(schema, options, host)
     if opt.grpc == nil then options.grpc = true end
   end
   local rules = load_rules(options.rules, host)
-  local ctx = setmetatable({ schema = schema, options = options, rules = rules, host = host, files = {}, order = {} },
-    Context)
+  local ctx = setmetatable({ schema = schema, options = options, rules = rules, host = host, files = {}, order = {},
+    opt = {}, outputs = {}, output_by_path = {}, members = members }, Context)
   if options.summary then
     require("emitters.summary").emit(ctx)
   end
   if options.python_out then
     require("emitters.python.init").emit(ctx)
   end
-  for _, spec in ipairs(options.emitters) do run_emitter(spec, ctx) end
+  -- no output folder: a check of the options and scripts only (core/main.c)
+  if not options.out then return end
+  for i, spec in ipairs(options.emitters) do run_emitter(spec, emitters[i], ctx) end
+  host.apply_insertions()
 end
 
 return M

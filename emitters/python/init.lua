@@ -53,6 +53,32 @@ local function import_lines_for(style, runtime, external)
   end
 end
 
+-- The full names of the messages (nested ones too), enums and services that
+-- the files of `mod` hold: what ctx.outputs says of its module.
+local function contents(mod, with_services)
+  local messages, enums, services = {}, {}, {}
+  local function walk(message)
+    if message.is_map_entry then return end
+    messages[#messages + 1] = message.full_name
+    for _, e in ipairs(message.enums) do enums[#enums + 1] = e.full_name end
+    for _, m in ipairs(message.messages) do walk(m) end
+  end
+  for _, file in ipairs(mod.files) do
+    for _, m in ipairs(file.messages) do walk(m) end
+    for _, e in ipairs(file.enums) do enums[#enums + 1] = e.full_name end
+    if with_services and file.is_target then
+      for _, service in ipairs(file.services) do services[#services + 1] = service.full_name end
+    end
+  end
+  return messages, enums, services
+end
+
+-- A support file (the runtime or transport helpers), recorded in ctx.outputs.
+local function write_support(ctx, path, text)
+  ctx.host.write(path, text)
+  ctx:record_output({ path = path, kind = "support" })
+end
+
 function M.emit(ctx)
   local rules, host = ctx.rules, ctx.host
   local names = names_mod.new(rules)
@@ -103,6 +129,8 @@ function M.emit(ctx)
   for _, mod in ipairs(order) do
     host.write(mod.path, mod.fory and fory.module_text(ctx, mod) or messages.module_text(ctx, mod))
     written[mod.path] = true
+    local m, e, s = contents(mod, mod.needs_grpc_support)
+    ctx:record_output({ path = mod.path, kind = "messages", module = mod.name, messages = m, enums = e, services = s })
   end
   -- package layouts: every parent folder is a package
   if rules.import_style == "relative" then
@@ -113,13 +141,14 @@ function M.emit(ctx)
         if not written[init] then
           host.write(init, "")
           written[init] = true
+          ctx:record_output({ path = init, kind = "package" })
         end
         dir = dir:match("^(.*)/[^/]+$")
       end
     end
   end
   if ctx.runtime == "vendored" then
-    host.write(SUPPORT .. ".py", host.builtin_source("emitters/python/moonstub/runtime.py"))
+    write_support(ctx, SUPPORT .. ".py", host.builtin_source("emitters/python/moonstub/runtime.py"))
   end
   local registers_files = false
   for _, mod in ipairs(order) do registers_files = registers_files or mod.registers_files end
@@ -131,7 +160,7 @@ function M.emit(ctx)
     local replaced
     source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n", function() return "\n" .. import .. "\n" end)
     assert(replaced == 1, "reflection.py: the runtime import line moved")
-    host.write(name .. ".py", source)
+    write_support(ctx, name .. ".py", source)
   end
   local support_written = false
   for _, mod in ipairs(order) do
@@ -146,9 +175,11 @@ end
 --- The transport support modules the shaped clients and bases import.
 function M.write_transport_support(ctx, settings)
   local _, _, need = require("emitters.python.services").imports(settings, function() return {} end)
-  if need.grpc then ctx.host.write("_moonstub_grpc.py", ctx.host.builtin_source("emitters/python/_moonstub_grpc.py")) end
+  if need.grpc then
+    write_support(ctx, "_moonstub_grpc.py", ctx.host.builtin_source("emitters/python/_moonstub_grpc.py"))
+  end
   if need.grpclib then
-    ctx.host.write("_moonstub_grpclib.py", ctx.host.builtin_source("emitters/python/_moonstub_grpclib.py"))
+    write_support(ctx, "_moonstub_grpclib.py", ctx.host.builtin_source("emitters/python/_moonstub_grpclib.py"))
   end
   ctx.transport_support_written = true
 end
@@ -176,6 +207,9 @@ function M.emit_grpc(ctx, modules, written)
       else
         host.write(path, grpc.module_text(ctx, companion, services))
         written[path] = true
+        local names = {}
+        for i, service in ipairs(services) do names[i] = service.full_name end
+        ctx:record_output({ path = path, kind = "grpc", module = companion.name, services = names })
       end
     end
   end
@@ -184,9 +218,9 @@ function M.emit_grpc(ctx, modules, written)
   local services = require("emitters.python.services")
   local settings = services.settings(ctx.options, { client_generation = "none" })
   local _, _, need = services.imports(settings, function() return {} end)
-  host.write("_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
+  write_support(ctx, "_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
   if need.grpclib then
-    host.write("_moonstub_grpclib.py", host.builtin_source("emitters/python/_moonstub_grpclib.py"))
+    write_support(ctx, "_moonstub_grpclib.py", host.builtin_source("emitters/python/_moonstub_grpclib.py"))
   end
 end
 

@@ -149,6 +149,18 @@ local function attribute_names(ctx, message, names)
     if not nested.is_map_entry then seen[names:class_name(nested)] = nested end
   end
   for _, nested in ipairs(message.enums) do seen[names:class_name(nested)] = nested end
+  -- a nested class cannot take the name of a member an extra emitter adds to every class
+  local members = ctx.members or {}
+  for _, list in ipairs({ message.messages, message.enums }) do
+    for _, node in ipairs(list) do
+      local name = not node.is_map_entry and names:class_name(node)
+      if name and members[name] then
+        ctx.host.report("error", string.format("nested %s %q (%s) of %s becomes the class attribute %q, which "
+          .. "the emitter %s adds to every message class; rename it", node.kind, node.name, where(node),
+          message.full_name, name, members[name]), node.loc)
+      end
+    end
+  end
   -- module-level classes the annotations of this class body name (the
   -- enclosing top-level class, the types of fields): a field must not hide them
   local annotated = {}
@@ -166,7 +178,7 @@ local function attribute_names(ctx, message, names)
   for i, field in ipairs(message.fields) do
     local attr = rules.field(field)
     if names_mod.message_taken[attr] or names_mod.module_taken[attr] or python.type_names[attr]
-      or python.is_dunder(attr) or annotated[attr] then
+      or python.is_dunder(attr) or annotated[attr] or members[attr] then
       attr = attr .. "_"
     end
     local other = seen[attr]
@@ -326,6 +338,9 @@ local function write_class(ctx, w, mod, message)
   end
   w:blank()
   write_init(w, mod, message, plan)
+  -- where other emitters add to the class (docs/lua-api.md, insertion points)
+  w:blank()
+  w:line("# @@protoc_insertion_point(class_scope:%s)", message.full_name)
   w:dedent()
 end
 
@@ -620,11 +635,12 @@ function M.module_text(ctx, mod)
     local note = mod.side_effect_imports[other] and "  # noqa: F401  (registers its descriptors)" or ""
     for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line("%s%s", line, note) end
   end
+  w:line("# @@protoc_insertion_point(imports)")
   w:blank()
   w:line("%s", ctx.version_check)
   local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. tables:text()
   if service_text then out = out .. "\n\n" .. service_text end
-  return out
+  return out .. "\n\n# @@protoc_insertion_point(module_scope)\n"
 end
 
 M.new_module = new_module
