@@ -54,16 +54,15 @@ function M.check_options(opt, host, extra)
           opt[key], key))
         ok = false
       end
-    elseif extra[key] then
-      -- an emitter's own option: its value is the emitter's to check
-    elseif not valid then
+    elseif not valid and not extra[key] then
       local emitter_keys = {}
       for _, k in ipairs(sorted_keys(extra)) do emitter_keys[#emitter_keys + 1] = k .. " (" .. extra[k] .. ")" end
       host.report("error", string.format("unknown option %q (valid options: %s, M<file or package>%s)", key,
         table.concat(sorted_keys(M.OPTIONS), ", "),
         #emitter_keys > 0 and "; of the emitters: " .. table.concat(emitter_keys, ", ") or ""))
       ok = false
-    else
+    elseif valid then
+      -- (an emitter's own option: its value is the emitter's to check)
       local found = key == "rules" and opt[key]:match("%.lua$") ~= nil
       for _, v in ipairs(valid) do found = found or v == opt[key] end
       if not found then

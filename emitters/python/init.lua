@@ -56,10 +56,10 @@ end
 -- The full names of the messages (nested ones too), enums and services that
 -- the files of `mod` hold: what ctx.outputs says of its module.
 local function contents(mod, with_services)
-  local messages, enums, services = {}, {}, {}
+  local held, enums, services = {}, {}, {}
   local function walk(message)
     if message.is_map_entry then return end
-    messages[#messages + 1] = message.full_name
+    held[#held + 1] = message.full_name
     for _, e in ipairs(message.enums) do enums[#enums + 1] = e.full_name end
     for _, m in ipairs(message.messages) do walk(m) end
   end
@@ -70,7 +70,7 @@ local function contents(mod, with_services)
       for _, service in ipairs(file.services) do services[#services + 1] = service.full_name end
     end
   end
-  return messages, enums, services
+  return held, enums, services
 end
 
 -- A support file (the runtime or transport helpers), recorded in ctx.outputs.
@@ -158,7 +158,8 @@ function M.emit(ctx)
     local source = host.builtin_source("emitters/python/moonstub/reflection.py")
     local import = table.concat(ctx.import_lines({ name = name, path = name .. ".py" }, SUPPORT, "_rt"), "\n")
     local replaced
-    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n", function() return "\n" .. import .. "\n" end)
+    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n",
+      function() return "\n" .. import .. "\n" end)
     assert(replaced == 1, "reflection.py: the runtime import line moved")
     write_support(ctx, name .. ".py", source)
   end

@@ -8,6 +8,9 @@ local py_string, docstring = text.py_string, text.docstring
 
 local M = {}
 
+-- generated lines stay within this many columns (ruff's E501 at 120)
+local LINE_LIMIT = 120
+
 local scalar_py = {
   double = "float", float = "float", int64 = "int", uint64 = "int", int32 = "int", fixed64 = "int",
   fixed32 = "int", bool = "bool", string = "str", bytes = "bytes", uint32 = "int",
@@ -102,10 +105,10 @@ local function default_literal(field, p)
     if d == "-inf" then return 'float("-inf")' end
     if d == "nan" or d == "-nan" then return 'float("nan")' end
     if kind == "float" then d = string.unpack("<f", string.pack("<f", d)) end -- what float32 keeps
-    local text = string.format("%.17g", d)
-    if text == "inf" then return 'float("inf")' elseif text == "-inf" then return 'float("-inf")' end
-    if not text:find("[.eE]") then text = text .. ".0" end -- a float literal, not an int
-    return text
+    local shown = string.format("%.17g", d)
+    if shown == "inf" then return 'float("inf")' elseif shown == "-inf" then return 'float("-inf")' end
+    if not shown:find("[.eE]") then shown = shown .. ".0" end -- a float literal, not an int
+    return shown
   end
   return field.default_text or tostring(math.tointeger(d) or d)
 end
@@ -239,7 +242,20 @@ local function write_enum(w, mod, enum)
   if not enum.closed then
     w:blank()
     w:line("@classmethod")
-    w:line("def _missing_(cls, value: object) -> %s | None:", names:enum_qualname(enum))
+    local returns = names:enum_qualname(enum) .. " | None"
+    local head = "def _missing_(cls, value: object) -> "
+    if #head + #returns + 1 + w:indent_width() <= LINE_LIMIT then
+      w:line("%s%s:", head, returns)
+    else
+      w:line("%s(", head)
+      if #returns + 4 + w:indent_width() <= LINE_LIMIT then
+        w:line("    %s", returns)
+      else
+        w:line("    %s", names:enum_qualname(enum))
+        w:line("    | None")
+      end
+      w:line("):")
+    end
     w:line("    return _ms.open_enum_member(cls, value)")
   end
   w:dedent()
@@ -286,16 +302,58 @@ local function write_init(w, mod, message, plan)
     body[i] = string.format("self.%s = %s", f.attr, value)
   end
   local one_line = "def __init__(self, " .. table.concat(params, ", ") .. ") -> None:"
-  if #one_line + w:indent_width() <= 120 then
+  if #one_line + w:indent_width() <= LINE_LIMIT then
     w:line("%s", one_line)
   else
     w:line("def __init__(")
-    w:line("    self,")
-    for _, p in ipairs(params) do w:line("    %s,", p) end
+    w:indent()
+    w:line("self,")
+    for i, p in ipairs(params) do
+      if #p + 1 + w:indent_width() <= LINE_LIMIT then
+        w:line("%s,", p)
+      else
+        -- a long parameter: its default, or its annotation, in parentheses on lines of their own
+        local f = plan.fields[i]
+        local annotation, default = init_parameter(mod, message, f, message.fields[i])
+        local head = string.format("%s: %s = (", f.attr, annotation)
+        if #head + w:indent_width() <= LINE_LIMIT then
+          w:line("%s", head)
+          w:line("    %s", default)
+          w:line("),")
+        else
+          w:line("%s: (", f.attr)
+          local open, inner, close = annotation:match("^([%w_.]+%[)(.*)(%].*)$")
+          if open and #annotation + 4 + w:indent_width() > LINE_LIMIT then
+            w:line("    %s", open)
+            w:line("        %s", inner)
+            w:line("    %s", close)
+          else
+            w:line("    %s", annotation)
+          end
+          w:line(") = %s,", default)
+        end
+      end
+    end
+    w:dedent()
     w:line(") -> None:")
   end
   w:indent()
-  for _, b in ipairs(body) do w:line("%s", b) end
+  for _, b in ipairs(body) do
+    local target, value = b:match("^(self%.[%w_]+) = (.*)$")
+    if #b + w:indent_width() > LINE_LIMIT and target then
+      w:line("%s = (", target)
+      local cond, other = value:match("^(.- is None) (else .*)$")
+      if cond and #value + 4 + w:indent_width() > LINE_LIMIT then
+        w:line("    %s", cond)
+        w:line("    %s", other)
+      else
+        w:line("    %s", value)
+      end
+      w:line(")")
+    else
+      w:line("%s", b)
+    end
+  end
   w:line('self._unknown = b""')
   w:dedent()
 end
@@ -340,7 +398,10 @@ local function write_class(ctx, w, mod, message)
   write_init(w, mod, message, plan)
   -- where other emitters add to the class (docs/lua-api.md, insertion points)
   w:blank()
-  w:line("# @@protoc_insertion_point(class_scope:%s)", message.full_name)
+  local marker = string.format("# @@protoc_insertion_point(class_scope:%s)", message.full_name)
+  -- a marker cannot be wrapped: a long one tells the linters so
+  if #marker + w:indent_width() > LINE_LIMIT then marker = marker .. "  # noqa: E501" end
+  w:line("%s", marker)
   w:dedent()
 end
 
@@ -376,7 +437,8 @@ local function field_row(field, f, oneof_index)
   if f.packed and f.repeated and not f.map then flags = flags + F_PACKED end
   if f.presence then flags = flags + F_PRESENCE end
   if f.required then flags = flags + F_REQUIRED end
-  local utf8 = field.utf8_validation or (field.map and (field.map.key.utf8_validation or field.map.value.utf8_validation))
+  local utf8 = field.utf8_validation
+    or (field.map and (field.map.key.utf8_validation or field.map.value.utf8_validation))
   if utf8 then flags = flags + F_UTF8 end
   if f.delimited and kind ~= "group" then flags = flags + F_DELIMITED end
   local type_
@@ -399,6 +461,54 @@ local function field_row(field, f, oneof_index)
   return table.concat(row, " ", 1, n)
 end
 
+-- The pieces of a long string literal, each at most `width` columns: cut after
+-- a `sep` where one is near, else at the width (never inside an escape).
+local function string_pieces(raw, width, sep)
+  local pieces, start = {}, 1
+  -- without escapes a piece's width is its length plus the quotes
+  local plain = #py_string(raw) == #raw + 2
+  local function fits(a, b) return plain and b - a + 3 <= width or #py_string(raw:sub(a, b)) <= width end
+  while start <= #raw do
+    local stop = start
+    local best
+    while stop <= #raw and fits(start, stop) do
+      if sep and raw:sub(stop, stop) == sep then best = stop end
+      stop = stop + 1
+    end
+    if stop > #raw then best = #raw
+    elseif not best or best - start < width // 2 then best = math.max(start, stop - 1) end
+    pieces[#pieces + 1] = py_string(raw:sub(start, best))
+    start = best + 1
+  end
+  return pieces
+end
+
+-- `name(arg, ...)` on one line when it fits, else one argument per line. An
+-- argument is Python code, or {text = raw string, sep = cut after} for a
+-- string literal that may be split into implicitly concatenated pieces.
+local function write_call(w, name, args)
+  local codes = {}
+  for i, a in ipairs(args) do codes[i] = type(a) == "table" and py_string(a.text) or a end
+  local one = name .. "(" .. table.concat(codes, ", ") .. ")"
+  if #one + w:indent_width() <= LINE_LIMIT then
+    w:line("%s", one)
+    return
+  end
+  w:line("%s(", name)
+  w:indent()
+  local room = LINE_LIMIT - w:indent_width() - 1
+  for i, a in ipairs(args) do
+    if type(a) == "table" and #codes[i] > room then
+      local pieces = string_pieces(a.text, room, a.sep)
+      for k, piece in ipairs(pieces) do w:line("%s%s", piece, k == #pieces and "," or "") end
+    else
+      w:line("%s,", codes[i])
+    end
+  end
+  w:dedent()
+  w:line(")")
+end
+
 local function write_registrations(w, mod)
   for _, enum in ipairs(mod.enums) do
     local q = mod.names:enum_qualname(enum)
@@ -406,10 +516,10 @@ local function write_registrations(w, mod)
       -- IDL names for JSON, where a member's Python name is not its IDL name
       local items = {}
       for _, v in ipairs(enum.values) do items[#items + 1] = string.format("%s: %d", py_string(v.name), v.number) end
-      w:line("_ms.register_enum(%s, %s, %s, {%s})", q, py_string(enum.full_name), enum.closed and "True" or "False",
-        table.concat(items, ", "))
+      write_call(w, "_ms.register_enum", { q, py_string(enum.full_name), enum.closed and "True" or "False",
+        "{" .. table.concat(items, ", ") .. "}" })
     else
-      w:line("_ms.register_enum(%s, %s, %s)", q, py_string(enum.full_name), enum.closed and "True" or "False")
+      write_call(w, "_ms.register_enum", { q, py_string(enum.full_name), enum.closed and "True" or "False" })
     end
   end
   for _, plan in ipairs(mod.plans) do
@@ -427,12 +537,12 @@ local function write_registrations(w, mod)
       rows[i] = field_row(field, f, field.oneof and oneof_index[field.oneof])
       if f.default ~= "None" then defaults[#defaults + 1] = string.format("%d: %s", f.number, f.default) end
     end
-    local args = { plan.qualname, py_string(message.full_name), py_string(table.concat(rows, "|")) }
+    local args = { plan.qualname, py_string(message.full_name), { text = table.concat(rows, "|"), sep = "|" } }
     if #oneof_names > 0 then
       args[#args + 1] = "(" .. table.concat(oneof_names, ", ") .. (#oneof_names == 1 and ",)" or ")")
     end
     if #defaults > 0 then args[#args + 1] = "defaults={" .. table.concat(defaults, ", ") .. "}" end
-    w:line("_ms.register(%s)", table.concat(args, ", "))
+    write_call(w, "_ms.register", args)
   end
 end
 
@@ -488,9 +598,15 @@ local function write_file_registrations(w, mod)
       w:line("_ms.register_file(")
       w:indent()
       w:line("%s,", py_string(file.path))
-      local pieces = py_bytes_pieces(descriptor, 112)
+      local pieces = py_bytes_pieces(descriptor, LINE_LIMIT - 8)
       for i, piece in ipairs(pieces) do w:line("%s%s", piece, i == #pieces and "," or "") end
-      w:line("%s,", tuple)
+      if #tuple + 1 + w:indent_width() <= LINE_LIMIT then
+        w:line("%s,", tuple)
+      else
+        w:line("(")
+        for _, dep in ipairs(deps) do w:line("    %s,", dep) end
+        w:line("),")
+      end
       w:dedent()
       w:line(")")
     end
@@ -611,7 +727,7 @@ function M.module_text(ctx, mod)
   local w = Writer.new()
   local sources = {}
   for _, file in ipairs(mod.files) do sources[#sources + 1] = file.path end
-  w:line('"""Generated by moonstub from %s. Do not edit."""', table.concat(sources, ", "))
+  text.module_docstring(w, sources)
   w:blank()
   w:line("from __future__ import annotations")
   w:blank()

@@ -52,6 +52,41 @@ end
 
 --- Writes the leading (or trailing) comment of a node as a docstring, or
 --- `fallback` when there is none; returns whether one was written.
+--- The docstring that opens a generated module: the files it comes from,
+--- wrapped at 120 columns.
+function M.module_docstring(w, sources, what)
+  local words = { '"""' .. (what or "Generated") .. " by moonstub from" }
+  for i, source in ipairs(sources) do words[#words + 1] = source .. (i < #sources and "," or ". Do not edit.\"\"\"") end
+  local line = ""
+  for _, word in ipairs(words) do
+    if line ~= "" and #line + 1 + #word > 120 then
+      w:line("%s", line)
+      line = word
+    else
+      line = line == "" and word or line .. " " .. word
+    end
+  end
+  w:line("%s", line)
+end
+
+-- A docstring line cut at spaces into lines of at most `room` columns, each
+-- continuation indented like the line; a word longer than that stays whole.
+local function wrap(line, room)
+  if #line <= room then return { line } end
+  local indent = line:match("^ *")
+  local out, current = {}, nil
+  for word in line:sub(#indent + 1):gmatch("%S+") do
+    if current and #current + 1 + #word > room then
+      out[#out + 1] = current
+      current = indent .. word
+    else
+      current = current and current .. " " .. word or indent .. word
+    end
+  end
+  out[#out + 1] = current or line
+  return out
+end
+
 function M.docstring(w, comments, fallback)
   local text = comments and (comments.leading or comments.trailing)
   if not text or text:match("^%s*$") then
@@ -69,10 +104,18 @@ function M.docstring(w, comments, fallback)
       common = common and math.min(common, lead) or lead
     end
   end
-  for i, l in ipairs(lines) do
-    lines[i] = l:sub((common or 0) + 1):gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
+  local room = 120 - w:indent_width()
+  local wrapped = {}
+  for _, l in ipairs(lines) do
+    l = l:sub((common or 0) + 1):gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
+    for _, piece in ipairs(wrap(l, #wrapped == 0 and room - 3 or room)) do wrapped[#wrapped + 1] = piece end
   end
-  if #lines == 1 then
+  lines = wrapped
+  if #lines == 1 and #lines[1] + 7 > room then
+    -- too long for one line with its quotes: the closing quotes go below
+    w:line('"""%s', lines[1])
+    w:line('"""')
+  elseif #lines == 1 then
     local single = lines[1]
     if single:sub(-1) == '"' then single = single .. " " end
     w:line('"""%s"""', single)

@@ -115,7 +115,7 @@ def test_generated_module_is_classes_and_tables(tmp_path: Path) -> None:
     # no per-message codec functions, aliases or dataclass machinery
     for gone in ("def _e_", "def _d_", "_read_varint", "dataclasses", "_ONEOF_"):
         assert gone not in text, gone
-    assert '_ms.register(Holder, "flat.names.Holder", "1 one 11 4 flat.names.A_B.C|' in text
+    assert '_ms.register(\n    Holder,\n    "flat.names.Holder",\n    "1 one 11 4 flat.names.A_B.C|' in text
     assert "def __init__(" in text and '__slots__ = ("one", "two", "by_name", "first", "second")' in text
 
 
