@@ -29,6 +29,7 @@ VPY       := $(VENV)/bin/python
 
 LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c core/parse_fdl.c core/parse_fbs.c core/idl_common.c core/link_idl.c \
              core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
+             core/lua_model.c core/lua_host.c core/lua_search.c core/lua_sandbox.c core/lua_profile.c \
              core/wire.c core/descriptor.c core/plugin.c core/descriptor_out.c core/descriptor_options.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 # the Lua/Python scripts, and the .proto files found without -I (core/include: the well-known types)
@@ -61,9 +62,12 @@ $(BUILD)/.deps:
 
 deps: $(BUILD)/.deps
 
-$(VENV)/.stamp: requirements.txt | $(BUILD)/.deps
+# aristaproto 2.0.0.dev1's runtime, which PyPI lacks (its compiler requires it: one pip call)
+PEERS     ?= $(firstword $(wildcard ../shared/peers /work/shared/peers) ../shared/peers)
+
+$(VENV)/.stamp: requirements.txt $(PEERS)/aristaproto-2.0.0.dev1.tar.gz | $(BUILD)/.deps
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt $(PEERS)/aristaproto-2.0.0.dev1.tar.gz
 	@touch $@
 
 # .venv finds the native codec (and the package around it) in $(BUILD)/py

@@ -196,9 +196,10 @@ def load_peer(peer: str, gen: Path) -> tuple[dict[str, Any], dict[str, Callable[
 
         stamp = utc_stamp
     elif peer == "aristaproto":
+        # aristaproto 2.0.0.dev1's modules import the output folder's message_pool relatively: a package
         sys.path.insert(0, str(gen / "aristaproto"))
-        import bench as mod  # type: ignore[import-not-found,no-redef]
-        from google.pubsub import v1 as ps  # type: ignore[import-not-found,no-redef]
+        from argen import bench as mod  # type: ignore[import-not-found,no-redef]
+        from argen.google.pubsub import v1 as ps  # type: ignore[import-not-found,no-redef]
 
         stamp = utc_stamp
     else:
@@ -317,7 +318,7 @@ def generate(moonstub: Path, corpus: Path, gen: Path) -> dict[str, str]:
             (["protobuf-py"], gen / "protobuf-py", "--py_out", [str(proto), *pubsub_files]),
             (["betterproto2"], gen / "betterproto2" / "bp2gen", "--python_betterproto2_out",
              [str(proto), PUBSUB, "google/pubsub/v1/schema.proto"]),
-            (["aristaproto"], gen / "aristaproto", "--python_aristaproto_out",
+            (["aristaproto"], gen / "aristaproto" / "argen", "--python_aristaproto_out",
              [str(proto), PUBSUB, "google/pubsub/v1/schema.proto"])):
         out.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", *incs, f"{flag}={out}", *files],

@@ -7,7 +7,7 @@ against a peer's on the same transport:
   grpc.aio     moonstub --grpc                       vs grpcio-tools (_pb2_grpc)
   sync grpcio  moonstub --grpc-python-mode=sync      vs grpcio-tools (_pb2_grpc)
   grpclib      moonstub --rules aristaproto, async client and server base
-                                                     vs aristaproto
+                                                     vs aristaproto 2.0.0.dev1 (the same options)
                (written as packages mspkg / arpkg: moonstub's aristaproto
                layout imports its support module relatively)
 
@@ -226,9 +226,20 @@ def generate(moonstub: str, gen: Path) -> dict[str, Path]:
         d.mkdir(parents=True, exist_ok=True)
     protoc = [sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}"]
     subprocess.run([*protoc, f"--python_out={gen / 'tools'}", f"--grpc_python_out={gen / 'tools'}", proto], check=True)
-    subprocess.run([*protoc, f"--python_aristaproto_out={gen / 'arista' / 'arpkg'}", proto], check=True, env=venv_env(),
-                   capture_output=True)
+    # aristaproto 2.0.0.dev1 writes a sync grpcio client unless asked: its grpclib client and server base
+    subprocess.run([*protoc, f"--python_aristaproto_out={gen / 'arista' / 'arpkg'}",
+                    "--python_aristaproto_opt=client_generation=async,server_generation=async", proto], check=True,
+                   env=venv_env(), capture_output=True)
     return dirs
+
+
+def _version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def render(stats: dict[str, dict[str, dict[str, float]]], args: argparse.Namespace, rounds: int) -> str:
@@ -237,8 +248,8 @@ def render(stats: dict[str, dict[str, dict[str, float]]], args: argparse.Namespa
              f"{args.messages} messages (in streams of {args.messages // args.blocks}) per side and round; the two sides "
              f"of a pair alternate in blocks inside one process; {rounds} rounds; median (min-max). "
              "The ratio is moonstub's over the peer's, oriented so that above 1.00 moonstub is better "
-             f"(throughput: ours/theirs; latency: theirs/ours). Python {platform.python_version()}. "
-             "See also bench/REPORT.md.", "",
+             f"(throughput: ours/theirs; latency: theirs/ours). Python {platform.python_version()}; "
+             f"the grpclib peer is aristaproto {_version('aristaproto')}. See also bench/REPORT.md.", "",
              "| transport | measure | moonstub | peer | ratio |", "| --- | --- | --- | --- | --- |"]
     for label, ours, theirs in PAIRS:
         for key, name, higher in METRICS:

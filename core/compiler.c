@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "compiler.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,19 +59,39 @@ static bool is_regular_file(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Reads a whole file into the arena; NULL when it cannot be read. */
+static bool is_directory(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A command-line argument naming a folder, on disk or under a root. */
+static bool is_directory_in_roots(ms_Compiler *c, const char *vpath) {
+  if (is_directory(vpath)) return true;
+  for (unsigned i = 0; i < c->roots.count; i++)
+    if (is_directory(join_path(c, c->roots.items[i], vpath))) return true;
+  return false;
+}
+
+/* Reads a whole file into the arena; NULL (errno set) when it cannot be read. */
 static char *read_whole_file(ms_Compiler *c, const char *path, size_t *len) {
   FILE *fp = fopen(path, "rb");
   if (!fp) return NULL;
   struct stat st;
   if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
     fclose(fp);
+    errno = EISDIR;
     return NULL;
   }
   size_t size = (size_t)st.st_size;
   char *buf = ms_arena_alloc(c->arena, size + 1);
   size_t got = fread(buf, 1, size, fp);
+  bool failed = ferror(fp);
+  int saved = errno;
   fclose(fp);
+  if (failed) {
+    errno = saved ? saved : EIO;
+    return NULL;
+  }
   buf[got] = '\0';
   *len = got;
   return buf;
@@ -110,6 +131,8 @@ static ms_File *new_file(ms_Compiler *c, const char *vpath, const char *disk_pat
 }
 
 static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc);
+static ms_File *load_text(ms_Compiler *c, const char *vpath, const char *disk, const char *text, size_t len,
+                          const ms_EmbeddedScript *builtin);
 
 static void report_cycle(ms_Compiler *c, ms_File *again, ms_Loc loc) {
   size_t cap = 256, len = 0;
@@ -155,9 +178,10 @@ static bool has_suffix(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The front end by file name: .fdl and .fbs, anything else is .proto. */
+/* The front end by file name, as foryc chooses it: .fdl and .idl are Fory
+ * IDL, .fbs FlatBuffers, anything else is .proto. */
 static void parse_by_language(ms_Compiler *c, ms_File *f) {
-  if (has_suffix(f->path, ".fdl")) ms_parse_fdl(c->arena, &c->diag, f);
+  if (has_suffix(f->path, ".fdl") || has_suffix(f->path, ".idl")) ms_parse_fdl(c->arena, &c->diag, f);
   else if (has_suffix(f->path, ".fbs")) ms_parse_fbs(c->arena, &c->diag, f);
   else ms_parse_proto(c->arena, &c->diag, f);
 }
@@ -185,12 +209,27 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
     }
     return f;
   }
+  /* names become module names and docstrings: they must be text */
+  if (ms_utf8_invalid_at(vpath, strlen(vpath)) != strlen(vpath)) {
+    if (import_loc.src) ms_error(&c->diag, import_loc, "import \"%s\" is not valid UTF-8", vpath);
+    else ms_diag_plain(&c->diag, MS_ERROR, "%s: the file name is not valid UTF-8; rename the file", vpath);
+    return NULL;
+  }
   const char *text = ms_table_get(&c->memory, vpath);
   const char *disk = vpath;
   size_t len = text ? strlen(text) : 0;
   if (!text) {
     disk = find_in_roots(c, vpath);
-    if (disk) text = read_whole_file(c, disk, &len);
+    if (disk) {
+      text = read_whole_file(c, disk, &len);
+      if (!text) {
+        if (import_loc.src)
+          ms_error(&c->diag, import_loc, "import \"%s\" cannot be read (%s): %s", vpath, disk, strerror(errno));
+        else
+          ms_diag_plain(&c->diag, MS_ERROR, "%s: %s", disk, strerror(errno));
+        return NULL;
+      }
+    }
   }
   const ms_EmbeddedScript *builtin = ms_builtin_include(vpath);
   if (!text && builtin) {
@@ -201,15 +240,24 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
   if (!text) {
     if (import_loc.src)
       ms_error(&c->diag, import_loc, "import \"%s\" was not found in the import path", vpath);
+    else if (is_directory_in_roots(c, vpath))
+      ms_diag_plain(&c->diag, MS_ERROR, "%s: input file is a directory", vpath);
     else
       ms_diag_plain(&c->diag, MS_ERROR, "%s: file not found in the import path", vpath);
     return NULL;
   }
-  f = new_file(c, vpath, disk, text, len);
+  return load_text(c, vpath, disk, text, len, builtin);
+}
+
+/* Parses a file's text, then loads its imports. */
+static ms_File *load_text(ms_Compiler *c, const char *vpath, const char *disk, const char *text, size_t len,
+                          const ms_EmbeddedScript *builtin) {
+  ms_File *f = new_file(c, vpath, disk, text, len);
   /* the carried file, or a byte-identical copy from an -I (grpcio-tools' _proto) */
   f->builtin = builtin && builtin->len == len && memcmp(builtin->source, text, len) == 0;
   ms_table_put(&c->files, f->path, f);
   parse_by_language(c, f);
+  ms_progress_count(&c->diag, MS_COUNT_PARSED);
   f->link_state = 1;
   ms_vec_push(c->arena, &c->loading, f);
   load_imports(c, f);
@@ -259,6 +307,19 @@ bool ms_compiler_add_target(ms_Compiler *c, const char *arg) {
   ms_Loc none = {0};
   ms_File *f = load(c, vpath, none);
   if (!f) return false;
+  f->is_target = true;
+  return true;
+}
+
+bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text,
+                                  size_t len) {
+  if (c->roots.count == 0) ms_compiler_add_root(c, ".");
+  ms_File *f = ms_table_get(&c->files, vpath);
+  if (f) {
+    ms_diag_plain(&c->diag, MS_ERROR, "%s: the file \"%s\" is given twice", display, vpath);
+    return false;
+  }
+  f = load_text(c, vpath, ms_arena_strdup(c->arena, display), text, len, NULL);
   f->is_target = true;
   return true;
 }

@@ -4,6 +4,7 @@
 #define MS_COMPILER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -30,6 +31,11 @@ void ms_compiler_add_memory_file(ms_Compiler *c, const char *path, const char *t
 /* Loads a file named on the command line (a disk path under a root, or a
  * virtual path found in the roots) and everything it imports. */
 bool ms_compiler_add_target(ms_Compiler *c, const char *arg);
+/* Loads `text` (not NUL-terminated: `len` bytes, kept by the caller) as the
+ * target file `vpath`, shown as `display` in diagnostics (stdin: "<stdin>"),
+ * and everything it imports. */
+bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text,
+                                 size_t len);
 /* Resolves names and runs every check. True when there is no error. */
 bool ms_compiler_link(ms_Compiler *c);
 bool ms_compiler_ok(const ms_Compiler *c);

@@ -47,6 +47,7 @@ void ms_idl_add_union_oneof(ms_Arena *arena, ms_Message *u) {
 
 ms_Type ms_idl_wire_type(ms_Scalar s, const char *encoding) {
   bool fixed = encoding && strcmp(encoding, "fixed") == 0;
+  if (encoding && strcmp(encoding, "array") == 0) return MS_TYPE_BYTES; /* no protobuf encoding */
   switch (s) {
     case MS_SCALAR_BOOL: return MS_TYPE_BOOL;
     case MS_SCALAR_INT8: case MS_SCALAR_INT16: case MS_SCALAR_INT32:

@@ -29,9 +29,29 @@ static void buffer_append(Collector *c, const char *s, size_t n) {
   c->buf[c->len] = '\0';
 }
 
+/* The comment text; a byte that is not UTF-8 (already warned about, see
+ * check_comment_utf8) becomes U+FFFD, so that comments reach docstrings and
+ * descriptors as valid text. */
 static const char *buffer_take(Collector *c) {
   const char *s = c->len ? c->buf : "";
   if (!c->len) s = ms_arena_strdup(c->lx->arena, "");
+  else if (ms_utf8_invalid_at(c->buf, c->len) < c->len) {
+    char *clean = ms_arena_alloc(c->lx->arena, c->len * 3 + 1), *o = clean;
+    for (size_t i = 0; i < c->len;) {
+      size_t n = ms_utf8_sequence_len(c->buf + i, c->len - i);
+      if (n) {
+        memcpy(o, c->buf + i, n);
+        o += n;
+        i += n;
+      } else {
+        memcpy(o, "\xEF\xBF\xBD", 3);
+        o += 3;
+        i++;
+      }
+    }
+    *o = '\0';
+    s = clean;
+  }
   c->buf = NULL;
   c->len = c->cap = 0;
   return s;
@@ -110,10 +130,32 @@ static CommentStart try_comment_start(ms_Lexer *lx) {
   return NO_COMMENT;
 }
 
+/* Source text is UTF-8: the first comment of a file that is not (a Latin-1
+ * file, say) gets a warning at its first bad byte, on the comment's line `line` starting
+ * at `line_start`; its text is repaired when taken (buffer_take). */
+static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsigned line,
+                               const char *line_start) {
+  if (lx->warned_utf8) return;
+  size_t bad = ms_utf8_invalid_at(s, (size_t)(e - s));
+  if (bad == (size_t)(e - s)) return;
+  lx->warned_utf8 = true;
+  const char *at_byte = s + bad;
+  for (const char *q = s; q < at_byte; q++) {
+    if (*q == '\n') {
+      line++;
+      line_start = q + 1;
+    }
+  }
+  ms_Loc loc = {lx->src, line, (unsigned)(at_byte - line_start) + 1};
+  ms_warning(lx->diag, loc, "comment is not valid UTF-8 (byte 0x%02X); bad bytes in this file's comments "
+             "become U+FFFD; save the file as UTF-8", (unsigned char)*at_byte);
+}
+
 /* Reads the rest of a line comment, newline included, into `c` if given. */
 static void consume_line_comment(ms_Lexer *lx, Collector *c) {
   const char *s = lx->p;
   while (lx->p < lx->end && *lx->p != '\n') lx->p++;
+  check_comment_utf8(lx, s, lx->p, lx->line, lx->line_start);
   if (lx->p < lx->end) lx->p++;
   if (c) buffer_append(c, s, (size_t)(lx->p - s));
   if (lx->p[-1] == '\n') newline(lx);
@@ -122,9 +164,12 @@ static void consume_line_comment(ms_Lexer *lx, Collector *c) {
 /* Reads a block comment after its opening; continuation lines lose their
  * leading blanks and '*' like protoc. */
 static void consume_block_comment(ms_Lexer *lx, Collector *c, ms_Loc open) {
+  const char *s = lx->p, *first_line_start = lx->line_start;
+  unsigned first_line = lx->line;
   bool line_start = false;
   while (lx->p < lx->end) {
     if (at2(lx, '*', '/')) {
+      check_comment_utf8(lx, s, lx->p, first_line, first_line_start);
       lx->p += 2;
       return;
     }
@@ -137,6 +182,7 @@ static void consume_block_comment(ms_Lexer *lx, Collector *c, ms_Loc open) {
         continue;
       }
       if (q + 1 < lx->end && q[0] == '*' && q[1] == '/') {
+        check_comment_utf8(lx, s, q, first_line, first_line_start);
         lx->p = q + 2;
         return;
       }
@@ -149,6 +195,7 @@ static void consume_block_comment(ms_Lexer *lx, Collector *c, ms_Loc open) {
       line_start = true;
     }
   }
+  check_comment_utf8(lx, s, lx->p, first_line, first_line_start);
   ms_error(lx->diag, open, "unterminated block comment");
 }
 
@@ -323,6 +370,7 @@ static void read_string(ms_Lexer *lx, ms_Token *t) {
   size_t max = (size_t)((nl ? nl : lx->end) - s);
   char *buf = ms_arena_alloc(lx->arena, max + 4);
   char *o = buf;
+  bool bad_utf8 = false;
   for (;;) {
     if (lx->p >= lx->end || *lx->p == '\n') {
       ms_error(lx->diag, t->loc, lx->p >= lx->end ? "unexpected end of string"
@@ -333,6 +381,32 @@ static void read_string(ms_Lexer *lx, ms_Token *t) {
     if (c == quote) break;
     if (c == '\\') {
       read_escape(lx, &o);
+      continue;
+    }
+    if ((unsigned char)c >= 0x80) {
+      /* source text is UTF-8: a raw byte that is not
+       * (a Latin-1 file) is an error; escapes ("\xE9") give any byte */
+      size_t n = ms_utf8_sequence_len(lx->p - 1, (size_t)(lx->end - lx->p + 1));
+      if (!n) {
+        if (!bad_utf8) {
+          ms_Loc loc = here(lx);
+          loc.col--;
+          ms_error(lx->diag, loc, "string literal is not valid UTF-8 (byte 0x%02X); save the file as UTF-8, "
+                   "or write the byte as an escape (\"\\x%02X\")", (unsigned char)c, (unsigned char)c);
+          /* the text goes on with U+FFFD for each such byte (one error is enough) */
+          char *wide = ms_arena_alloc(lx->arena, max * 3 + 4);
+          memcpy(wide, buf, (size_t)(o - buf));
+          o = wide + (o - buf);
+          buf = wide;
+        }
+        bad_utf8 = true;
+        memcpy(o, "\xEF\xBF\xBD", 3);
+        o += 3;
+        continue;
+      }
+      memcpy(o, lx->p - 1, n);
+      o += n;
+      lx->p += n - 1;
       continue;
     }
     *o++ = c;

@@ -51,6 +51,7 @@ typedef struct ms_Lexer {
   unsigned prev_line; /* end line of the last token produced */
   bool started;
   bool line_comment_hash; /* '#' starts a line comment (not used by .proto) */
+  bool warned_utf8;       /* a comment was not UTF-8: warned once per file */
   ms_Token buf[MS_LEX_LOOKAHEAD];
   unsigned head, count;
 } ms_Lexer;

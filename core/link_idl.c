@@ -14,8 +14,67 @@ static bool is_fbs(const ms_IdlLinker *l) { return l->file->syntax == MS_SYNTAX_
 
 /* ---- names ----------------------------------------------------------------------------- */
 
-static void resolve_ref(ms_IdlLinker *l, ms_TypeRef *t, const char *scope) {
+/* The type called `name` (n bytes) among `messages` and `enums`. */
+static bool find_named(const ms_Vec *messages, const ms_Vec *enums, const char *name, size_t n, ms_Message **m,
+                       ms_Enum **e) {
+  for (unsigned i = 0; i < messages->count; i++) {
+    ms_Message *x = messages->items[i];
+    if (!x->is_map_entry && strlen(x->name) == n && memcmp(x->name, name, n) == 0) {
+      *m = x;
+      *e = NULL;
+      return true;
+    }
+  }
+  for (unsigned i = 0; i < enums->count; i++) {
+    ms_Enum *x = enums->items[i];
+    if (strlen(x->name) == n && memcmp(x->name, name, n) == 0) {
+      *m = NULL;
+      *e = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* "A.B.C" from the top level of `f`. */
+static bool find_path(const ms_File *f, const char *name, ms_Message **m, ms_Enum **e) {
+  const ms_Vec *messages = &f->messages, *enums = &f->enums;
+  for (;;) {
+    const char *dot = strchr(name, '.');
+    size_t n = dot ? (size_t)(dot - name) : strlen(name);
+    if (!find_named(messages, enums, name, n, m, e)) return false;
+    if (!dot) return true;
+    if (!*m) return false;
+    messages = &(*m)->messages;
+    enums = &(*m)->enums;
+    name = dot + 1;
+  }
+}
+
+/* foryc merges the types of the files a file imports into its own namespace:
+ * a top-level type of an imported file may be named without its package
+ * (`Address` for common.Address). Applies when the first part of the name is
+ * not a type of this file (nested along `parent`, or at its top level). */
+static bool resolve_imported_bare(ms_IdlLinker *l, const char *name, const ms_Message *parent, ms_Message **m,
+                                  ms_Enum **e) {
+  if (name[0] == '.') return false;
+  const char *dot = strchr(name, '.');
+  size_t n = dot ? (size_t)(dot - name) : strlen(name);
+  ms_Message *xm;
+  ms_Enum *xe;
+  for (const ms_Message *p = parent; p; p = p->parent)
+    if (find_named(&p->messages, &p->enums, name, n, &xm, &xe)) return false;
+  if (find_named(&l->file->messages, &l->file->enums, name, n, &xm, &xe)) return false;
+  for (unsigned i = 0; i < l->file->imports.count; i++) {
+    const ms_Import *imp = l->file->imports.items[i];
+    if (imp->file && find_path(imp->file, name, m, e)) return true;
+  }
+  return false;
+}
+
+static void resolve_ref(ms_IdlLinker *l, ms_TypeRef *t, const char *scope, const ms_Message *parent) {
   if (t->scalar != MS_SCALAR_NONE || !t->type_name) return;
+  if (resolve_imported_bare(l, t->type_name, parent, &t->message, &t->enum_type)) return;
   l->resolve(l->linker, t->type_name, scope, t->loc, &t->message, &t->enum_type);
 }
 
@@ -290,11 +349,11 @@ static void check_number(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned i
 
 static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned index) {
   ms_IdlField *idl = f->idl;
-  resolve_ref(l, &idl->value, f->full_name);
-  if (idl->collection == MS_COLLECTION_MAP) resolve_ref(l, &idl->key, f->full_name);
+  resolve_ref(l, &idl->value, f->full_name, m);
+  if (idl->collection == MS_COLLECTION_MAP) resolve_ref(l, &idl->key, f->full_name, m);
   if (!is_fbs(l)) check_fdl_field(l, f);
-  else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value))
-    idl->nullable = true; /* tables, structs and unions may be absent (a union: NONE) */
+  else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) && !is_union(&idl->value))
+    idl->nullable = true; /* tables and structs may be absent; a union field is not nullable, as in foryc */
   check_collection(l, f);
   if (is_fbs(l)) check_fbs_field(l, m, f);
   check_number(l, m, f, index);
@@ -369,17 +428,18 @@ static void link_message(ms_IdlLinker *l, ms_Message *m) {
 static ms_Message *resolve_rpc_type(ms_IdlLinker *l, ms_Method *m, const char *name, ms_Loc loc) {
   ms_Message *message = NULL;
   ms_Enum *e = NULL;
-  if (!l->resolve(l->linker, name, m->full_name, loc, &message, &e)) return NULL;
+  if (!resolve_imported_bare(l, name, NULL, &message, &e) &&
+      !l->resolve(l->linker, name, m->full_name, loc, &message, &e))
+    return NULL;
   if (e) {
     ms_error(l->diag, loc, "\"%s\" is an enum; RPC requests and responses are %s", name,
-             is_fbs(l) ? "tables" : "messages or unions");
+             is_fbs(l) ? "tables or unions" : "messages or unions");
     return NULL;
   }
-  if (is_fbs(l) && message->idl_kind != MS_IDL_TABLE) {
-    ms_error(l->diag, loc, "\"%s\" is a %s; RPC requests and responses are tables", name,
-             ms_idl_kind_name(message->idl_kind));
-    return NULL;
-  }
+  /* foryc takes structs and unions too (flatc only tables): a struct is a
+   * warning, a union — Fory's own gRPC tests use them — is accepted */
+  if (is_fbs(l) && message->idl_kind == MS_IDL_STRUCT)
+    ms_warning(l->diag, loc, "\"%s\" is a struct; flatc takes only tables as RPC requests and responses", name);
   return message;
 }
 

@@ -141,7 +141,8 @@ typedef enum ms_Collection {
 /* One type position: a field's type, a list element, a map key or value. */
 typedef struct ms_TypeRef {
   ms_Scalar scalar;
-  const char *encoding;  /* "fixed", "varint", "tagged" or NULL */
+  const char *encoding;  /* "fixed", "varint", "tagged" or NULL; "array": this list element or
+                            map value is itself array<scalar> (foryc's one nested collection) */
   const char *type_name; /* as written, for named types */
   struct ms_Message *message; /* resolved: message, union, struct or table */
   struct ms_Enum *enum_type;  /* resolved */

@@ -44,6 +44,7 @@ bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *co
   f->content = copy;
   f->len = len;
   ms_vec_push(o->arena, &o->files, f);
+  ms_progress_count(diag, MS_COUNT_GENERATED);
   return true;
 }
 
@@ -325,7 +326,27 @@ static void remove_created_folders(const ms_Vec *created) {
  * of them were written are they renamed into place, each old file kept
  * until all are; an error at any point (a full disk, a folder in the way)
  * leaves the output folder as it was, folders the run created included. */
+/* Python source must be UTF-8 (PEP 3120): a module that is not (text from a
+ * script, a file name in another encoding) is an error, and nothing is written. */
+static bool python_is_utf8(const ms_Output *o, ms_Diag *diag) {
+  bool ok = true;
+  for (unsigned i = 0; i < o->files.count; i++) {
+    const ms_OutputFile *f = o->files.items[i];
+    size_t n = strlen(f->path);
+    if (n < 3 || strcmp(f->path + n - 3, ".py") != 0) continue;
+    size_t bad = ms_utf8_invalid_at(f->content, f->len);
+    if (bad == f->len) continue;
+    unsigned line = 1;
+    for (size_t k = 0; k < bad; k++) line += f->content[k] == '\n';
+    ms_diag_plain(diag, MS_ERROR, "generated %s is not valid UTF-8 (byte 0x%02X on line %u); is a file name or "
+                  "a script's text in another encoding?", f->path, (unsigned char)f->content[bad], line);
+    ok = false;
+  }
+  return ok;
+}
+
 bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, const char *extra_dir) {
+  if (!python_is_utf8(o, diag)) return false;
   unsigned n = o->files.count;
   char **tmp = calloc(n ? n : 1, sizeof *tmp), **final = calloc(n ? n : 1, sizeof *final);
   char **backup = calloc(n ? n : 1, sizeof *backup);
@@ -338,6 +359,7 @@ bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, con
                              &created, o->arena);
   for (unsigned i = 0; i < n && ok; i++) {
     if (!tmp[i]) {
+      ms_progress_count(diag, MS_COUNT_UNCHANGED);
       continue;
     }
     if (!replace_keeping_backup(tmp[i], final[i], &backup[i])) {
@@ -349,6 +371,7 @@ bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, con
       break;
     }
     placed[i] = true;
+    ms_progress_count(diag, MS_COUNT_WRITTEN);
   }
   if (!ok) roll_back(final, backup, placed, n);
   for (unsigned i = 0; i < n; i++) {

@@ -39,6 +39,7 @@ static bool parse_constant(Parser *p, ms_Value *v) {
     v->kind = MS_VALUE_STRING;
     v->text = s.str;
     v->text_len = s.str_len;
+    pu_check_utf8(p, s.str, s.str_len, s.loc, "a string value");
     return true;
   }
   if (try_consume_symbol(p, '-')) v->negative = true;
@@ -100,9 +101,11 @@ static bool attribute_is_declared(Parser *p, const char *name) {
 static void check_attributes_declared(Parser *p, const ms_Vec *attributes) {
   for (unsigned i = 0; i < attributes->count; i++) {
     const ms_Option *o = attributes->items[i];
+    /* flatc refuses it, foryc keeps it as an option: a warning */
     if (!attribute_is_declared(p, o->name))
-      ms_error(p->diag, o->loc, "attribute \"%s\" is not declared; add 'attribute \"%s\";' before its first use",
-               o->name, o->name);
+      ms_warning(p->diag, o->loc,
+                 "attribute \"%s\" is not declared (flatc refuses it); add 'attribute \"%s\";' before its first use",
+                 o->name, o->name);
   }
 }
 
@@ -462,6 +465,7 @@ static bool parse_attribute_declaration(Parser *p) {
   if (peek(p)->kind == MS_TOK_STRING) {
     ms_Token s = next(p);
     n->name = s.str;
+    pu_check_utf8(p, s.str, s.str_len, s.loc, "an attribute name");
   } else if (!expect_ident(p, "an attribute name", &n->name, NULL)) {
     return false;
   }

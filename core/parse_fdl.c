@@ -39,6 +39,7 @@ static bool parse_simple_value(Parser *p, ms_Value *v) {
     ms_Token s = next(p);
     v->text = s.str;
     v->text_len = s.str_len;
+    pu_check_utf8(p, s.str, s.str_len, s.loc, "a string value");
     return true;
   }
   if (t->kind == MS_TOK_IDENT) {
@@ -166,6 +167,31 @@ static bool parse_element_modifiers(Parser *p, ms_TypeRef *t) {
   }
 }
 
+static bool is_collection_start(Parser *p);
+
+/* An element or map value: a type, or `array<T>` — the one nested collection
+ * foryc accepts for Python (list<array<int32>>, map<string, array<uint8>>),
+ * kept as the element's encoding "array". Other nesting is an error. */
+static bool parse_element_type(Parser *p, ms_TypeRef *t) {
+  if (is_collection_start(p) && looking_at(p, "array")) {
+    ms_Loc loc = next(p).loc;
+    if (!expect_symbol(p, '<')) return false;
+    if (looking_at(p, "optional") || looking_at(p, "ref")) {
+      ms_error(p->diag, peek(p)->loc, "array elements cannot be optional or ref");
+      return false;
+    }
+    if (!parse_type(p, t, false, NULL)) return false;
+    if (t->encoding || t->scalar < MS_SCALAR_BOOL || t->scalar > MS_SCALAR_FLOAT64) {
+      ms_error(p->diag, t->loc, "array<T> holds bool and number types without an encoding modifier; use list<T>");
+      return false;
+    }
+    t->encoding = "array";
+    t->loc = loc;
+    return expect_symbol(p, '>');
+  }
+  return parse_type(p, t, false, NULL);
+}
+
 static bool parse_collection(Parser *p, ms_IdlField *idl) {
   ms_Token kw = next(p);
   idl->value.loc = kw.loc;
@@ -179,17 +205,19 @@ static bool parse_collection(Parser *p, ms_IdlField *idl) {
     if (!parse_type(p, &idl->key, false, NULL)) return false;
     if (!expect_symbol(p, ',')) return false;
     if (!parse_element_modifiers(p, &idl->value)) return false;
+    if (!parse_element_type(p, &idl->value)) return false;
   } else if (ms_tok_is(&kw, "list")) {
     idl->collection = MS_COLLECTION_LIST;
     if (!parse_element_modifiers(p, &idl->value)) return false;
+    if (!parse_element_type(p, &idl->value)) return false;
   } else {
     idl->collection = MS_COLLECTION_ARRAY;
     if (looking_at(p, "optional") || looking_at(p, "ref")) {
       ms_error(p->diag, peek(p)->loc, "array elements cannot be optional or ref");
       return false;
     }
+    if (!parse_type(p, &idl->value, false, NULL)) return false;
   }
-  if (!parse_type(p, &idl->value, false, NULL)) return false;
   return expect_symbol(p, '>');
 }
 
@@ -335,7 +363,7 @@ static bool parse_field(Parser *p, ms_Message *m) {
     idl->value.optional = mods.element_optional;
     idl->value.ref = mods.element_ref;
     idl->value.ref_options = mods.element_ref_options;
-    if (!parse_type(p, &idl->value, false, NULL)) return false;
+    if (!parse_element_type(p, &idl->value)) return false;
   } else {
     if (!parse_type(p, &idl->value, true, idl)) return false;
   }
@@ -363,7 +391,7 @@ static bool parse_union_case(Parser *p, ms_Message *u) {
     next(p);
     idl->collection = MS_COLLECTION_LIST;
     idl->written_repeated = true;
-    if (!parse_type(p, &idl->value, false, NULL)) return false;
+    if (!parse_element_type(p, &idl->value)) return false;
   } else if (!parse_type(p, &idl->value, true, idl)) {
     return false;
   }
@@ -387,6 +415,7 @@ static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names) {
       n->loc = t->loc;
       ms_Token s = next(p);
       n->name = s.str;
+      pu_check_utf8(p, s.str, s.str_len, s.loc, "a reserved name");
       ms_vec_push(p->arena, names, n);
     } else {
       ms_Range *r = MS_NEW(p->arena, ms_Range);

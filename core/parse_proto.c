@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idl_common.h"
 #include "lex.h"
 #include "parse.h"
 #include "parse_util.h"
@@ -138,7 +139,9 @@ static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names, int64_t max
         if (editions) {
           ms_error(p->diag, t->loc, "reserved names must be identifiers in editions, not string literals");
         }
-        if (!parse_string_literal(p, &n->name, NULL, NULL)) return false;
+        unsigned len;
+        if (!parse_string_literal(p, &n->name, &len, NULL)) return false;
+        pu_check_utf8(p, n->name, len, n->loc, "a reserved name");
       } else if (t->kind == MS_TOK_IDENT) {
         if (!editions) {
           ms_error(p->diag, t->loc,
@@ -170,6 +173,8 @@ static bool claim_field_option(Parser *p, ms_Option *o, void *target) {
     f->default_value = MS_NEW(p->arena, ms_Value);
     *f->default_value = o->value;
     f->default_value->loc = o->loc;
+    if (f->type == MS_TYPE_STRING && o->value.kind == MS_VALUE_STRING)
+      pu_check_utf8(p, o->value.text, o->value.text_len, o->value.loc, "the default of a string field");
     return true;
   }
   if (strcmp(o->name, "json_name") == 0) {
@@ -181,6 +186,7 @@ static bool claim_field_option(Parser *p, ms_Option *o, void *target) {
       ms_error(p->diag, o->value.loc, "option \"json_name\" must be a string");
       return true;
     }
+    pu_check_utf8(p, o->value.text, o->value.text_len, o->value.loc, "json_name");
     f->json_name = o->value.text;
     f->has_json_name = true;
     return true;
@@ -199,6 +205,142 @@ typedef struct FieldScope {
 
 static bool parse_message_body(Parser *p, ms_Message *m, ms_Loc open);
 
+
+/* ---- Fory's extensions of .proto, as foryc reads them --------------------
+ * The field types int8, int16, uint8, uint16 and float16, and the (fory)
+ * options, which need no import: `option (fory).id = N;` on a message or
+ * enum (its Fory type id), and on a field (fory).ref, (fory).nullable,
+ * (fory).weak_ref, (fory).thread_safe_pointer and (fory).type = "tagged
+ * int64" | "tagged uint64". They are taken out of the options (the linker
+ * would look for an extension called fory) into the Fory detail of the field
+ * (f->idl, which the Fory codec merges into its view of the field) or the
+ * type id; the protobuf shape carries the Fory-only types as int32 / uint32
+ * / float. Other (fory).x options are for other languages: ignored. */
+
+static ms_Scalar fory_scalar(const char *name, unsigned len) {
+  static const char *const names[] = {"int8", "int16", "uint8", "uint16", "float16"};
+  static const ms_Scalar scalars[] = {MS_SCALAR_INT8, MS_SCALAR_INT16, MS_SCALAR_UINT8, MS_SCALAR_UINT16,
+                                      MS_SCALAR_FLOAT16};
+  for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+    if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) return scalars[i];
+  return MS_SCALAR_NONE;
+}
+
+static ms_IdlField *fory_detail(Parser *p, ms_Field *f) {
+  if (!f->idl) f->idl = MS_NEW(p->arena, ms_IdlField);
+  return f->idl;
+}
+
+/* A Fory-only scalar type as the field's type. */
+static void set_fory_scalar(Parser *p, ms_Field *f, ms_Scalar s) {
+  f->type = ms_idl_wire_type(s, NULL);
+  f->type_name = NULL;
+  fory_detail(p, f)->value.scalar = s;
+}
+
+static void apply_fory_field_option(Parser *p, ms_Field *f, ms_Option *o, const char *what) {
+  bool yes = ms_value_is_true(&o->value);
+  ms_IdlField *idl = fory_detail(p, f);
+  if (strcmp(what, "ref") == 0) {
+    idl->ref = idl->ref || yes;
+  } else if (strcmp(what, "nullable") == 0) {
+    idl->nullable = idl->nullable || yes;
+  } else if (strcmp(what, "weak_ref") == 0 || strcmp(what, "thread_safe_pointer") == 0) {
+    ms_Option *c = MS_NEW(p->arena, ms_Option);
+    *c = *o;
+    c->name = what;
+    c->extension = NULL;
+    ms_vec_push(p->arena, &idl->ref_options, c);
+    if (what[0] == 'w' && yes) idl->ref = true; /* foryc: weak_ref implies ref */
+  } else if (strcmp(what, "type") == 0) {
+    const char *v = o->value.kind == MS_VALUE_STRING ? o->value.text : "";
+    bool i64 = strcmp(v, "tagged int64") == 0, u64 = strcmp(v, "tagged uint64") == 0;
+    if (!i64 && !u64) {
+      ms_error(p->diag, o->value.loc, "(fory).type must be \"tagged int64\" or \"tagged uint64\"");
+    } else if (f->type == MS_TYPE_NAMED || f->type == MS_TYPE_MESSAGE || f->type == MS_TYPE_GROUP || f->map_entry) {
+      ms_error(p->diag, o->loc, "(fory).type applies to scalar fields only (\"%s\")", f->name);
+    } else {
+      idl->value.scalar = i64 ? MS_SCALAR_INT64 : MS_SCALAR_UINT64;
+      idl->value.encoding = "tagged";
+    }
+  }
+}
+
+/* Takes the (fory) options out of `options`: the type id into `id` (a
+ * message or an enum), the field options into `f`. */
+static void take_fory_options(Parser *p, ms_Vec *options, ms_TypeId *id, ms_Field *f) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < options->count; i++) {
+    ms_Option *o = options->items[i];
+    if (!o->extension || strcmp(o->extension, "fory") != 0) {
+      options->items[kept++] = o;
+      continue;
+    }
+    const char *what = o->name + strlen("(fory)");
+    if (*what == '.') what++;
+    if (id && strcmp(what, "id") == 0) {
+      if (o->value.kind != MS_VALUE_INT || o->value.negative || o->value.u > UINT32_MAX) {
+        ms_error(p->diag, o->value.loc, "(fory).id must be an integer from 0 to 4294967295");
+      } else {
+        id->id = (uint32_t)o->value.u;
+        id->has_id = true;
+        id->loc = o->value.loc;
+      }
+    } else if (f) {
+      apply_fory_field_option(p, f, o, what);
+    }
+  }
+  options->count = kept;
+}
+
+static void take_fory_field_options(Parser *p, const ms_Vec *fields) {
+  for (unsigned i = 0; i < fields->count; i++) {
+    ms_Field *f = fields->items[i];
+    take_fory_options(p, &f->options, NULL, f);
+  }
+}
+
+static void take_fory_enum_options(Parser *p, const ms_Vec *enums) {
+  for (unsigned i = 0; i < enums->count; i++) {
+    ms_Enum *e = enums->items[i];
+    take_fory_options(p, &e->options, &e->type_id, NULL);
+    for (unsigned j = 0; j < e->values.count; j++) {
+      ms_EnumValue *v = e->values.items[j];
+      take_fory_options(p, &v->options, NULL, NULL);
+    }
+  }
+}
+
+static void take_fory_message_options(Parser *p, const ms_Vec *messages) {
+  for (unsigned i = 0; i < messages->count; i++) {
+    ms_Message *m = messages->items[i];
+    take_fory_options(p, &m->options, &m->type_id, NULL);
+    take_fory_field_options(p, &m->fields);
+    take_fory_field_options(p, &m->extensions);
+    for (unsigned j = 0; j < m->oneofs.count; j++) {
+      ms_Oneof *o = m->oneofs.items[j];
+      take_fory_options(p, &o->options, NULL, NULL);
+    }
+    take_fory_enum_options(p, &m->enums);
+    take_fory_message_options(p, &m->messages);
+  }
+}
+
+static void take_fory_file_options(Parser *p) {
+  ms_File *f = p->file;
+  take_fory_options(p, &f->options, NULL, NULL);
+  take_fory_message_options(p, &f->messages);
+  take_fory_enum_options(p, &f->enums);
+  take_fory_field_options(p, &f->extensions);
+  for (unsigned i = 0; i < f->services.count; i++) {
+    ms_Service *s = f->services.items[i];
+    take_fory_options(p, &s->options, NULL, NULL);
+    for (unsigned j = 0; j < s->methods.count; j++) {
+      ms_Method *m = s->methods.items[j];
+      take_fory_options(p, &m->options, NULL, NULL);
+    }
+  }
+}
 
 static ms_Field *new_field(Parser *p, const char *name, ms_Type type) {
   ms_Field *f = MS_NEW(p->arena, ms_Field);
@@ -242,6 +384,10 @@ static bool parse_map_field(Parser *p, FieldScope *s, ms_Field *f) {
   v->type_name = value_name;
   k->loc = k->name_loc = k->type_loc = k->number_loc = key_loc;
   v->loc = v->name_loc = v->type_loc = v->number_loc = value_loc;
+  ms_Scalar fory_key = fory_scalar(key_name, (unsigned)strlen(key_name));
+  ms_Scalar fory_value = fory_scalar(value_name, (unsigned)strlen(value_name));
+  if (fory_key != MS_SCALAR_NONE) set_fory_scalar(p, k, fory_key);
+  if (fory_value != MS_SCALAR_NONE) set_fory_scalar(p, v, fory_value);
   k->parent = v->parent = entry;
   ms_vec_push(p->arena, &entry->fields, k);
   ms_vec_push(p->arena, &entry->fields, v);
@@ -304,9 +450,13 @@ static bool parse_field(Parser *p, FieldScope *s) {
     f->type_loc = peek(p)->loc;
     const ms_Token *t = peek(p);
     ms_Type scalar = t->kind == MS_TOK_IDENT ? ms_type_from_keyword(t->start, t->len) : MS_TYPE_NAMED;
+    ms_Scalar fory = t->kind == MS_TOK_IDENT ? fory_scalar(t->start, t->len) : MS_SCALAR_NONE;
     if (scalar != MS_TYPE_NAMED && !ms_tok_is_symbol(peek_at(p, 1), '.')) {
       next(p);
       f->type = scalar;
+    } else if (fory != MS_SCALAR_NONE && !ms_tok_is_symbol(peek_at(p, 1), '.')) {
+      next(p);
+      set_fory_scalar(p, f, fory);
     } else if (!parse_dotted_name(p, true, "a field type", &f->type_name, NULL)) {
       return false;
     }
@@ -737,4 +887,5 @@ void ms_parse_proto(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
                "no syntax specified; defaulting to proto2 (add 'syntax = \"proto2\";' or 'syntax = \"proto3\";')");
   }
   pu_parse_statements_to_eof(&p, parse_top_statement);
+  take_fory_file_options(&p);
 }

@@ -157,6 +157,14 @@ bool pu_parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_
   return true;
 }
 
+bool pu_check_utf8(Parser *p, const char *s, size_t len, ms_Loc loc, const char *what) {
+  size_t bad = ms_utf8_invalid_at(s, len);
+  if (bad == len) return true;
+  ms_error(p->diag, loc, "%s is not valid UTF-8 (byte 0x%02X at offset %zu); text must be UTF-8 "
+           "(only bytes values may hold other bytes)", what, (unsigned char)s[bad], bad);
+  return false;
+}
+
 bool pu_parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc) {
   ms_Loc start = peek(p)->loc;
   bool negative = try_consume_symbol(p, '-');

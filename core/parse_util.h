@@ -54,6 +54,9 @@ bool pu_end_declaration(Parser *p, char c, ms_Comment *comments);
 bool pu_parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what,
                               const char **out, ms_Loc *loc);
 bool pu_parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_Loc *loc);
+/* Text (a name, json_name, a string default) must be UTF-8 also when escapes
+ * spell its bytes: false after a located error naming `what`. */
+bool pu_check_utf8(Parser *p, const char *s, size_t len, ms_Loc loc, const char *what);
 bool pu_parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc);
 bool pu_parse_ranges(Parser *p, ms_Vec *into, int64_t max_value);
 

@@ -13,6 +13,8 @@ M.HOOKS = {
   "module", "module_path", "grpc_module", "grpc_module_path", "message", "field", "enum", "enum_value",
   "service_stub", "service_servicer", "service_base", "method", "escape",
   "import_style", "services_in_package_module", "extends", "bind",
+  -- value hooks of the aristaproto rules (rules/aristaproto.lua)
+  "module_all", "join_comments", "flatten_nested", "optional_empty_request", "deprecation_warnings",
 }
 
 -- Every option, with its valid values (nil: any preset name). Command-line
@@ -26,6 +28,9 @@ M.OPTIONS = {
   imports = { "absolute", "relative" },
   -- modules carry their files' descriptors (moonstub.reflection); false leaves them out
   descriptors = { "true", "false" },
+  -- aristaproto's options: pydantic validation of constructors, descriptors carried (they are by default)
+  pydantic_dataclasses = { "true", "false" },
+  google_protobuf_descriptors = { "true", "false" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
   client_async_transport = { "grpclib", "grpcio" },
   server_generation = { "none", "async" },
@@ -197,7 +202,13 @@ local function load_emitter(spec, host)
     module = host.load_script(spec)()
   else
     local ok, found = pcall(require, "emitters." .. spec)
-    if ok then module = found else module = require(spec) end
+    if ok then
+      module = found
+    elseif tostring(found):match("^module '[^']*' not found") then
+      module = require(spec)
+    else
+      error(found, 0)
+    end
   end
   if type(module) ~= "table" or type(module.emit) ~= "function" then
     error(string.format("emitter %q has no emit(ctx) function", spec), 0)

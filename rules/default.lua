@@ -4,6 +4,7 @@
 -- methods, a trailing underscore on Python keywords and on names a module
 -- defines. Generated modules import each other with absolute imports (the
 -- output folder is on sys.path, as in Fory's examples).
+local lpeg = require("lpeg")
 local words = require("rules.words")
 local python = require("rules.python")
 
@@ -83,8 +84,39 @@ function M.enum_value(value)
   return enum_member(R.escape(value.name))
 end
 
+-- foryc's snake_case (its generators' to_snake_case): a capital letter is
+-- lowered, with an underscore before it when it follows a lower-case letter
+-- or starts a word ("userName" -> "user_name", "HTTPStatus" -> "http_status");
+-- everything else, underscores included, stays as written ("field__").
+local lower, upper = lpeg.R("az"), lpeg.R("AZ")
+local starts_word = (lpeg.B(lower) * upper + upper * #lower) / function(c) return "_" .. c:lower() end
+local fory_snake_pattern = lpeg.Cs((upper / string.lower) ^ -1 * (starts_word + upper / string.lower + 1) ^ 0)
+
+function M.fory_snake(name)
+  return fory_snake_pattern:match(name)
+end
+
+--- Escapes a whole family of names: when `name` without its trailing
+--- underscores is a Python keyword (or in `taken`), one more underscore is
+--- added, so field, field_ and field__ become field_, field__ and field___
+--- (as foryc does for its helper names). Unlike a plain suffix this never
+--- makes two names one. Soft keywords (type, match) are attribute names
+--- Python accepts, and foryc keeps them.
+function M.escape_family(name, taken)
+  local base = name:match("^(.-)_*$")
+  if base == "" then return name end
+  if python.keywords[base] or (taken and taken[base]) then return name .. "_" end
+  return name
+end
+
+--- A field's Python attribute with the Fory codec, for every source (foryc
+--- snake-cases .proto field names too).
+function M.fory_field(field)
+  return R.escape_family(R.fory_snake(field.name))
+end
+
 function M.field(field)
-  if from_idl(field) then return R.escape(words.snake(field.name)) end
+  if from_idl(field) then return R.fory_field(field) end
   return R.escape(field.name)
 end
 function M.service_stub(service) return service.name .. "Stub" end

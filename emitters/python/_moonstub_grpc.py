@@ -216,16 +216,20 @@ sync_stream_stream = sync_stream_unary
 
 import asyncio  # noqa: E402
 import contextvars  # noqa: E402
+import warnings  # noqa: E402
 
+# what the clients of moonstub 0.1 passed for a keyword not given (None now means the same)
 UNSET: typing.Any = object()
 
 
 def call_options(defaults: dict[str, typing.Any], **given: typing.Any) -> dict[str, typing.Any]:
-    """Per-call keywords over the stub-level defaults; metadata may be a
-    mapping or a sequence of (key, value) pairs with str or bytes values."""
+    """Per-call keywords over the stub-level defaults: a keyword given as None
+    (or not given) takes the stub's default, as in aristaproto's clients.
+    Metadata may be a mapping or a sequence of (key, value) pairs with str or
+    bytes values."""
     options = dict(defaults)
     for key, value in given.items():
-        if value is not UNSET:
+        if value is not UNSET and value is not None:
             options[key] = value
     metadata = options.get("metadata")
     if metadata is not None and hasattr(metadata, "items"):
@@ -386,10 +390,23 @@ def current_context() -> typing.Any:
         raise RuntimeError("_grpcio_context is only available while a request is being served") from None
 
 
+def deprecated(message: str) -> None:
+    """The DeprecationWarning of a client method whose rpc is deprecated
+    (reported at the caller of the method)."""
+    warnings.warn(message, DeprecationWarning, stacklevel=3)
+
+
 def _streaming_results(method_name: str, result: typing.Any) -> typing.Any:
-    if inspect.isasyncgen(result) or result is None:
+    """What a server-streaming method of a server base gave, checked: an async
+    iterable (an async generator, or any object with ``__aiter__``), or None
+    for no responses."""
+    if result is None or inspect.isasyncgen(result) or hasattr(result, "__aiter__"):
         return result
-    raise TypeError(
+    raise _not_a_stream(method_name, result)
+
+
+def _not_a_stream(method_name: str, result: typing.Any) -> TypeError:
+    return TypeError(
         f"{method_name} is a server-streaming method: it must be an async generator (use yield); "
         f"returning {type(result).__name__} is not allowed"
     )
@@ -434,12 +451,21 @@ def base_server_stream(base: typing.Any, name: str, streaming_requests: bool) ->
         try:
             argument = _checked_async(request, context) if streaming_requests else request
             result = method(argument)
-            if inspect.iscoroutine(result):
-                result = await result
+            if inspect.isawaitable(result):  # an async def that does not yield may only return None
+                returned = await result
+                if returned is not None:
+                    raise _not_a_stream(name, returned)
+                return
             results = _streaming_results(name, result)
             if results is not None:
-                async for response in results:
-                    yield response
+                iterator = results.__aiter__()
+                try:
+                    async for response in iterator:
+                        yield response
+                finally:
+                    aclose = getattr(iterator, "aclose", None)
+                    if aclose is not None and not inspect.isasyncgen(iterator):
+                        await aclose()  # a custom async iterator is closed as a generator would be
         finally:
             try:
                 _CONTEXT.reset(token)

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import inspect
 import typing
+import warnings
 
 import grpclib.client
 import grpclib.const
 import grpclib.exceptions
 import grpclib.server
 
-__all__ = ["call_options", "send_all", "unimplemented"]
+__all__ = ["call_options", "deprecated", "send_all", "send_stream", "unimplemented"]
 
 
 def call_options(defaults: dict[str, typing.Any], **given: typing.Any) -> dict[str, typing.Any]:
@@ -41,3 +43,32 @@ async def send_all(stream: typing.Any, source: typing.Any) -> None:
 
 def unimplemented(path: str) -> grpclib.exceptions.GRPCError:
     return grpclib.exceptions.GRPCError(grpclib.const.Status.UNIMPLEMENTED, f"Method {path} is not implemented")
+
+
+def deprecated(message: str) -> None:
+    """The DeprecationWarning of a client method whose rpc is deprecated
+    (reported at the caller of the method)."""
+    warnings.warn(message, DeprecationWarning, stacklevel=3)
+
+
+async def send_stream(stream: typing.Any, name: str, result: typing.Any) -> None:
+    """Sends the responses of a server-streaming method of a server base: an
+    async iterable (an async generator), or, from an ``async def`` that does
+    not yield, ``None`` for no responses. Anything else is a TypeError."""
+    if inspect.isawaitable(result):
+        result = await result
+        if result is not None:
+            raise TypeError(
+                f"{name} is a server-streaming method: it must be an async generator (use yield); "
+                f"returning {type(result).__name__} is not allowed"
+            )
+        return
+    if result is None:
+        return
+    if not hasattr(result, "__aiter__"):
+        raise TypeError(
+            f"{name} is a server-streaming method: it must be an async generator (use yield); "
+            f"returning {type(result).__name__} is not allowed"
+        )
+    async for response in result:
+        await stream.send_message(response)

@@ -15,9 +15,22 @@ local py_string, docstring = text.py_string, text.docstring
 
 local M = {}
 
--- Names the class body defines: a field with one of these gets the suffix.
+-- Names a message's class body uses after its fields (defaults call
+-- pyfory.field, decimal.Decimal, datetime.date, list, dict; to_bytes and
+-- from_bytes are its methods): a field whose name, trailing underscores
+-- aside, is one of these takes one more underscore (field, field_, field__
+-- -> field_, field__, field___), as foryc escapes its helper names, so that
+-- no two fields become one attribute.
 local CLASS_TAKEN = { to_bytes = true, from_bytes = true, field = true, pyfory = true, decimal = true,
-  list = true, dict = true }
+  list = true, dict = true, datetime = true }
+-- What a union's class body defines besides its case methods.
+local UNION_TAKEN = { case = true, case_id = true, to_bytes = true, from_bytes = true }
+
+local function escape_family(name, taken)
+  local base = name:match("^(.-)_*$")
+  if base ~= "" and taken[base] then return name .. "_" end
+  return name
+end
 
 local SCALAR = {
   bool = "bool", int8 = "pyfory.Int8", int16 = "pyfory.Int16", int32 = "pyfory.Int32", int64 = "pyfory.Int64",
@@ -60,6 +73,10 @@ local PROTO_WKT = {
 }
 
 local function proto_ref(f)
+  -- Fory's extensions of .proto: int8/int16/uint8/uint16/float16 and
+  -- (fory).type = "tagged int64" (the C parser's Fory detail of the field)
+  local x = f.idl and f.idl.value
+  if x and x.scalar then return { scalar = x.scalar, encoding = x.encoding, optional = false, ref = false } end
   local t = f.wire_type == "group" and "message" or f.wire_type
   if t == "message" or t == "enum" then
     local wkt = PROTO_WKT[f.type_name]
@@ -73,13 +90,23 @@ end
 --- The Fory detail of any field: the model's for .fdl and .fbs, derived
 --- from the protobuf shape for .proto.
 function M.view(f)
-  if f.idl then return f.idl end
+  if f.idl and (f.file.source ~= "proto" or f.oneof_union) then return f.idl end
+  -- .proto: foryc's translation, with the (fory) options of the field: ref
+  -- goes to the elements of a list and the values of a map, as in foryc
+  local x = f.idl or {}
   if f.map then
-    return { collection = "map", key = proto_ref(f.map.key), value = proto_ref(f.map.value), nullable = false }
+    local value = proto_ref(f.map.value)
+    value.ref = x.ref or false
+    return { collection = "map", key = proto_ref(f.map.key), value = value, nullable = x.nullable or false }
   end
   local value = proto_ref(f)
-  local nullable = f.presence == "explicit" and not f.repeated and (f.oneof == nil or f.oneof.synthetic)
-  return { collection = f.repeated and "list" or nil, value = value, nullable = nullable, ref = false }
+  local nullable = (f.presence == "explicit" and not f.repeated and (f.oneof == nil or f.oneof.synthetic))
+    or x.nullable or false
+  if f.repeated then
+    value.ref = x.ref or false
+    return { collection = "list", value = value, nullable = nullable, ref = false }
+  end
+  return { value = value, nullable = nullable, ref = x.ref or false }
 end
 
 -- ---- type ids of .proto types (the C linker assigns those of .fdl and .fbs) ----------------------
@@ -148,6 +175,7 @@ function M.shape(m)
         local number = f.number
         for _, g in ipairs(f.oneof.fields) do number = math.min(number, g.number) end
         fields[#fields + 1] = { name = f.oneof.name, number = number, file = m.file, parent = m, kind = "field",
+          loc = f.oneof.loc, oneof_union = true,
           idl = { value = { type_ref = u, type_name = u.full_name, optional = false, ref = false }, nullable = true } }
       end
     else
@@ -187,10 +215,50 @@ function Mod:ref(node)
   return self:qualname(node)
 end
 
+function Mod:attribute(f)
+  if self.rules.fory_field then return self.rules.fory_field(f) end
+  return self.rules.field(f)
+end
+
 function Mod:field_name(f)
-  local name = self.rules.field(f)
-  if CLASS_TAKEN[name] then name = name .. "_" end
-  return name
+  return escape_family(self:attribute(f), CLASS_TAKEN)
+end
+
+-- the factory of a union case (Shape.label(...)) and the stem of its methods
+function Mod:case_name(f)
+  return escape_family(self:attribute(f), UNION_TAKEN)
+end
+
+-- Two fields (or a field and a nested type) of one class that would become
+-- one Python name: a located error naming both, rather than a lost field.
+function Mod:check_names(m, fields, unions)
+  local seen = {}
+  local function claim(name, node, what)
+    local other = seen[name]
+    if other then
+      local loc = node.loc or other.node.loc
+      self.ctx.host.report("error", string.format(
+        "%s %q (line %s) and %s %q (line %s) of %s both become the Python name %q; rename one",
+        other.what, other.node.name, other.node.loc and other.node.loc.line or "?", what, node.name,
+        node.loc and node.loc.line or "?", m.full_name, name), loc)
+    else
+      seen[name] = { node = node, what = what }
+    end
+  end
+  for _, e in ipairs(m.enums or {}) do claim(self:class_name(e), e, "enum") end
+  for _, u in ipairs(unions or {}) do
+    claim(self:class_name(u), u, "union")
+    claim(self:class_name(u) .. "Case", u, "union")
+  end
+  for _, n in ipairs(m.messages or {}) do
+    if not n.is_map_entry then
+      claim(self:class_name(n), n, n.is_union and "union" or "message")
+      if n.is_union then claim(self:class_name(n) .. "Case", n, "union") end
+    end
+  end
+  for _, f in ipairs(fields) do
+    if m.is_union then claim(self:case_name(f), f, "case") else claim(self:field_name(f), f, "field") end
+  end
 end
 
 function Mod:case_const(f)
@@ -226,6 +294,12 @@ local function is_ref_target(t)
 end
 
 function Mod:element_type(t)
+  if t.encoding == "array" then
+    -- list<array<T>>, map<K, array<T>>: the one nested collection foryc accepts
+    local base = string.format("pyfory.Array[%s]", SCALAR[t.scalar])
+    if t.optional then base = string.format("Optional[%s]", base) end
+    return base
+  end
   local base = t.scalar and self:scalar_type(t) or self:ref(t.type_ref)
   if is_ref_target(t) then
     self.uses.ref = true
@@ -316,6 +390,7 @@ function Mod:case_check(f)
 end
 
 function Mod:write_union(w, u)
+  self:check_names(u, u.fields, {})
   local name = self:class_name(u)
   local q = self:qualname(u)
   local case_enum = name .. "Case"
@@ -336,7 +411,7 @@ function Mod:write_union(w, u)
   w:line("    self._case = case")
   w:line("    self._validate()")
   for _, f in ipairs(u.fields) do
-    local m = self:field_name(f)
+    local m = self:case_name(f)
     w:blank()
     w:line("@classmethod")
     w:line('def %s(cls, v: %s) -> "%s":', m, self:case_type(f), q)
@@ -359,7 +434,7 @@ function Mod:write_union(w, u)
     if check then
       checks = checks + 1
       w:line("if self._case == %s.%s and not isinstance(self._value, %s):", case_ref, self:case_const(f), check)
-      w:line('    raise TypeError("%s.%s(...) requires %s")', u.name, self:field_name(f), self:case_type(f))
+      w:line('    raise TypeError("%s.%s(...) requires %s")', u.name, self:case_name(f), self:case_type(f))
     end
   end
   if checks == 0 then w:line("pass") end
@@ -379,7 +454,7 @@ function Mod:write_union(w, u)
   w:line("def __hash__(self) -> int:")
   w:line("    return hash((self._case, repr(self._value)))")
   for _, f in ipairs(u.fields) do
-    local m, c, t = self:field_name(f), self:case_const(f), self:case_type(f)
+    local m, c, t = self:case_name(f), self:case_const(f), self:case_type(f)
     w:blank()
     w:line("def is_%s(self) -> bool:", m)
     w:line("    return bool(self._case == %s.%s)", case_ref, c)
@@ -450,6 +525,7 @@ function Mod:write_message(w, m)
   w:indent()
   docstring(w, m.comments, nil)
   self.registrations[#self.registrations + 1] = m
+  self:check_names(m, fields, unions)
   self:write_nested(w, m, unions)
   for _, f in ipairs(fields) do
     local view = M.view(f)
@@ -601,7 +677,14 @@ function M.module_text(ctx, mod)
   w:blank()
   w:line("__all__ = [")
   for _, node in ipairs(self.registrations) do
-    if not node.parent then w:line("    %s,", py_string(self:class_name(node))) end
+    if not node.parent then
+      w:line("    %s,", py_string(self:class_name(node)))
+      if node.is_union then
+        -- foryc's modules have no __all__: their case enums and serializers are public too
+        w:line("    %s,", py_string(self:class_name(node) .. "Case"))
+        w:line("    %s,", py_string(self:class_name(node) .. "Serializer"))
+      end
+    end
   end
   w:line("    %s,", py_string("register_" .. mod.name:gsub("%.", "_") .. "_types"))
   w:line("]")

@@ -298,7 +298,9 @@ function M.module_text(ctx, mod, services)
   w:line("__all__ = [")
   for _, svc in ipairs(plans) do
     if settings then
-      for _, c in ipairs(settings.clients) do w:line("    %s,", py_string(ctx.rules.service_stub(svc.service) .. c.suffix)) end
+      for _, c in ipairs(settings.clients) do
+        w:line("    %s,", py_string(services_mod.client_name(ctx.rules, svc.service, c)))
+      end
       if settings.server then w:line("    %s,", py_string(ctx.rules.service_base(svc.service))) end
     else
       w:line("    %s,", py_string(ctx.rules.service_stub(svc.service)))

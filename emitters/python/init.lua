@@ -82,6 +82,8 @@ end
 function M.emit(ctx)
   local rules, host = ctx.rules, ctx.host
   local names = names_mod.new(rules)
+  -- the message emitter writes nested types at module level where the rules flatten them
+  names.hoist_nested = rules.flatten_nested == true
   local modules, order = {}, {}
   ctx.runtime = ctx.options.opt.runtime or "package"
   local external = {}
@@ -163,12 +165,29 @@ function M.emit(ctx)
     assert(replaced == 1, "reflection.py: the runtime import line moved")
     write_support(ctx, name .. ".py", source)
   end
+  local protobuf_codec = false
+  for _, mod in ipairs(order) do protobuf_codec = protobuf_codec or not mod.fory end
+  if ctx.runtime == "vendored" and protobuf_codec then
+    -- the text format beside the vendored runtime, which imports it on first use
+    local name = SUPPORT .. "_text_format"
+    local source = host.builtin_source("emitters/python/moonstub/text_format.py")
+    local import = table.concat(ctx.import_lines({ name = name, path = name .. ".py" }, SUPPORT, "_rt"), "\n")
+    local replaced
+    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n",
+      function() return "\n" .. import .. "\n" end)
+    assert(replaced == 1, "text_format.py: the runtime import line moved")
+    write_support(ctx, name .. ".py", source)
+  end
   local support_written = false
   for _, mod in ipairs(order) do
     if mod.needs_grpc_support and not support_written then
       M.write_transport_support(ctx, ctx.service_settings)
       support_written = true
     end
+  end
+  if ctx.options.opt.pydantic_dataclasses == "true" then
+    write_support(ctx, "_moonstub_pydantic.py",
+      host.builtin_source("emitters/python/_moonstub_pydantic.py"))
   end
   if ctx.options.grpc then M.emit_grpc(ctx, order, written) end
 end

@@ -148,10 +148,13 @@ end
 local function attribute_names(ctx, message, names)
   local rules, seen, out = ctx.rules, {}, {}
   -- nested classes share the class body's namespace with the fields
+  -- (unless the rules flatten them to module level)
   for _, nested in ipairs(message.messages) do
-    if not nested.is_map_entry then seen[names:class_name(nested)] = nested end
+    if not nested.is_map_entry and not names:flattened(nested) then seen[names:class_name(nested)] = nested end
   end
-  for _, nested in ipairs(message.enums) do seen[names:class_name(nested)] = nested end
+  for _, nested in ipairs(message.enums) do
+    if not names:flattened(nested) then seen[names:class_name(nested)] = nested end
+  end
   -- a nested class cannot take the name of a member an extra emitter adds to every class
   local members = ctx.members or {}
   for _, list in ipairs({ message.messages, message.enums }) do
@@ -259,7 +262,7 @@ local function write_enum(w, mod, enum)
     w:line("    return _ms.open_enum_member(cls, value)")
   end
   w:dedent()
-  w:blank(enum.parent and 1 or 2)
+  w:blank((enum.parent and not names:flattened(enum)) and 1 or 2)
 end
 
 -- The `__init__` parameter of a field: (annotation, default, assignment).
@@ -278,7 +281,7 @@ local function init_parameter(mod, message, f, field)
     -- an enum of another module may still be loading (modules may import
     -- each other), and one nested in a later class does not exist yet
     local here = mod.names.module_of[enum.file] == mod.name
-    if here and not enum.parent then
+    if here and (not enum.parent or mod.names:flattened(enum)) then
       return f.py_type, mod.names:enum_qualname(enum) .. "." .. member, f.attr
     elseif here and enum.parent == message then
       return f.py_type, mod.names:class_name(enum) .. "." .. member, f.attr
@@ -289,9 +292,30 @@ local function init_parameter(mod, message, f, field)
   return f.py_type, f.zero, f.attr
 end
 
+-- Under rules with deprecation_warnings: the warnings a constructor gives for
+-- a deprecated message, and for each deprecated field it is given.
+local function deprecation_lines(mod, message, plan)
+  if not mod.deprecation_warnings then return {} end
+  local lines = {}
+  if message.options.deprecated == true then
+    lines[1] = string.format("_ms.deprecated(%s)", py_string(plan.qualname))
+  end
+  for i, f in ipairs(plan.fields) do
+    if message.fields[i].options.deprecated == true then
+      local _, default = init_parameter(mod, message, f, message.fields[i])
+      local test = default == "None" and "is not None" or ("!= " .. default)
+      lines[#lines + 1] = string.format("if %s %s:", f.attr, test)
+      lines[#lines + 1] = string.format("    _ms.deprecated(%s)", py_string(plan.qualname .. "." .. f.attr))
+    end
+  end
+  return lines
+end
+
 local function write_init(w, mod, message, plan)
+  local warn = deprecation_lines(mod, message, plan)
   if #plan.fields == 0 then
     w:line("def __init__(self) -> None:")
+    for _, l in ipairs(warn) do w:line("    %s", l) end
     w:line('    self._unknown = b""')
     return
   end
@@ -301,6 +325,7 @@ local function write_init(w, mod, message, plan)
     params[i] = string.format("%s: %s = %s", f.attr, annotation, default)
     body[i] = string.format("self.%s = %s", f.attr, value)
   end
+  for i, l in ipairs(warn) do table.insert(body, i, l) end
   local one_line = "def __init__(self, " .. table.concat(params, ", ") .. ") -> None:"
   if #one_line + w:indent_width() <= LINE_LIMIT then
     w:line("%s", one_line)
@@ -385,11 +410,13 @@ local function write_class(ctx, w, mod, message)
     end
   end
   for _, enum in ipairs(message.enums) do
-    w:blank()
-    write_enum(w, mod, enum)
+    if not names:flattened(enum) then
+      w:blank()
+      write_enum(w, mod, enum)
+    end
   end
   for _, nested in ipairs(message.messages) do
-    if not nested.is_map_entry then
+    if not nested.is_map_entry and not names:flattened(nested) then
       w:blank()
       write_class(ctx, w, mod, nested)
     end
@@ -467,6 +494,18 @@ local function string_pieces(raw, width, sep)
   local pieces, start = {}, 1
   -- without escapes a piece's width is its length plus the quotes
   local plain = #py_string(raw) == #raw + 2
+  if plain then
+    local limit = width - 2
+    while #raw - start + 1 > limit do
+      local window = raw:sub(start, start + limit - 1)
+      local cut = sep and window:match(".*()%" .. sep)
+      if not cut or cut < limit // 2 then cut = limit end
+      pieces[#pieces + 1] = '"' .. raw:sub(start, start + cut - 1) .. '"'
+      start = start + cut
+    end
+    pieces[#pieces + 1] = '"' .. raw:sub(start) .. '"'
+    return pieces
+  end
   local function fits(a, b) return plain and b - a + 3 <= width or #py_string(raw:sub(a, b)) <= width end
   while start <= #raw do
     local stop = start
@@ -548,26 +587,31 @@ end
 
 -- ---- file descriptors (server reflection) ----------------------------------
 
--- A Python bytes literal of `s`: printable ASCII as it is, the rest escaped.
+-- A Python bytes literal's text for `s`: printable ASCII as it is, the rest escaped.
 local BYTE_ESCAPES = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\\"] = "\\\\", ['"'] = '\\"' }
-local function escaped_byte(c)
-  return BYTE_ESCAPES[c] or string.format("\\x%02x", c:byte())
+for b = 0, 255 do
+  local c = string.char(b)
+  if not BYTE_ESCAPES[c] and (b < 32 or b > 126) then BYTE_ESCAPES[c] = string.format("\\x%02x", b) end
+end
+local function escaped_bytes(s)
+  return (s:gsub('[%z\1-\31\\"\127-\255]', BYTE_ESCAPES))
 end
 
--- The literal split into pieces of at most `width` columns, never inside an escape.
+-- The literal split into pieces of at most `width` columns, never inside an
+-- escape: a piece of raw bytes is escaped whole (in C, by gsub) and shortened
+-- until it fits, as every byte takes at most four columns.
 local function py_bytes_pieces(s, width)
-  local pieces, current, used = {}, {}, 0
-  for i = 1, #s do
-    local c = s:sub(i, i)
-    local piece = c:match('^[ -~]$') and c ~= "\\" and c ~= '"' and c or escaped_byte(c)
-    if used + #piece > width then
-      pieces[#pieces + 1] = 'b"' .. table.concat(current) .. '"'
-      current, used = {}, 0
+  local pieces, start, room = {}, 1, width - 3
+  repeat
+    local n = room
+    local text = escaped_bytes(s:sub(start, start + n - 1))
+    while #text > room do
+      n = n - math.max(1, (#text - room + 3) // 4)
+      text = escaped_bytes(s:sub(start, start + n - 1))
     end
-    current[#current + 1] = piece
-    used = used + #piece
-  end
-  pieces[#pieces + 1] = 'b"' .. table.concat(current) .. '"'
+    pieces[#pieces + 1] = 'b"' .. text .. '"'
+    start = start + n
+  until start > #s
   return pieces
 end
 
@@ -650,32 +694,46 @@ end
 --- The text of one module.
 function M.module_text(ctx, mod)
   mod.host = ctx.host
-  local top = {}
-  for _, file in ipairs(mod.files) do
-    for _, m in ipairs(file.messages) do top[#top + 1] = m end
-    for _, e in ipairs(file.enums) do top[#top + 1] = e end
-  end
-  check_class_names(ctx, mod, mod.name, top)
-  for _, file in ipairs(mod.files) do
-    for _, m in ipairs(file.messages) do check_scopes(ctx, mod, m) end
-  end
-  mod.plans = {}
-  local body = Writer.new()
   for _, file in ipairs(mod.files) do
     for _, e in ipairs(file.enums) do mod.enums[#mod.enums + 1] = e end
     for _, m in ipairs(file.messages) do collect(mod, m) end
   end
-  for _, enum in ipairs(mod.enums) do
-    if not enum.parent then write_enum(body, mod, enum) end
+  -- the classes at module level: top-level types, and nested ones the rules flatten
+  local names = mod.names
+  local top_messages, top = {}, {}
+  for _, m in ipairs(mod.messages) do
+    if not m.parent or names:flattened(m) then top_messages[#top_messages + 1] = m end
   end
-  for _, file in ipairs(mod.files) do
-    for _, message in ipairs(file.messages) do
-      body:blank(2)
-      write_class(ctx, body, mod, message)
+  for _, m in ipairs(top_messages) do top[#top + 1] = m end
+  local top_enums = {}
+  for _, e in ipairs(mod.enums) do
+    if not e.parent or names:flattened(e) then
+      top_enums[#top_enums + 1] = e
+      top[#top + 1] = e
     end
+  end
+  check_class_names(ctx, mod, mod.name, top)
+  for _, m in ipairs(top_messages) do
+    if not names:flattened(m) then check_scopes(ctx, mod, m) end
+  end
+  mod.plans = {}
+  mod.service_classes = {}
+  mod.deprecation_warnings = ctx.rules.deprecation_warnings == true
+  local body = Writer.new()
+  for _, enum in ipairs(top_enums) do write_enum(body, mod, enum) end
+  for _, message in ipairs(top_messages) do
+    body:blank(2)
+    write_class(ctx, body, mod, message)
   end
   local tables = Writer.new()
   write_registrations(tables, mod)
+  if ctx.options.opt.pydantic_dataclasses == "true" and #mod.plans > 0 then
+    -- construction-time validation, as aristaproto's pydantic_dataclasses option gives
+    mod.imports_pydantic = true
+    local classes = {}
+    for i, plan in ipairs(mod.plans) do classes[i] = plan.qualname end
+    write_call(tables, "_ms_pydantic.validated", classes)
+  end
   if ctx.options.opt.descriptors ~= "false" then write_file_registrations(tables, mod) end
 
   -- rules that keep services in the package module (aristaproto's layout)
@@ -700,8 +758,9 @@ function M.module_text(ctx, mod)
       end
       for _, svc in ipairs(plans) do
         local made = {}
-        for _, c in ipairs(settings.clients) do made[#made + 1] = ctx.rules.service_stub(svc.service) .. c.suffix end
+        for _, c in ipairs(settings.clients) do made[#made + 1] = services_mod.client_name(ctx.rules, svc.service, c) end
         if settings.server then made[#made + 1] = ctx.rules.service_base(svc.service) end
+        for _, name in ipairs(made) do mod.service_classes[#mod.service_classes + 1] = name end
         for _, name in ipairs(made) do
           local other = classes[name]
           if other then
@@ -742,6 +801,9 @@ function M.module_text(ctx, mod)
   end
   if #service_imports > 0 then w:blank() end
   for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
+  if mod.imports_pydantic then
+    for _, line in ipairs(ctx.import_lines(mod, "_moonstub_pydantic", "_ms_pydantic")) do w:line(line) end
+  end
   for _, line in ipairs(service_support) do w:line(line) end
   local others = {}
   for other in pairs(mod.imports) do others[#others + 1] = other end
@@ -754,6 +816,23 @@ function M.module_text(ctx, mod)
   w:line("# @@protoc_insertion_point(imports)")
   w:blank()
   w:line("%s", ctx.version_check)
+  if ctx.rules.module_all == true then
+    -- the module's public classes (as aristaproto lists them)
+    local public = {}
+    for _, node in ipairs(top) do
+      public[#public + 1] = node.kind == "enum" and names:enum_qualname(node) or names:message_qualname(node)
+    end
+    for _, name in ipairs(mod.service_classes) do public[#public + 1] = name end
+    table.sort(public)
+    w:blank()
+    if #public == 0 then
+      w:line("__all__: tuple[str, ...] = ()")
+    else
+      w:line("__all__ = (")
+      for _, name in ipairs(public) do w:line("    %s,", py_string(name)) end
+      w:line(")")
+    end
+  end
   local out = w:text() .. "\n\n" .. body:text() .. "\n\n" .. tables:text()
   if service_text then out = out .. "\n\n" .. service_text end
   return out .. "\n\n# @@protoc_insertion_point(module_scope)\n"

@@ -18,6 +18,10 @@ M.message_taken = {
   pack = true, unpack = true, is_ = true, from_python = true, to_python = true,
   from_nanoseconds = true, to_nanoseconds = true, now = true, type_name = true,
   from_paths = true, to_json_string = true,
+  -- the message API (docs/python.md): presence, copies, text format, descriptors
+  has_field = true, clear_field = true, clear = true, list_fields = true, copy_from = true, merge_from = true,
+  byte_size = true, to_text = true, from_text = true, message_descriptor = true, file_descriptor = true,
+  file_descriptor_set = true, _ms_text_flags = true,
 }
 
 -- Names a generated module defines or imports at top level besides its
@@ -47,16 +51,47 @@ function Names:module(file)
   return self.rules.module(file)
 end
 
+--- Whether nested messages and enums are top-level classes named after
+--- their whole chain (Outer.Inner -> OuterInner): the rules ask for it
+--- (`flatten_nested`) and the emitter writing the classes sets
+--- `names.hoist_nested` when it writes nested types at module level.
+function Names:flattened(node)
+  return self.rules.flatten_nested == true and self.hoist_nested == true and not self:prebuilt(node)
+end
+
+-- The well-known types of the installed runtime (moonstub.wkt) were generated
+-- once, with the default rules: their names are those, whatever rules this run
+-- has (aristaproto's would spell FieldOptions.JSType as JsType).
+local PREBUILT_MODULE = "moonstub.wkt"
+local prebuilt_rules = require("rules.default")
+
+function Names:prebuilt(node)
+  return node ~= nil and node.file ~= nil and self.module_of[node.file] == PREBUILT_MODULE
+end
+
+local function own_name(rules, node)
+  return node.kind == "enum" and rules.enum(node) or rules.message(node)
+end
+
 --- Message class name chain inside its module: "Outer.Inner".
 --- The class name of a message or enum in its own scope.
 function Names:class_name(node)
-  local own = node.kind == "enum" and self.rules.enum(node) or self.rules.message(node)
+  local rules = self:prebuilt(node) and prebuilt_rules or self.rules
+  local own = own_name(rules, node)
+  local flat = self:flattened(node)
+  if flat and node.parent then
+    local parent = node.parent
+    while parent do
+      own = own_name(rules, parent) .. own
+      parent = parent.parent
+    end
+  end
   -- nested classes too: inside a class body they would hide the module's
   -- imports (enum.IntEnum, dataclasses.field) from the lines after them
   local fory = self.fory_module and self.fory_module[self.module_of[node.file]]
   if M.module_taken[own] or (fory and M.fory_taken[own]) or python.builtins[own] or python.is_dunder(own)
     -- the module's private helpers (_varint, _e_Foo, ...) start with "_"
-    or (not node.parent and own:sub(1, 1) == "_") then
+    or ((flat or not node.parent) and own:sub(1, 1) == "_") then
     own = own .. "_"
   end
   return own
@@ -66,7 +101,7 @@ function Names:message_qualname(message)
   local cached = self.qualified[message]
   if cached then return cached end
   local own = self:class_name(message)
-  local q = message.parent and (self:message_qualname(message.parent) .. "." .. own) or own
+  local q = (message.parent and not self:flattened(message)) and (self:message_qualname(message.parent) .. "." .. own) or own
   self.qualified[message] = q
   return q
 end
@@ -75,7 +110,7 @@ function Names:enum_qualname(enum)
   local cached = self.qualified[enum]
   if cached then return cached end
   local own = self:class_name(enum)
-  local q = enum.parent and (self:message_qualname(enum.parent) .. "." .. own) or own
+  local q = (enum.parent and not self:flattened(enum)) and (self:message_qualname(enum.parent) .. "." .. own) or own
   self.qualified[enum] = q
   return q
 end

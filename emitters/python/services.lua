@@ -16,6 +16,8 @@ M.ARISTAPROTO_DEFAULTS = {
 }
 
 --- The client classes to write: {kind = "sync"|"async", suffix = ""|"Sync"|"Async"}.
+--- The suffix goes before the stub's "Stub", as in aristaproto:
+--- MyServiceAsyncStub, MyServiceSyncStub (see M.client_name).
 function M.client_plan(generation)
   return ({
     none = {},
@@ -25,6 +27,62 @@ function M.client_plan(generation)
     async_sync = { { kind = "async", suffix = "" }, { kind = "sync", suffix = "Sync" } },
     sync_async_no_default = { { kind = "sync", suffix = "Sync" }, { kind = "async", suffix = "Async" } },
   })[generation]
+end
+
+--- The class name of client `c` (an entry of client_plan) of `service`:
+--- the rules' stub name with the suffix before its "Stub" (MyServiceStub ->
+--- MyServiceAsyncStub), or after it when the name does not end in "Stub".
+function M.client_name(rules, service, c)
+  local stub = rules.service_stub(service)
+  if c.suffix == "" then return stub end
+  local head = stub:match("^(.-)Stub$")
+  if head and head ~= "" then return head .. c.suffix .. "Stub" end
+  return stub .. c.suffix
+end
+
+--- The docstring lines of a node as aristaproto writes them: its detached,
+--- leading and trailing comments, joined with one blank line between them
+--- (runs of blank lines become one), one leading space dropped from each
+--- line, backslashes and triple quotes escaped. nil when there is no comment.
+function M.joined_comment_lines(comments)
+  if not comments then return nil end
+  local parts = {}
+  for _, d in ipairs(comments.detached or {}) do parts[#parts + 1] = d end
+  if comments.leading then parts[#parts + 1] = comments.leading end
+  if comments.trailing then parts[#parts + 1] = comments.trailing end
+  local lines = {}
+  for _, part in ipairs(parts) do
+    for l in (part:gsub("\n$", "") .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
+    lines[#lines + 1] = ""
+  end
+  local out = {}
+  for i, l in ipairs(lines) do
+    if l ~= "" or i == 1 or lines[i - 1] ~= "" then
+      l = l:gsub("^ ", ""):gsub("\\", "\\\\"):gsub('"""', '\\"\\"\\"')
+      out[#out + 1] = l
+    end
+  end
+  if #out > 0 and out[#out] == "" then out[#out] = nil end
+  local any = false
+  for _, l in ipairs(out) do any = any or l:match("%S") ~= nil end
+  return any and out or nil
+end
+
+--- Writes the docstring of a node: under rules with `join_comments`
+--- (aristaproto) its joined comments in aristaproto's layout (the quotes on
+--- lines of their own); otherwise text.docstring's (the leading comment, else
+--- the trailing one). `fallback` is the docstring when there is no comment.
+function M.write_docstring(w, rules, comments, fallback)
+  if not rules.join_comments then return docstring(w, comments, fallback) end
+  local lines = M.joined_comment_lines(comments)
+  if not lines then
+    if fallback then w:line('"""%s"""', fallback) end
+    return fallback ~= nil
+  end
+  w:line('"""')
+  for _, l in ipairs(lines) do w:line("%s", l) end
+  w:line('"""')
+  return true
 end
 
 local function shape(method)
@@ -37,10 +95,10 @@ end
 
 -- The class line, docstring and constructor of a client: `keywords` are
 -- {name, annotation} pairs that become stub-level defaults.
-local function write_client_head(w, svc, name, doc, channel_type, keywords)
+local function write_client_head(w, ctx, svc, name, doc, channel_type, keywords)
   w:line("class %s:", name)
   w:indent()
-  docstring(w, svc.service.comments, string.format(doc, svc.service.full_name))
+  M.write_docstring(w, ctx.rules, svc.service.comments, string.format(doc, svc.service.full_name))
   w:blank()
   w:line("def __init__(")
   w:line("    self,")
@@ -51,7 +109,14 @@ local function write_client_head(w, svc, name, doc, channel_type, keywords)
   w:indent()
   local items = {}
   for _, k in ipairs(keywords) do items[#items + 1] = string.format('"%s": %s', k[1], k[1]) end
-  w:line("self._defaults: dict[str, typing.Any] = {%s}", table.concat(items, ", "))
+  local joined = table.concat(items, ", ")
+  if #joined + 60 <= 110 then
+    w:line("self._defaults: dict[str, typing.Any] = {%s}", joined)
+  else
+    w:line("self._defaults: dict[str, typing.Any] = {")
+    for _, item in ipairs(items) do w:line("    %s,", item) end
+    w:line("}")
+  end
 end
 
 -- grpcio multicallables, one per method, made once in the constructor.
@@ -65,9 +130,45 @@ local function write_multicallables(w, svc)
   end
 end
 
--- The per-call keyword parameters of a client method (UNSET: the stub's default).
-local function write_call_keywords(w, keywords, sentinel)
-  for _, k in ipairs(keywords) do w:line("    %s: %s | None = %s,", k[1], k[2], sentinel) end
+-- Whether a unary request may be left out (aristaproto: a request type with
+-- no fields is `X | None = None`, None sending X()).
+local function optional_request(ctx, m)
+  return ctx.rules.optional_empty_request == true and not m.method.client_streaming
+    and m.method.input and #m.method.input.fields == 0
+end
+
+-- The `def` line and parameters of a client method, up to the keywords;
+-- `iterable` is the type of a request stream.
+local function write_method_head(w, ctx, m, is_async, iterable, keywords, result)
+  w:line("%sdef %s(", is_async and "async " or "", m.name)
+  w:line("    self,")
+  if m.method.client_streaming then
+    w:line("    messages: %s,", iterable)
+  elseif optional_request(ctx, m) then
+    w:line("    message: %s | None = None,", m.input)
+  else
+    w:line("    message: %s,", m.input)
+  end
+  w:line("    *,")
+  -- None: the stub's default (as aristaproto's clients)
+  for _, k in ipairs(keywords) do w:line("    %s: %s | None = None,", k[1], k[2]) end
+  w:line(") -> %s:", result)
+end
+
+-- The first lines of a client method body: docstring, the deprecation
+-- warning of a deprecated rpc, the empty request left out.
+-- `support` is the alias of the transport's support module (_ms_grpc, _grpclib).
+local function write_method_prologue(w, ctx, svc, m, support)
+  M.write_docstring(w, ctx.rules, m.method.comments, nil)
+  local options = m.method.options
+  if ctx.rules.deprecation_warnings and options and options.deprecated == true then
+    local service = ctx.rules.service_stub(svc.service):gsub("Stub$", "")
+    w:line("%s.deprecated(%s)", support, py_string(string.format("%s.%s is deprecated", service, m.name)))
+  end
+  if optional_request(ctx, m) then
+    w:line("if message is None:")
+    w:line("    message = %s()", m.input)
+  end
 end
 
 local SYNC_KEYWORDS = { { "timeout", "float" }, { "metadata", "_Metadata" }, { "credentials", "grpc.CallCredentials" } }
@@ -78,24 +179,20 @@ local GRPCLIB_KEYWORDS = { { "timeout", "float" }, { "deadline", "grpclib.metada
 
 -- ---- sync grpcio client ------------------------------------------------------------
 
-local function write_sync_client(w, svc, name)
-  write_client_head(w, svc, name, "Synchronous grpcio client of %s.", "grpc.Channel", SYNC_KEYWORDS)
+local function write_sync_client(w, ctx, svc, name)
+  write_client_head(w, ctx, svc, name, "Synchronous grpcio client of %s.", "grpc.Channel", SYNC_KEYWORDS)
   write_multicallables(w, svc)
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
-    local arg = m.method.client_streaming and "messages" or "message"
-    local arg_type = m.method.client_streaming and string.format("typing.Iterable[%s]", m.input) or m.input
+    local iterable = string.format("typing.Iterable[%s]", m.input)
     local result = m.method.server_streaming and string.format("typing.Iterator[%s]", m.output) or m.output
-    w:line("def %s(", m.name)
-    w:line("    self,")
-    w:line("    %s: %s,", arg, arg_type)
-    w:line("    *,")
-    write_call_keywords(w, SYNC_KEYWORDS, "_ms_grpc.UNSET")
-    w:line(") -> %s:", result)
+    write_method_head(w, ctx, m, false, iterable, SYNC_KEYWORDS, result)
     w:indent()
-    docstring(w, m.method.comments, nil)
+    write_method_prologue(w, ctx, svc, m, "_ms_grpc")
     w:line("options = _ms_grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
+    -- grpcio calls next() on a request stream: a list or tuple becomes an iterator
+    local arg = m.method.client_streaming and "iter(messages)" or "message"
     w:line("return self.__%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
     w:dedent()
   end
@@ -105,24 +202,20 @@ end
 
 -- ---- grpcio AsyncIO client ----------------------------------------------------------------
 
-local function write_grpcio_async_client(w, svc, name)
-  write_client_head(w, svc, name, "grpc.aio client of %s.", "grpc.aio.Channel", AIO_KEYWORDS)
+local function write_grpcio_async_client(w, ctx, svc, name)
+  write_client_head(w, ctx, svc, name, "grpc.aio client of %s.", "grpc.aio.Channel", AIO_KEYWORDS)
   write_multicallables(w, svc)
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
     local cs, ss = m.method.client_streaming, m.method.server_streaming
-    local arg = cs and "messages" or "message"
-    local arg_type = cs and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input) or m.input
+    local iterable = string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input)
     local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
-    w:line("%sdef %s(", ss and "" or "async ", m.name)
-    w:line("    self,")
-    w:line("    %s: %s,", arg, arg_type)
-    w:line("    *,")
-    write_call_keywords(w, AIO_KEYWORDS, "_ms_grpc.UNSET")
-    w:line(") -> %s:", result)
+    -- a server-streaming method is a plain def returning the async iterator
+    -- (it can then check its arguments and warn at the call)
+    write_method_head(w, ctx, m, not ss, iterable, AIO_KEYWORDS, result)
     w:indent()
-    docstring(w, m.method.comments, nil)
+    write_method_prologue(w, ctx, svc, m, "_ms_grpc")
     w:line("options = _ms_grpc.call_options(")
     w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials, wait_for_ready=wait_for_ready")
     w:line(")")
@@ -144,24 +237,18 @@ end
 
 -- ---- grpclib client ---------------------------------------------------------------------------
 
-local function write_grpclib_client(w, svc, name)
-  write_client_head(w, svc, name, "grpclib client of %s.", "grpclib.client.Channel", GRPCLIB_KEYWORDS)
+local function write_grpclib_client(w, ctx, svc, name)
+  write_client_head(w, ctx, svc, name, "grpclib client of %s.", "grpclib.client.Channel", GRPCLIB_KEYWORDS)
   w:line("self._channel = channel")
   w:dedent()
   for _, m in ipairs(svc.methods) do
     w:blank()
     local cs, ss = m.method.client_streaming, m.method.server_streaming
-    local arg = cs and "messages" or "message"
-    local arg_type = cs and string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input) or m.input
+    local iterable = string.format("typing.Iterable[%s] | typing.AsyncIterable[%s]", m.input, m.input)
     local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
-    w:line("async def %s(", m.name)
-    w:line("    self,")
-    w:line("    %s: %s,", arg, arg_type)
-    w:line("    *,")
-    write_call_keywords(w, GRPCLIB_KEYWORDS, "None")
-    w:line(") -> %s:", result)
+    write_method_head(w, ctx, m, true, iterable, GRPCLIB_KEYWORDS, result)
     w:indent()
-    docstring(w, m.method.comments, nil)
+    write_method_prologue(w, ctx, svc, m, "_grpclib")
     w:line("options = _grpclib.call_options(self._defaults, timeout=timeout, deadline=deadline, metadata=metadata)")
     w:line("request = self._channel.request(")
     w:line("    %s,", py_string(path_of(m.method)))
@@ -175,7 +262,7 @@ local function write_grpclib_client(w, svc, name)
       w:line("    await stream.send_message(message, end=True)")
       w:line("    response = await stream.recv_message()")
       w:line("assert response is not None")
-      w:line("return response  # type: ignore[no-any-return]")
+      w:line("return response")
     elseif not cs and ss then
       w:line("async with request as stream:")
       w:line("    await stream.send_message(message, end=True)")
@@ -186,7 +273,7 @@ local function write_grpclib_client(w, svc, name)
       w:line("    await _grpclib.send_all(stream, messages)")
       w:line("    response = await stream.recv_message()")
       w:line("assert response is not None")
-      w:line("return response  # type: ignore[no-any-return]")
+      w:line("return response")
     else
       w:line("async with request as stream:")
       w:line("    await stream.send_request()")
@@ -209,10 +296,10 @@ end
 
 -- The class line, docstring and the methods to override of a server base;
 -- `unimplemented(m)` writes the body of each default method.
-local function write_base_head(w, svc, name, doc, unimplemented)
+local function write_base_head(w, ctx, svc, name, doc, unimplemented)
   w:line("class %s:", name)
   w:indent()
-  docstring(w, svc.service.comments, string.format(doc, svc.service.full_name))
+  M.write_docstring(w, ctx.rules, svc.service.comments, string.format(doc, svc.service.full_name))
   for _, m in ipairs(svc.methods) do
     w:blank()
     local cs, ss = m.method.client_streaming, m.method.server_streaming
@@ -221,14 +308,14 @@ local function write_base_head(w, svc, name, doc, unimplemented)
     local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
     w:line("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
     w:indent()
-    docstring(w, m.method.comments, nil)
+    M.write_docstring(w, ctx.rules, m.method.comments, nil)
     unimplemented(m)
     w:dedent()
   end
 end
 
-local function write_grpcio_base(w, svc, name)
-  write_base_head(w, svc, name,
+local function write_grpcio_base(w, ctx, svc, name)
+  write_base_head(w, ctx, svc, name,
     "grpc.aio server base of %s: override the methods, then add self._grpcio_rpc_handler() to the server.",
     function(m)
       w:line("await self._grpcio_context.abort(grpc.StatusCode.UNIMPLEMENTED, %s)",
@@ -274,8 +361,9 @@ local function write_grpcio_base(w, svc, name)
   w:blank(2)
 end
 
-local function write_grpclib_base(w, svc, name)
-  write_base_head(w, svc, name .. "(grpclib._typing.IServable)",
+local function write_grpclib_base(w, ctx, svc, name)
+  -- a grpclib.server.Server handler by its __mapping__ (grpclib's IServable protocol)
+  write_base_head(w, ctx, svc, name,
     "grpclib server base of %s: override the methods and pass the instance to grpclib.server.Server.",
     function(m)
       w:line("raise _grpclib.unimplemented(%s)", py_string(path_of(m.method)))
@@ -290,13 +378,12 @@ local function write_grpclib_base(w, svc, name)
       w:line("requests = stream.__aiter__()")
     else
       w:line("request = await stream.recv_message()")
+      w:line("assert request is not None")
     end
     local arg = cs and "requests" or "request"
     if ss then
-      w:line("result = self.%s(%s)", m.name, arg)
-      w:line("if result is not None:")
-      w:line("    async for response in result:")
-      w:line("        await stream.send_message(response)")
+      -- an async generator, or an async def returning None (no responses)
+      w:line("await _grpclib.send_stream(stream, %s, self.%s(%s))", py_string(m.name), m.name, arg)
     else
       w:line("await stream.send_message(await self.%s(%s))", m.name, arg)
     end
@@ -337,7 +424,9 @@ function M.imports(settings, import_lines)
   local lines, need = {}, {}
   for _, c in ipairs(settings.clients) do
     if c.kind == "sync" or settings.client_async_transport == "grpcio" then need.grpc = true end
-    if c.kind == "async" and settings.client_async_transport == "grpclib" then need.grpclib = true end
+    if c.kind == "async" and settings.client_async_transport == "grpclib" then
+      need.grpclib, need.grpclib_client = true, true
+    end
     if c.kind == "async" and settings.client_async_transport == "grpcio" then need.aio = true end
   end
   if settings.server then
@@ -345,9 +434,11 @@ function M.imports(settings, import_lines)
     else need.grpclib = true end
   end
   if need.grpclib then
-    lines[#lines + 1] = "import asyncio"
-    lines[#lines + 1] = ""
-    lines[#lines + 1] = "import grpclib._typing"
+    -- the bidi calls of a grpclib client send from a task of their own
+    if need.grpclib_client then
+      lines[#lines + 1] = "import asyncio"
+      lines[#lines + 1] = ""
+    end
     lines[#lines + 1] = "import grpclib.client"
     lines[#lines + 1] = "import grpclib.const"
     lines[#lines + 1] = "import grpclib.metadata"
@@ -372,25 +463,26 @@ end
 function M.write_service(w, ctx, svc, settings)
   local rules = ctx.rules
   for _, c in ipairs(settings.clients) do
-    local name = rules.service_stub(svc.service) .. c.suffix
+    local name = M.client_name(rules, svc.service, c)
     if c.kind == "sync" then
-      write_sync_client(w, svc, name)
+      write_sync_client(w, ctx, svc, name)
     elseif settings.client_async_transport == "grpcio" then
-      write_grpcio_async_client(w, svc, name)
+      write_grpcio_async_client(w, ctx, svc, name)
     else
-      write_grpclib_client(w, svc, name)
+      write_grpclib_client(w, ctx, svc, name)
     end
   end
   if settings.server then
     if settings.server_async_transport == "grpcio" then
-      write_grpcio_base(w, svc, rules.service_base(svc.service))
+      write_grpcio_base(w, ctx, svc, rules.service_base(svc.service))
     else
-      write_grpclib_base(w, svc, rules.service_base(svc.service))
+      write_grpclib_base(w, ctx, svc, rules.service_base(svc.service))
     end
   end
 end
 
-M.METADATA_ALIAS = "_Metadata = typing.Union[typing.Mapping[str, typing.Union[str, bytes]], " ..
-  "typing.Sequence[typing.Tuple[str, typing.Union[str, bytes]]]]"
+M.METADATA_ALIAS = "_Metadata = typing.Union[\n" ..
+  "    typing.Mapping[str, typing.Union[str, bytes]], typing.Sequence[typing.Tuple[str, typing.Union[str, bytes]]]\n" ..
+  "]"
 
 return M

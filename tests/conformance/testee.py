@@ -35,21 +35,26 @@ def handle(request: Any) -> Any:
     if cls is None:
         return Response(skipped=f"unknown message type {request.message_type}")
     which = request.which_oneof("payload")
-    if which not in ("protobuf_payload", "json_payload"):
+    if which not in ("protobuf_payload", "json_payload", "text_payload"):
         return Response(skipped=f"{which} input is not supported")
-    if request.requested_output_format not in (WireFormat.PROTOBUF, WireFormat.JSON):
-        return Response(skipped="only protobuf and JSON output are supported")
+    output = request.requested_output_format
+    if output not in (WireFormat.PROTOBUF, WireFormat.JSON, WireFormat.TEXT_FORMAT):
+        return Response(skipped="only protobuf, JSON and text output are supported")
     try:
         if which == "protobuf_payload":
             message = cls.FromString(request.protobuf_payload)
-        else:
+        elif which == "json_payload":
             ignore = request.test_category == TestCategory.JSON_IGNORE_UNKNOWN_PARSING_TEST
             message = cls.from_json(request.json_payload, ignore_unknown_fields=ignore)
+        else:
+            message = cls.from_text(request.text_payload)
     except Exception as exc:  # the test expects a parse error: report it as one
         return Response(parse_error=f"{type(exc).__name__}: {exc}")
     try:
-        if request.requested_output_format == WireFormat.PROTOBUF:
+        if output == WireFormat.PROTOBUF:
             return Response(protobuf_payload=message.SerializeToString())
+        if output == WireFormat.TEXT_FORMAT:
+            return Response(text_payload=message.to_text(unknown_fields=request.print_unknown_fields))
         return Response(json_payload=message.to_json())
     except Exception as exc:
         return Response(serialize_error=f"{type(exc).__name__}: {exc}")

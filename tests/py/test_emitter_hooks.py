@@ -6,8 +6,6 @@ plugin mode (docs/lua-api.md, "Changing the built-in output")."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import subprocess
 import sys
 import types
@@ -15,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MOONSTUB = os.environ.get("MOONSTUB", str(ROOT / "build" / "moonstub"))
+import support
+
+ROOT = support.REPO
 DESCRIBE = ROOT / "examples" / "custom-emitter" / "describe.lua"
 GREETER = ROOT / "examples" / "greeter"
 
@@ -36,8 +35,7 @@ service Things { rpc Get (Outer) returns (Empty); }
 """
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MOONSTUB, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+run = support.run_moonstub
 
 
 def write(path: Path, text: str) -> Path:
@@ -48,16 +46,7 @@ def write(path: Path, text: str) -> Path:
 
 def load(directory: Path, name: str) -> types.ModuleType:
     """Imports one generated module from `directory`, then forgets the folder's modules."""
-    generated = {p.stem for p in directory.glob("*.py")}
-    for stale in generated:
-        sys.modules.pop(stale, None)
-    sys.path.insert(0, str(directory))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(directory))
-        for stale in generated:
-            sys.modules.pop(stale, None)
+    return support.load_modules(directory, [name])[name]
 
 
 @pytest.fixture()
@@ -110,11 +99,11 @@ def test_describe_through_protoc(hostile: Path) -> None:
     out = hostile / "plugin"
     out.mkdir()
     plugin = hostile / "protoc-gen-moonstub"
-    plugin.symlink_to(MOONSTUB)
+    plugin.symlink_to(support.MOONSTUB)
     proc = subprocess.run(
         [sys.executable, "-m", "grpc_tools.protoc", f"-I{hostile}", f"--plugin=protoc-gen-moonstub={plugin}",
          f"--moonstub_out=emitter={DESCRIBE},describe_prefix=p:{out}", str(hostile / "h.proto")],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert load(out, "h_x").Outer().describe() == "p:h.x.Outer"
 

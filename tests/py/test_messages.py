@@ -3,8 +3,6 @@ generated code (tests/py/protos)."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,46 +10,32 @@ from types import ModuleType
 
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
 PROTOS = HERE / "protos"
-MOONSTUB = os.environ.get("MOONSTUB", str(HERE.parent.parent / "build" / "moonstub"))
 
 
-def generate(out: Path, *files: str, rules: str | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [MOONSTUB, f"-I{PROTOS}", f"--python_out={out}", *files]
-    if rules:
-        cmd.append(f"--rules={rules}")
-    return subprocess.run(cmd, capture_output=True, text=True)
+def generate(out: Path, *files: str) -> Path:
+    return support.generate(out, [PROTOS], files)
 
 
 def load(out: Path, name: str) -> ModuleType:
-    sys.path.insert(0, str(out))
-    try:
-        for cached in [m for m in sys.modules if m == name or m.startswith(("feat_", "mutual", "_moonstub"))]:
-            del sys.modules[cached]
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(out))
+    return support.load_modules(out, [name])[name]
 
 
 @pytest.fixture(scope="module")
 def feat(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    out = tmp_path_factory.mktemp("feat")
-    result = generate(out, "features.proto", "legacy.proto")
-    assert result.returncode == 0, result.stderr
-    return load(out, "feat_v1")
+    return load(generate(tmp_path_factory.mktemp("feat"), "features.proto", "legacy.proto"), "feat_v1")
 
 
 @pytest.fixture(scope="module")
 def legacy(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    out = tmp_path_factory.mktemp("legacy")
-    result = generate(out, "legacy.proto")
-    assert result.returncode == 0, result.stderr
-    return load(out, "feat_legacy")
+    return load(generate(tmp_path_factory.mktemp("legacy"), "legacy.proto"), "feat_legacy")
 
 
 def test_module_named_after_package(tmp_path: Path) -> None:
-    assert generate(tmp_path, "features.proto").returncode == 0
+    generate(tmp_path, "features.proto")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feat_v1.py"]  # the runtime is the moonstub package
 
 
@@ -117,7 +101,8 @@ def test_unknown_fields_survive_byte_for_byte(feat: ModuleType) -> None:
 
 def test_merge_from_string(feat: ModuleType) -> None:
     p = feat.Person(name="a", emails=["1"], home=feat.Person.Address(street="s"))
-    p.MergeFromString(feat.Person(emails=["2"], home=feat.Person.Address(kind=feat.Person.Address.Kind.HOME)).SerializeToString())
+    other = feat.Person(emails=["2"], home=feat.Person.Address(kind=feat.Person.Address.Kind.HOME))
+    p.MergeFromString(other.SerializeToString())
     assert p.emails == ["1", "2"]
     assert p.home == feat.Person.Address(street="s", kind=feat.Person.Address.Kind.HOME)
 
@@ -166,10 +151,9 @@ def test_extensions_round_trip_as_unknown_fields(legacy: ModuleType) -> None:
 
 
 def test_packages_that_import_each_other(tmp_path: Path) -> None:
-    result = generate(tmp_path, "mutual/a/a.proto", "mutual/a/leaf.proto", "mutual/b/b.proto")
-    assert result.returncode == 0, result.stderr
-    a = load(tmp_path, "mutual_a")
-    b = sys.modules["mutual_b"]
+    generate(tmp_path, "mutual/a/a.proto", "mutual/a/leaf.proto", "mutual/b/b.proto")
+    mods = support.load_modules(tmp_path, ["mutual_a", "mutual_b"])
+    a, b = mods["mutual_a"], mods["mutual_b"]
     msg = a.A(b=b.B(leaf=a.Leaf2(n=5)), x=1)
     assert a.A.FromString(msg.SerializeToString()) == msg
     # an enum default from a package that was still loading when B was defined
@@ -179,45 +163,39 @@ def test_packages_that_import_each_other(tmp_path: Path) -> None:
 
 def test_aristaproto_layout(tmp_path: Path) -> None:
     out = tmp_path / "lib"
-    result = generate(out, "mutual/a/a.proto", "mutual/a/leaf.proto", "mutual/b/b.proto", rules="aristaproto")
-    assert result.returncode == 0, result.stderr
+    support.generate(out, [PROTOS], ["mutual/a/a.proto", "mutual/a/leaf.proto", "mutual/b/b.proto"],
+                     "--rules=aristaproto")
     assert (out / "mutual" / "__init__.py").exists()
     assert (out / "mutual" / "a" / "__init__.py").exists()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        for name in [m for m in sys.modules if m == "lib" or m.startswith("lib.")]:
-            del sys.modules[name]
-        a = importlib.import_module("lib.mutual.a")
-        b = importlib.import_module("lib.mutual.b")
-    finally:
-        sys.path.remove(str(tmp_path))
+    mods = support.load_modules(tmp_path, ["lib.mutual.a", "lib.mutual.b"])
+    a, b = mods["lib.mutual.a"], mods["lib.mutual.b"]
     msg = a.A(b=b.B(leaf=a.Leaf2(n=5)))
     assert a.A.FromString(bytes(msg)) == msg
 
 
 def test_two_fields_with_one_python_name_is_an_error(tmp_path: Path) -> None:
-    result = generate(tmp_path, "collide.proto")
+    result = support.run_moonstub(f"-I{PROTOS}", f"--python_out={tmp_path}", "collide.proto")
     assert result.returncode == 1
-    assert 'fields "class" (line 4) and "class_" (line 5) of collide.M both become the Python attribute "class_"' in result.stderr
+    assert ('fields "class" (line 4) and "class_" (line 5) of collide.M both become the Python attribute "class_"'
+            in result.stderr)
     assert "collide.proto:5:" in result.stderr
     assert not any(tmp_path.iterdir())
 
 
 def test_generated_code_passes_mypy_strict(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
-    assert generate(tmp_path, "features.proto", "legacy.proto").returncode == 0
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "feat_v1.py", "feat_legacy.py"],
-                            cwd=tmp_path, capture_output=True, text=True)
+    generate(tmp_path, "features.proto", "legacy.proto")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "feat_v1.py",
+                             "feat_legacy.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
 
 def test_hostile_names_work(tmp_path: Path) -> None:
-    result = generate(tmp_path, "hostile.proto")
-    assert result.returncode == 0, result.stderr
-    h = load(tmp_path, "hostile")
+    h = load(generate(tmp_path, "hostile.proto"), "hostile")
     m = h.dataclasses_(t=h.typing_(x=1), from_="f", match_=2, to_dict_=3, e=h.dataclasses_.enum_.None_)
     assert h.dataclasses_.FromString(m.SerializeToString()) == m
-    assert h.math_(items=[m]).to_dict() == {"items": [{"t": {"x": 1}, "from": "f", "match": 2, "toDict": 3, "e": "None"}]}
+    expected = {"items": [{"t": {"x": 1}, "from": "f", "match": 2, "toDict": 3, "e": "None"}]}
+    assert h.math_(items=[m]).to_dict() == expected
     assert h.math_.from_json('{"items": [{"e": "None", "from": "g"}]}').items[0].from_ == "g"
     s = h.shadows(dataclasses_=1, enum_=[2], inner=h.shadows.typing_(z=3), math_={"k": 4})
     assert h.shadows.FromString(bytes(s)) == s
@@ -225,7 +203,7 @@ def test_hostile_names_work(tmp_path: Path) -> None:
 
 
 def test_class_name_collision_is_an_error(tmp_path: Path) -> None:
-    result = generate(tmp_path, "hostile_collide.proto")
+    result = support.run_moonstub(f"-I{PROTOS}", f"--python_out={tmp_path}", "hostile_collide.proto")
     assert result.returncode == 1
     assert "hostile_collide.typing (" in result.stderr and "hostile_collide.typing_ (" in result.stderr
     assert "both become the Python class hostile_collide.typing_" in result.stderr

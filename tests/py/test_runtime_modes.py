@@ -52,7 +52,8 @@ def test_the_default_runtime_is_the_installed_package(tmp_path: Path) -> None:
 
 def test_a_vendored_runtime_needs_no_moonstub_package(tmp_path: Path) -> None:
     out = generate(tmp_path, "--opt", "runtime=vendored")
-    assert sorted(p.name for p in out.iterdir()) == ["_moonstub.py", "_moonstub_reflection.py", "rt_demo.py"]
+    assert sorted(p.name for p in out.iterdir()) == ["_moonstub.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
+                                                          "rt_demo.py"]
     assert "import _moonstub as _ms\n" in (out / "rt_demo.py").read_text()
     # an interpreter without the moonstub package on its path: -S skips site-packages
     proc = subprocess.run([sys.executable, "-S", "-c", ROUND_TRIP + "import _moonstub, _moonstub_reflection; "

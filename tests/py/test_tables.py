@@ -16,8 +16,7 @@ from types import ModuleType
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-MOONSTUB = os.environ.get("MOONSTUB", str(HERE.parent.parent / "build" / "moonstub"))
+import support
 
 NESTED = """
 syntax = "proto3";
@@ -45,24 +44,16 @@ message Both { a_b.c.M left = 1; a.b_c.M right = 2; }
 
 
 def generate(tmp: Path, files: dict[str, str], *extra: str) -> Path:
-    src, out = tmp / "src", tmp / "out"
+    """Writes ``files`` (name -> text) into tmp/src and generates them into tmp/out."""
+    src = tmp / "src"
     src.mkdir(exist_ok=True)
     for name, text in files.items():
         (src / name).write_text(text)
-    proc = subprocess.run([MOONSTUB, "-I", str(src), *[str(src / n) for n in files], f"--python_out={out}", *extra],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return support.generate(tmp / "out", [src], [src / n for n in files], *extra)
 
 
 def load(out: Path, name: str) -> ModuleType:
-    sys.path.insert(0, str(out))
-    try:
-        for cached in [m for m in sys.modules if m in (name, "_moonstub") or m.startswith(("flat_", "a_", "user"))]:
-            del sys.modules[cached]
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(out))
+    return support.load_modules(out, [name])[name]
 
 
 def test_names_that_flatten_alike_keep_their_data(tmp_path: Path) -> None:
@@ -86,12 +77,8 @@ def test_modules_that_flatten_alike_import_apart(tmp_path: Path) -> None:
     (tmp_path / "lib").rename(out)
     text = (out / "user" / "__init__.py").read_text()
     assert "as _i_a__b_c" in text and "as _i_a_b__c" in text, text
-    sys.path.insert(0, str(out.parent))
-    try:
-        user = importlib.import_module("lib.user")
-        left, right = importlib.import_module("lib.a_b.c").M, importlib.import_module("lib.a.b_c").M
-    finally:
-        sys.path.remove(str(out.parent))
+    mods = support.load_modules(out.parent, ["lib.user", "lib.a_b.c", "lib.a.b_c"])
+    user, left, right = mods["lib.user"], mods["lib.a_b.c"].M, mods["lib.a.b_c"].M
     both = user.Both(left=left(from_ab_c=3), right=right(from_a_bc="r"))
     back = user.Both.FromString(both.SerializeToString())
     assert (back.left.from_ab_c, back.right.from_a_bc) == (3, "r")
@@ -102,10 +89,11 @@ def test_modules_that_flatten_alike_are_an_error_in_the_flat_layout(tmp_path: Pa
     src.mkdir()
     (src / "ab_c.proto").write_text(PKG_AB_C)
     (src / "a_bc.proto").write_text(PKG_A_BC)
-    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "ab_c.proto"), str(src / "a_bc.proto"),
-                           f"--python_out={tmp_path / 'out'}"], capture_output=True, text=True)
+    proc = support.run_moonstub("-I", str(src), str(src / "ab_c.proto"), str(src / "a_bc.proto"),
+                                f"--python_out={tmp_path / 'out'}")
     assert proc.returncode == 1
-    assert "a_b.c.M" in proc.stderr and "a.b_c.M" in proc.stderr and "both become the Python class a_b_c.M" in proc.stderr
+    assert "a_b.c.M" in proc.stderr and "a.b_c.M" in proc.stderr
+    assert "both become the Python class a_b_c.M" in proc.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -133,7 +121,8 @@ def run_with_codec(out: Path, value: str | None) -> subprocess.CompletedProcess[
     env = {k: v for k, v in os.environ.items() if k != "MOONSTUB_CODEC"}
     if value is not None:
         env["MOONSTUB_CODEC"] = value
-    return subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env,
+                          check=False)
 
 
 def native_available() -> bool:
@@ -164,13 +153,15 @@ def test_moonstub_codec_native_without_the_extension_fails_clearly(tmp_path: Pat
     (blocker / "moonstub" / "__init__.py").write_text("")  # a moonstub package without _native
     env = {k: v for k, v in os.environ.items()}
     env.update(MOONSTUB_CODEC="native", PYTHONPATH=str(blocker))
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env,
+                          check=False)
     assert proc.returncode == 1
     assert "ImportError: MOONSTUB_CODEC=native, but the native codec (moonstub._native) cannot be imported" \
         in proc.stderr
     # without MOONSTUB_CODEC the same process falls back to the pure path
     del env["MOONSTUB_CODEC"]
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(out)], capture_output=True, text=True, env=env,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["python", "_PureCodec"]
 

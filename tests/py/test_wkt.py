@@ -112,7 +112,8 @@ def test_a_vendored_runtime_generates_the_well_known_types(tmp_path: Path) -> No
     out = tmp_path / "out"
     proc = moonstub("-I", str(src), str(src / "event.proto"), f"--python_out={out}", "--opt", "runtime=vendored")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["_moonstub.py", "_moonstub_reflection.py", "google_protobuf.py", "wk_d.py"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_moonstub.py", "_moonstub_reflection.py", "_moonstub_text_format.py", "google_protobuf.py", "wk_d.py"]
 
 
 def test_the_runtime_package_holds_current_well_known_types(tmp_path: Path) -> None:

@@ -299,6 +299,14 @@ def pack_f32(v: float) -> bytes:
 E = typing.TypeVar("E", bound=int)
 
 
+def deprecated(what: str) -> None:
+    """Warns that a deprecated message is made, or a deprecated field set
+    (generated under rules whose ``deprecation_warnings`` is on)."""
+    import warnings
+
+    warnings.warn(f"{what} is deprecated", DeprecationWarning, stacklevel=3)
+
+
 def open_enum_member(cls: type[E], value: object) -> E | None:
     """``_missing_`` of open enums: an unknown number becomes a pseudo-member
     that keeps its value, so it survives a round trip."""
@@ -725,20 +733,160 @@ class Message:
                 return member
         return None
 
+    # -- presence and reflection (protobuf's HasField, ClearField, ListFields, ...) -------------
+
+    def has_field(self, name: str) -> bool:
+        """Whether field ``name`` (its IDL name) is set, or whether a member of
+        the oneof ``name`` is. ValueError for fields without presence
+        (implicit-presence scalars, repeated and map fields), as protobuf's
+        HasField."""
+        cls = type(self)
+        if name in cls._ms_oneofs:
+            return self.which_oneof(name) is not None
+        f = _field_named(cls, name)
+        if f is None:
+            raise _no_field(cls, name)
+        if f.repeated or f.map_key or not (f.presence or f.kind == MESSAGE or f.kind == GROUP):
+            raise ValueError(
+                f"field {f.name!r} of {cls._ms_full_name} has no presence (it is "
+                f"{'repeated' if f.repeated or f.map_key else 'an implicit-presence scalar'}): "
+                "compare it with its default instead"
+            )
+        return getattr(self, f.attr) is not None
+
+    def clear_field(self, name: str) -> None:
+        """Resets field ``name`` (its IDL name) to its default, or the set
+        member of the oneof ``name``."""
+        cls = type(self)
+        if name in cls._ms_oneofs:
+            for member in cls._ms_oneofs[name]:
+                object.__setattr__(self, member, None)
+            return
+        f = _field_named(cls, name)
+        if f is None:
+            raise _no_field(cls, name)
+        object.__setattr__(self, f.attr, _cleared(f))
+
+    def clear(self) -> None:
+        """Resets every field to its default and drops the unknown fields."""
+        for f in _table(type(self)).fields:
+            object.__setattr__(self, f.attr, _cleared(f))
+        object.__setattr__(self, "_unknown", b"")
+
+    def list_fields(self) -> list[tuple[FieldInfo, typing.Any]]:
+        """The fields that are set, as (field, value) pairs in field-number
+        order: present fields with explicit presence, non-empty repeated and
+        map fields, other scalars that are not zero."""
+        return [(f, value) for f in _table(type(self)).fields if _is_set(f, value := getattr(self, f.attr))]
+
+    def copy_from(self, other: Message) -> None:
+        """Makes this message a deep copy of ``other`` (of the same class)."""
+        if _same_class(self, other, "copy_from") is self:
+            return
+        copy = _deep_copy(other)
+        for f in _table(type(self)).fields:
+            object.__setattr__(self, f.attr, getattr(copy, f.attr))
+        object.__setattr__(self, "_unknown", copy._unknown)
+
+    def merge_from(self, other: Message) -> None:
+        """Merges ``other`` (of the same class) into this message, as protobuf's
+        MergeFrom: fields set in ``other`` replace scalars, append to repeated
+        fields, replace map entries and merge into messages."""
+        _merge_message(self, _same_class(self, other, "merge_from"))
+
+    def byte_size(self) -> int:
+        """The size of the wire encoding, in bytes."""
+        return len(self.SerializeToString())
+
+    @classmethod
+    def message_descriptor(cls) -> bytes:
+        """The serialized ``google.protobuf.DescriptorProto`` of this message
+        (from its registered file). LookupError if the file is not registered."""
+        data, found = _descriptor_of(cls)
+        return data[found.start:found.end]
+
+    @classmethod
+    def file_descriptor(cls) -> bytes:
+        """The serialized ``google.protobuf.FileDescriptorProto`` of the
+        .proto file that defines this message, as protoc writes it."""
+        return _FILES[_descriptor_of(cls)[1].file].descriptor
+
+    @classmethod
+    def file_descriptor_set(cls) -> bytes:
+        """A serialized ``google.protobuf.FileDescriptorSet``: the file of this
+        message and the files it imports, transitively, imports first (what
+        ``protoc --include_imports --descriptor_set_out`` writes). Imports that
+        are not registered are left out."""
+        order: list[bytes] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            file = _FILES.get(name)
+            if name in seen or file is None:
+                return
+            seen.add(name)
+            for dependency in file.dependencies:
+                visit(dependency)
+            order.append(varint(10) + varint(len(file.descriptor)) + file.descriptor)
+
+        visit(_descriptor_of(cls)[1].file)
+        return b"".join(order)
+
+    # -- text format ---------------------------------------------------------------------------
+
+    def to_text(
+        self, *, one_line: bool = False, as_utf8: bool = True, unknown_fields: bool = False,
+        short_repeated: bool = False, pointy_brackets: bool = False, index_order: bool = False,
+        field_numbers: bool = False, force_colon: bool = False, indent: int = 0,
+    ) -> str:
+        """The message in protobuf's text format, as protobuf's
+        ``text_format.MessageToString`` prints it (moonstub.text_format)."""
+        return typing.cast(str, _text_format().message_to_text(
+            self, one_line=one_line, as_utf8=as_utf8, unknown_fields=unknown_fields,
+            short_repeated=short_repeated, pointy_brackets=pointy_brackets, index_order=index_order,
+            field_numbers=field_numbers, force_colon=force_colon, indent=indent,
+        ))
+
+    @classmethod
+    def from_text(
+        cls: type[T], text: str | bytes, *, allow_unknown_fields: bool = False,
+        allow_unknown_extensions: bool = False, allow_field_numbers: bool = False,
+        allow_overwrites: bool = False,
+    ) -> T:
+        """Parses protobuf's text format; raises TextError (a ValueError) at
+        the first problem, naming its line and column."""
+        return typing.cast(T, _text_format().message_from_text(
+            cls, text, allow_unknown_fields=allow_unknown_fields,
+            allow_unknown_extensions=allow_unknown_extensions, allow_field_numbers=allow_field_numbers,
+            allow_overwrites=allow_overwrites,
+        ))
+
     # -- JSON ----------------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, typing.Any]:
-        """The message in protobuf's canonical JSON mapping, as Python values."""
-        return typing.cast(dict[str, typing.Any], message_to_json_value(self))
+    def to_dict(
+        self, *, proto_names: bool = False, include_defaults: bool = False, enum_numbers: bool = False,
+    ) -> dict[str, typing.Any]:
+        """The message in protobuf's canonical JSON mapping, as Python values.
+        ``proto_names``: keys are the IDL field names, not the JSON names;
+        ``include_defaults``: fields without presence are written even when
+        empty or zero; ``enum_numbers``: enums as numbers, not names."""
+        options = _JsonOptions(proto_names, include_defaults, enum_numbers)
+        return typing.cast(dict[str, typing.Any], message_to_json_value(self, options))
 
     @classmethod
     def from_dict(cls: type[T], value: dict[str, typing.Any], ignore_unknown_fields: bool = False) -> T:
         """Builds a message from the canonical JSON mapping's Python values."""
         return message_from_json_value(cls, value, ignore_unknown_fields)
 
-    def to_json(self, indent: int | None = None) -> str:
-        """The message as canonical protobuf JSON text."""
-        return dumps(self.to_dict(), indent)
+    def to_json(
+        self, indent: int | None = None, *, sort_keys: bool = False, proto_names: bool = False,
+        include_defaults: bool = False, enum_numbers: bool = False,
+    ) -> str:
+        """The message as protobuf JSON text: compact, or indented by
+        ``indent`` spaces; ``sort_keys`` sorts object keys; the other options
+        are to_dict's."""
+        options = _JsonOptions(proto_names, include_defaults, enum_numbers)
+        return dumps(message_to_json_value(self, options), indent, sort_keys)
 
     @classmethod
     def from_json(cls: type[T], text: str | bytes, ignore_unknown_fields: bool = False) -> T:
@@ -1524,6 +1672,468 @@ def _pure_codec(cls: type[Message], install: bool = True) -> _PureCodec:
 
 
 
+# ---- descriptors of the registered files: extensions, reserved names ------------------------------
+#
+# Generated modules register each .proto file's FileDescriptorProto (register_file). What the
+# field tables do not carry is read from there when first needed: a message's extensions (kept
+# on the wire among its unknown fields), the names it reserves, its DescriptorProto. Field
+# numbers in this part are descriptor.proto's.
+
+# FeatureSet values: field_presence, repeated_field_encoding, utf8_validation, message_encoding
+_IMPLICIT = 2
+_PACKED, _EXPANDED = 1, 2
+_VERIFY = 2
+_DELIMITED = 2
+
+
+def _desc_fields(data: bytes, start: int, end: int) -> typing.Iterator[tuple[int, int, int, int]]:
+    """(field number, wire type, a, b) for each field of the message in
+    ``data[start:end]``: a varint's value is ``a``; a length-delimited
+    payload is ``data[a:b]``; fields of other wire types are skipped."""
+    pos = start
+    while pos < end:
+        tag, pos = read_varint(data, pos, end)
+        wire = tag & 7
+        if wire == 0:
+            value, pos = read_varint(data, pos, end)
+            yield tag >> 3, 0, value, 0
+        elif wire == 2:
+            stop, pos = read_length(data, pos, end)
+            yield tag >> 3, 2, pos, stop
+            pos = stop
+        else:
+            pos = skip_field(data, pos, end, tag)
+
+
+def _desc_text(data: bytes, a: int, b: int) -> str:
+    return data[a:b].decode("utf-8", "replace")
+
+
+class _Features(typing.NamedTuple):
+    """The resolved features extensions need (proto2 and proto3 as their editions)."""
+
+    packed: bool
+    utf8: bool
+    delimited: bool
+    implicit: bool  # fields without a label have implicit presence (proto3)
+
+    def merged(self, data: bytes, a: int, b: int) -> _Features:
+        """These features overridden by the FeatureSet in data[a:b]."""
+        packed, utf8, delimited, implicit = self
+        for number, wire, value, _ in _desc_fields(data, a, b):
+            if wire != 0:
+                continue
+            if number == 1:
+                implicit = value == _IMPLICIT
+            elif number == 3:
+                packed = value == _PACKED
+            elif number == 4:
+                utf8 = value == _VERIFY
+            elif number == 5:
+                delimited = value == _DELIMITED
+        return _Features(packed, utf8, delimited, implicit)
+
+    def from_options(self, data: bytes, a: int, b: int, features_field: int) -> _Features:
+        """These features overridden by an options message's ``features``."""
+        out = self
+        for number, wire, x, y in _desc_fields(data, a, b):
+            if number == features_field and wire == 2:
+                out = out.merged(data, x, y)
+        return out
+
+
+class Extension:
+    """An extension field as its file's descriptor declares it. Extensions are
+    kept on the wire among the unknown fields of the message they extend; the
+    text format and the JSON mapping read and write them by name."""
+
+    __slots__ = ("extendee", "full_name", "kind", "number", "packed", "repeated", "scope", "type_name", "utf8")
+
+    def __init__(
+        self, full_name: str, number: int, kind: int, repeated: bool, packed: bool, utf8: bool,
+        type_name: str | None, extendee: str, scope: str,
+    ) -> None:
+        self.full_name = full_name
+        self.number = number
+        self.kind = kind  # GROUP for group and delimited message extensions
+        self.repeated = repeated
+        self.packed = packed
+        self.utf8 = utf8
+        self.type_name = type_name  # full name of the message or enum type
+        self.extendee = extendee  # full name of the extended message
+        self.scope = scope  # package or message it is declared in
+
+    def __repr__(self) -> str:
+        return f"<Extension {self.full_name} = {self.number} of {self.extendee}>"
+
+
+class _MessageDesc(typing.NamedTuple):
+    file: str  # the registered file
+    start: int  # the DescriptorProto is the file descriptor's [start:end]
+    end: int
+    implicit: bool  # its file's fields have implicit presence by default (proto3)
+
+
+class _DescriptorIndex:
+    """Messages and extensions of the registered files, indexed as files are
+    added (they are only ever added)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.indexed: set[str] = set()
+        self.count = -1  # len(_FILES) when last brought up to date
+        self.messages: dict[str, _MessageDesc] = {}
+        self.extensions: dict[str, dict[int, Extension]] = {}  # extendee -> number -> extension
+        self.by_name: dict[str, Extension] = {}
+
+    def current(self) -> _DescriptorIndex:
+        if self.count != len(_FILES):
+            with self.lock:
+                for file in list(_FILES.values()):
+                    if file.name not in self.indexed:
+                        self.indexed.add(file.name)
+                        try:
+                            self._file(file.name, file.descriptor)
+                        except (DecodeError, UnicodeDecodeError):
+                            continue  # a descriptor that cannot be read gives nothing
+                self.count = len(_FILES)
+        return self
+
+    def _file(self, name: str, data: bytes) -> None:
+        package, syntax, edition = "", "proto2", 0
+        options: tuple[int, int] | None = None
+        parts: list[tuple[int, int, int]] = []
+        for number, wire, a, b in _desc_fields(data, 0, len(data)):
+            if wire == 2 and number == 2:
+                package = _desc_text(data, a, b)
+            elif wire == 2 and number == 12:
+                syntax = _desc_text(data, a, b)
+            elif wire == 0 and number == 14:
+                edition = a
+            elif wire == 2 and number == 8:
+                options = (a, b)
+            elif wire == 2 and number in (4, 7):
+                parts.append((number, a, b))
+        if syntax == "proto2" and edition == 0:
+            features = _Features(packed=False, utf8=False, delimited=False, implicit=False)
+        else:  # proto3, editions
+            features = _Features(packed=True, utf8=True, delimited=False, implicit=syntax == "proto3")
+        if options is not None:
+            features = features.from_options(data, options[0], options[1], 50)
+        for number, a, b in parts:
+            if number == 4:
+                self._message(name, data, a, b, package, features)
+            else:
+                self._extension(data, a, b, package, features)
+
+    def _message(self, file: str, data: bytes, start: int, end: int, scope: str, features: _Features) -> None:
+        name = ""
+        nested: list[tuple[int, int, int]] = []
+        for number, wire, a, b in _desc_fields(data, start, end):
+            if wire != 2:
+                continue
+            if number == 1:
+                name = _desc_text(data, a, b)
+            elif number in (3, 6):
+                nested.append((number, a, b))
+            elif number == 7:
+                features = features.from_options(data, a, b, 12)
+        full = f"{scope}.{name}" if scope else name
+        self.messages.setdefault(full, _MessageDesc(file, start, end, features.implicit))
+        for number, a, b in nested:
+            if number == 3:
+                self._message(file, data, a, b, full, features)
+            else:
+                self._extension(data, a, b, full, features)
+
+    def _extension(self, data: bytes, start: int, end: int, scope: str, features: _Features) -> None:
+        name, extendee, type_name = "", "", None
+        number = label = kind = 0
+        packed: bool | None = None
+        for field, wire, a, b in _desc_fields(data, start, end):
+            if wire == 2 and field == 1:
+                name = _desc_text(data, a, b)
+            elif wire == 2 and field == 2:
+                extendee = _desc_text(data, a, b).lstrip(".")
+            elif wire == 0 and field == 3:
+                number = a
+            elif wire == 0 and field == 4:
+                label = a
+            elif wire == 0 and field == 5:
+                kind = a
+            elif wire == 2 and field == 6:
+                type_name = _desc_text(data, a, b).lstrip(".")
+            elif wire == 2 and field == 8:
+                for option, option_wire, x, y in _desc_fields(data, a, b):
+                    if option == 2 and option_wire == 0:
+                        packed = bool(x)
+                    elif option == 21 and option_wire == 2:
+                        features = features.merged(data, x, y)
+        if not 1 <= kind <= 18 or not name or not extendee:
+            return
+        if kind == MESSAGE and features.delimited:
+            kind = GROUP
+        full = f"{scope}.{name}" if scope else name
+        repeated = label == 3
+        if packed is None:
+            packed = features.packed
+        packed = repeated and packed and kind not in (STRING, BYTES, MESSAGE, GROUP)
+        ext = Extension(full, number, kind, repeated, packed, kind == STRING and features.utf8, type_name,
+                        extendee, scope)
+        self.extensions.setdefault(extendee, {}).setdefault(number, ext)
+        self.by_name.setdefault(full, ext)
+
+
+_DESCRIPTORS = _DescriptorIndex()
+
+
+def extensions_of(cls: type[Message]) -> dict[int, Extension]:
+    """The registered extensions of a message class, by field number."""
+    return _DESCRIPTORS.current().extensions.get(cls._ms_full_name, {})
+
+
+def extension_named(cls: type[Message], name: str) -> Extension | None:
+    """The extension of ``cls`` called ``name`` (its full name), or None."""
+    ext = _DESCRIPTORS.current().by_name.get(name)
+    return ext if ext is not None and ext.extendee == cls._ms_full_name else None
+
+
+def _descriptor_of(cls: type[Message]) -> tuple[bytes, _MessageDesc]:
+    found = _DESCRIPTORS.current().messages.get(cls._ms_full_name)
+    if found is None:
+        raise LookupError(
+            f"{cls._ms_full_name or cls.__name__}: no descriptor of its .proto file is registered "
+            "(its module was generated with --opt descriptors=false, or by an older moonstub)"
+        )
+    return _FILES[found.file].descriptor, found
+
+
+def implicit_presence(cls: type[Message]) -> bool:
+    """Whether the file of ``cls`` gives fields implicit presence by default
+    (proto3); False when its descriptor is not registered."""
+    found = _DESCRIPTORS.current().messages.get(cls._ms_full_name)
+    return found is not None and found.implicit
+
+
+_RESERVED: dict[type, frozenset[str]] = {}
+
+
+def reserved_names(cls: type[Message]) -> frozenset[str]:
+    """The field names ``cls`` reserves (``reserved "name";``), from its
+    registered descriptor; empty when none is registered."""
+    names = _RESERVED.get(cls)
+    if names is None:
+        try:
+            data, found = _descriptor_of(cls)
+        except LookupError:
+            return frozenset()  # not cached: the file may be registered later
+        names = frozenset(
+            _desc_text(data, a, b) for number, wire, a, b in _desc_fields(data, found.start, found.end)
+            if number == 10 and wire == 2
+        )
+        _RESERVED[cls] = names
+    return names
+
+
+# Each extension is read and written through a class of its own: a message
+# with one field, "value", with the extension's number and type. Its codec
+# (native or pure) decodes the extension from the extended message's unknown
+# fields, leaving the rest in its own, and encodes values to append to them.
+
+_HOLDERS: dict[tuple[type, int], type[Message]] = {}
+
+
+def extension_holder(cls: type[Message], ext: Extension) -> type[Message]:
+    """The one-field message class that reads and writes ``ext`` of ``cls``."""
+    holder = _HOLDERS.get((cls, ext.number))
+    if holder is None:
+        flags = (F_REPEATED | (F_PACKED if ext.packed else 0)) if ext.repeated else F_PRESENCE
+        if ext.utf8:
+            flags |= F_UTF8
+        repeated = ext.repeated
+
+        def __init__(self: typing.Any, value: typing.Any = None) -> None:  # as generated classes have
+            self.value = [] if value is None and repeated else value
+            self._unknown = b""
+
+        namespace = {"__slots__": ("value",), "__module__": cls.__module__, "__init__": __init__,
+                     "__qualname__": f"{cls.__qualname__}.<extension {ext.full_name}>"}
+        holder = typing.cast(type[Message], type(f"Extension_{ext.number}", (Message,), namespace))
+        holder._ms_full_name = cls._ms_full_name
+        holder._ms_table = f"{ext.number} value {ext.kind} {flags} {ext.type_name or '-'} - - {ext.full_name}"
+        _HOLDERS[(cls, ext.number)] = holder
+    return holder
+
+
+def new_holder(holder: type[Message]) -> Message:
+    """An empty instance of an extension holder class."""
+    return holder()
+
+
+def _unknown_numbers(data: bytes) -> set[int]:
+    numbers: set[int] = set()
+    pos, end = 0, len(data)
+    while pos < end:
+        tag, pos = read_tag(data, pos, end)
+        numbers.add(tag >> 3)
+        pos = skip_field(data, pos, end, tag)
+    return numbers
+
+
+def extension_values(msg: Message) -> tuple[list[tuple[Extension, FieldInfo, typing.Any]], bytes]:
+    """The registered extensions set in ``msg`` (by field number), each with
+    the field of its holder class and its value, and the unknown fields that
+    are left."""
+    data = msg._unknown
+    if not data:
+        return [], data
+    cls = type(msg)
+    exts = extensions_of(cls)
+    if not exts:
+        return [], data
+    try:
+        present = sorted(_unknown_numbers(data) & exts.keys())
+    except DecodeError:
+        return [], data
+    out = []
+    for number in present:
+        holder = extension_holder(cls, exts[number])
+        try:
+            read = holder.FromString(data)
+            info = fields_of(holder)[0]
+        except (DecodeError, TypeError):  # TypeError: its type's module is not imported
+            continue
+        value = typing.cast(typing.Any, read).value
+        if value is None or (info.repeated and not value):
+            continue
+        out.append((exts[number], info, value))
+        data = read._unknown
+    return out, data
+
+
+def add_extension(msg: Message, holder_msg: Message) -> None:
+    """Appends the encoding of an extension holder's value to ``msg``'s
+    unknown fields (EncodeError if it cannot be encoded)."""
+    object.__setattr__(msg, "_unknown", msg._unknown + holder_msg.SerializeToString())
+
+
+# ---- presence, copying and merging (Message's reflection helpers) ------------------------------
+
+
+def _field_named(cls: type[Message], name: str) -> FieldInfo | None:
+    table = _table(cls)
+    f = table.by_name.get(name)
+    if f is None:
+        f = next((g for g in table.fields if g.attr == name), None)
+    return f
+
+
+def _no_field(cls: type[Message], name: str) -> ValueError:
+    return ValueError(f"{cls._ms_full_name or cls.__name__} has no field named {name!r}")
+
+
+def _is_set(f: FieldInfo, value: typing.Any) -> bool:
+    """Whether a field counts as set (protobuf's ListFields): present for
+    explicit presence and messages, non-empty for repeated and maps, not the
+    zero value otherwise (-0.0 is not zero)."""
+    if value is None:
+        return False
+    if f.repeated or f.map_key:
+        return bool(value)
+    if f.presence or f.kind == MESSAGE or f.kind == GROUP:
+        return True
+    if f.kind == DOUBLE or f.kind == FLOAT:
+        return not _is_default(f.kind, value)
+    return bool(value)
+
+
+def _cleared(f: FieldInfo) -> typing.Any:
+    """What a field holds in a new message."""
+    if f.map_key:
+        return {}
+    if f.repeated:
+        return []
+    if f.presence or f.kind == MESSAGE or f.kind == GROUP:
+        return None
+    if f.kind == ENUM:
+        return _enum_zero(f.type)
+    return _ZEROS.get(f.kind, 0)
+
+
+def _copy_value(value: typing.Any) -> typing.Any:
+    return _deep_copy(value) if isinstance(value, Message) else value
+
+
+def _deep_copy(msg: T) -> T:
+    cls = type(msg)
+    out = cls.__new__(cls)
+    for f in _table(cls).fields:
+        value = getattr(msg, f.attr)
+        if isinstance(value, dict):
+            value = {k: _copy_value(v) for k, v in value.items()}
+        elif isinstance(value, list):
+            value = [_copy_value(v) for v in value]
+        elif isinstance(value, Message):
+            value = _deep_copy(value)
+        object.__setattr__(out, f.attr, value)
+    object.__setattr__(out, "_unknown", msg._unknown)
+    return out
+
+
+def _merge_message(dst: Message, src: Message) -> None:
+    """protobuf's MergeFrom: set scalars replace, repeated fields append,
+    map entries replace, messages merge, unknown fields append."""
+    for f in _table(type(src)).fields:
+        value = getattr(src, f.attr)
+        if not _is_set(f, value):
+            continue
+        if f.map_key:
+            target = getattr(dst, f.attr)
+            for k, v in value.items():
+                target[k] = _copy_value(v)
+        elif f.repeated:
+            getattr(dst, f.attr).extend([_copy_value(v) for v in value])
+        elif f.kind == MESSAGE or f.kind == GROUP:
+            current = getattr(dst, f.attr)
+            if current is None:
+                setattr(dst, f.attr, _deep_copy(value))
+            else:
+                _merge_message(current, value)
+        else:
+            setattr(dst, f.attr, value)
+    if src._unknown:
+        object.__setattr__(dst, "_unknown", dst._unknown + src._unknown)
+
+
+def _same_class(msg: Message, other: object, what: str) -> Message:
+    if type(other) is not type(msg):
+        raise TypeError(
+            f"{what}() takes a {type(msg).__qualname__}, not {type(other).__qualname__}"
+        )
+    return other
+
+
+def _text_format() -> typing.Any:
+    """moonstub.text_format, or beside a vendored runtime ``<runtime>_text_format``."""
+    name = "moonstub.text_format" if __name__ == "moonstub.runtime" else __name__ + "_text_format"
+    module = sys.modules.get(name)
+    if module is None:
+        import importlib
+
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            raise ImportError(
+                f"the text format needs {name} beside the runtime {__name__}: regenerate the code with a "
+                "moonstub that writes it (runtime=vendored), or use runtime=package"
+            ) from exc
+    return module
+
+
 # ---- JSON mapping ----------------------------------------------------------------------------
 #
 # protobuf's canonical proto3 JSON mapping (https://protobuf.dev/programming-guides/json/) for
@@ -1545,6 +2155,19 @@ class JsonError(ValueError):
         self.reason = reason
         self.path = path
         super().__init__(f"{_join_path(path)}: {reason}" if path else reason)
+
+
+class TextError(ValueError):
+    """Raised for text-format input that cannot be parsed into the message
+    (moonstub.text_format), and for messages that have no text form.
+    ``reason`` is the problem; ``line`` and ``column`` (from 1) where it is,
+    0 when it is not at a place in the input."""
+
+    def __init__(self, reason: str, line: int = 0, column: int = 0) -> None:
+        self.reason = reason
+        self.line = line
+        self.column = column
+        super().__init__(f"{line}:{column}: {reason}" if line else reason)
 
 
 def _join_path(path: tuple[str, ...]) -> str:
@@ -1685,45 +2308,73 @@ def _check_utf8(value: str) -> str:
 # ---- message -> JSON ---------------------------------------------------------------------------
 
 
-def message_to_json_value(msg: Message) -> typing.Any:
+class _JsonOptions(typing.NamedTuple):
+    """How a message is written to JSON (Message.to_dict and to_json)."""
+
+    proto_names: bool = False  # IDL field names as keys (protobuf: preserving_proto_field_name)
+    include_defaults: bool = False  # fields without presence always (always_print_fields_with_no_presence)
+    enum_numbers: bool = False  # enums as numbers (use_integers_for_enums)
+
+
+_CANONICAL = _JsonOptions()
+
+
+def message_to_json_value(msg: Message, options: _JsonOptions = _CANONICAL) -> typing.Any:
     """``msg`` in protobuf's canonical JSON mapping, as Python values (dict,
     list, str, int, float, bool, None) ready for json.dumps."""
     try:
-        return _message_to_json(msg)
+        return _message_to_json(msg, options)
     except JsonError as exc:
         raise JsonError(exc.reason, (type(msg)._ms_full_name or type(msg).__name__,) + exc.path) from None
     except RecursionError:
         raise JsonError("message nesting too deep to convert to JSON") from None
 
 
-def _message_to_json(msg: Message) -> typing.Any:
+def _message_to_json(msg: Message, options: _JsonOptions) -> typing.Any:
     writer = _WKT_WRITERS.get(msg._ms_full_name)
     if writer is not None:
-        return writer(msg)
-    return _fields_to_json(msg, {})
+        return writer(msg, options)
+    return _fields_to_json(msg, {}, options)
 
 
-def _fields_to_json(msg: Message, out: dict[str, typing.Any]) -> dict[str, typing.Any]:
+def _fields_to_json(msg: Message, out: dict[str, typing.Any], options: _JsonOptions) -> dict[str, typing.Any]:
+    defaults, proto_names = options.include_defaults, options.proto_names
     for f in _table(type(msg)).fields:
         value = getattr(msg, f.attr)
         if value is None:
             continue
         try:
             if f.map_key:
-                if value:
+                if value or defaults:
                     kind, typ = f.map_value, f.map_type
-                    out[f.json_name] = {
-                        _map_key_to_json(f.map_key, k): _value_to_json(kind, typ, v) for k, v in value.items()
+                    out[f.name if proto_names else f.json_name] = {
+                        _map_key_to_json(f.map_key, k): _value_to_json(kind, typ, v, options)
+                        for k, v in value.items()
                     }
             elif f.repeated:
-                if value:
+                if value or defaults:
                     kind, typ = f.kind, f.type
-                    out[f.json_name] = [_value_to_json(kind, typ, v) for v in value]
-            elif f.presence or f.kind == MESSAGE or f.kind == GROUP or not _is_default(f.kind, value):
-                out[f.json_name] = _value_to_json(f.kind, f.type, value)
+                    out[f.name if proto_names else f.json_name] = [_value_to_json(kind, typ, v, options) for v in value]
+            elif f.presence or f.kind == MESSAGE or f.kind == GROUP or not _is_default(f.kind, value) or defaults:
+                out[f.name if proto_names else f.json_name] = _value_to_json(f.kind, f.type, value, options)
         except JsonError as exc:
-            raise _within(exc, f.json_name) from None
+            raise _within(exc, f.name if proto_names else f.json_name) from None
+    if msg._unknown:
+        _extensions_to_json(msg, out, options)
     return out
+
+
+def _extensions_to_json(msg: Message, out: dict[str, typing.Any], options: _JsonOptions) -> None:
+    """The registered extensions set in ``msg``, as "[full.name]" keys."""
+    for ext, f, value in extension_values(msg)[0]:
+        key = f"[{ext.full_name}]"
+        try:
+            if f.repeated:
+                out[key] = [_value_to_json(f.kind, f.type, v, options) for v in value]
+            else:
+                out[key] = _value_to_json(f.kind, f.type, value, options)
+        except JsonError as exc:
+            raise _within(exc, key) from None
 
 
 def _is_default(kind: int, value: typing.Any) -> bool:
@@ -1733,17 +2384,17 @@ def _is_default(kind: int, value: typing.Any) -> bool:
     return not value
 
 
-def _value_to_json(kind: int, typ: typing.Any, value: typing.Any) -> typing.Any:
+def _value_to_json(kind: int, typ: typing.Any, value: typing.Any, options: _JsonOptions = _CANONICAL) -> typing.Any:
     if value is None:
         raise JsonError("None inside a repeated or map field")
     if kind == MESSAGE or kind == GROUP:
-        return _message_to_json(value)
+        return _message_to_json(value, options)
     if kind == STRING:
         return _check_utf8(value)
     if kind in INT64_KINDS:
         return str(int(value))
     if kind == ENUM:
-        return _enum_to_json(typ, value)
+        return _enum_to_json(typ, value, options.enum_numbers)
     if kind == DOUBLE:
         return _double_to_json(value)
     if kind == FLOAT:
@@ -1788,10 +2439,12 @@ def _shortest_float32(value: float) -> float:
     return value
 
 
-def _enum_to_json(cls: type[enum.IntEnum], value: typing.Any) -> typing.Any:
+def _enum_to_json(cls: type[enum.IntEnum], value: typing.Any, numbers: bool = False) -> typing.Any:
     if _is_null_value_enum(cls):
         return None
     number = int(value)
+    if numbers:
+        return number
     name = _enum_table(cls).by_number.get(number)
     if name is not None:
         return name
@@ -1871,11 +2524,11 @@ def _format_duration(seconds: int, nanos: int) -> str:
     return f"{sign}{abs(seconds)}{_fraction(abs(nanos))}s"
 
 
-def _timestamp_to_json(msg: Message) -> str:
+def _timestamp_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> str:
     return _format_timestamp(int(_get(msg, "seconds")), int(_get(msg, "nanos")))
 
 
-def _duration_to_json(msg: Message) -> str:
+def _duration_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> str:
     return _format_duration(int(_get(msg, "seconds")), int(_get(msg, "nanos")))
 
 
@@ -1904,25 +2557,25 @@ def _path_to_camel(path: str) -> str:
     return "".join(out)
 
 
-def _field_mask_to_json(msg: Message) -> str:
+def _field_mask_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> str:
     return ",".join(_path_to_camel(p) for p in _get(msg, "paths"))
 
 
-def _struct_to_json(msg: Message) -> dict[str, typing.Any]:
+def _struct_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> dict[str, typing.Any]:
     out: dict[str, typing.Any] = {}
     for key, value in _get(msg, "fields").items():
         try:
-            out[_check_utf8(key)] = None if value is None else _message_to_json(value)
+            out[_check_utf8(key)] = None if value is None else _message_to_json(value, options)
         except JsonError as exc:
             raise _within(exc, "[" + json.dumps(key) + "]") from None
     return out
 
 
-def _list_value_to_json(msg: Message) -> list[typing.Any]:
+def _list_value_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> list[typing.Any]:
     out: list[typing.Any] = []
     for i, value in enumerate(_get(msg, "values")):
         try:
-            out.append(None if value is None else _message_to_json(value))
+            out.append(None if value is None else _message_to_json(value, options))
         except JsonError as exc:
             raise _within(exc, f"[{i}]") from None
     return out
@@ -1931,7 +2584,7 @@ def _list_value_to_json(msg: Message) -> list[typing.Any]:
 _VALUE_KINDS = ("null_value", "number_value", "string_value", "bool_value", "struct_value", "list_value")
 
 
-def _value_msg_to_json(msg: Message) -> typing.Any:
+def _value_msg_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> typing.Any:
     by_name = _table(type(msg)).by_name
     for name in _VALUE_KINDS:
         value = getattr(msg, by_name[name].attr)
@@ -1949,17 +2602,17 @@ def _value_msg_to_json(msg: Message) -> typing.Any:
         if name == "bool_value":
             return bool(value)
         if name == "struct_value" or name == "list_value":
-            return _message_to_json(value)
+            return _message_to_json(value, options)
         return None  # null_value
     return None  # no kind set: printed as null, as protobuf's Python runtime does
 
 
-def _wrapper_to_json(msg: Message) -> typing.Any:
+def _wrapper_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> typing.Any:
     f = _table(type(msg)).fields[0]
     value = getattr(msg, f.attr)
     if value is None:
         value = _DEFAULTS[f.kind]
-    return _value_to_json(f.kind, f.type, value)
+    return _value_to_json(f.kind, f.type, value, options)
 
 
 def _any_payload_class(type_url: str) -> type[Message]:
@@ -1975,7 +2628,7 @@ def _any_payload_class(type_url: str) -> type[Message]:
     return cls
 
 
-def _any_to_json(msg: Message) -> dict[str, typing.Any]:
+def _any_to_json(msg: Message, options: _JsonOptions = _CANONICAL) -> dict[str, typing.Any]:
     type_url = _get(msg, "type_url") or ""
     payload = _get(msg, "value") or b""
     if not type_url and not payload:
@@ -1990,11 +2643,11 @@ def _any_to_json(msg: Message) -> dict[str, typing.Any]:
     out: dict[str, typing.Any] = {"@type": type_url}
     if cls._ms_full_name in _WKT_WRITERS:
         try:
-            out["value"] = _message_to_json(inner)
+            out["value"] = _message_to_json(inner, options)
         except JsonError as exc:
             raise _within(exc, "value") from None
         return out
-    return _fields_to_json(inner, out)
+    return _fields_to_json(inner, out, options)
 
 
 _WRAPPERS = (
@@ -2002,7 +2655,7 @@ _WRAPPERS = (
     "BoolValue", "StringValue", "BytesValue",
 )
 
-_WKT_WRITERS: dict[str, typing.Callable[[Message], typing.Any]] = {
+_WKT_WRITERS: dict[str, typing.Callable[[Message, _JsonOptions], typing.Any]] = {
     "google.protobuf.Any": _any_to_json,
     "google.protobuf.Timestamp": _timestamp_to_json,
     "google.protobuf.Duration": _duration_to_json,
@@ -2205,6 +2858,13 @@ class _Parser:
                 continue
             f = by_key.get(key)
             if f is None:
+                ext = extension_named(cls, key[1:-1]) if key[:1] == "[" and key[-1:] == "]" else None
+                if ext is not None:
+                    try:
+                        self.extension(msg, ext, item)
+                    except JsonError as exc:
+                        raise _within(exc, key) from None
+                    continue
                 if self.ignore_unknown:
                     continue
                 raise JsonError(f"{cls._ms_full_name} has no field named {key!r}", (str(key),))
@@ -2223,6 +2883,17 @@ class _Parser:
             except JsonError as exc:
                 raise _within(exc, key) from None
         return msg
+
+    def extension(self, msg: Message, ext: Extension, item: typing.Any) -> None:
+        """Parses ``item`` as the extension ``ext`` of ``msg``: its encoding
+        joins the message's unknown fields."""
+        holder = extension_holder(type(msg), ext)
+        value = new_holder(holder)
+        if self.field(value, fields_of(holder)[0], item):
+            try:
+                add_extension(msg, value)
+            except EncodeError as exc:
+                raise JsonError(f"cannot encode the extension: {exc}") from None
 
     def field(self, msg: Message, f: FieldInfo, item: typing.Any) -> bool:
         """Parses ``item`` into field ``f``; whether it set a value."""
@@ -2557,13 +3228,15 @@ def message_from_json_text(
     return message_from_json_value(cls, value, ignore_unknown_fields)
 
 
-def dumps(value: typing.Any, indent: int | None = None) -> str:
+def dumps(value: typing.Any, indent: int | None = None, sort_keys: bool = False) -> str:
     """JSON text of ``value`` (from message_to_json_value): compact without
     ``indent``, non-ASCII characters kept as they are."""
     try:
         if indent is None:
-            return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+            return json.dumps(
+                value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=sort_keys
+            )
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent, sort_keys=sort_keys)
     except ValueError as exc:
         raise JsonError(str(exc)) from None
 

@@ -17,14 +17,15 @@ into its own folder ``<root>/<unique name>/`` and imported as the package
 ``<unique name>`` (``<root>`` is put on sys.path once); the generated code
 only uses relative imports, so the folder name does not matter. Default-rules
 output (top-level modules ``_moonstub``, ``example``, ``example_grpc`` ...) is
-loaded under unique names with ``sys.modules`` aliased while it loads, as in
-tests/py/grpc/conftest.py.
+loaded under unique names with ``sys.modules`` aliased while it loads
+(``support.load_modules(..., tag=...)``).
 
 ``GENERATED[name]`` describes every generation option set used by the tests.
 ``generated(name, mode)`` (session cache) writes and imports one of them.
 
-Servers are real: grpc.aio on ``127.0.0.1:0`` (``aio_server``) and grpclib
-(``grpclib_server``: ``Server([svc]).start("127.0.0.1", 0)``).
+Servers are real (tests/py/support.py): grpc.aio on ``127.0.0.1:0``
+(``aio_server``, here taking generic handlers) and grpclib (``grpclib_server``,
+yielding the port).
 
 Environment: MOONSTUB -- the moonstub binary (default <repo>/build/moonstub).
 """
@@ -36,7 +37,6 @@ import asyncio
 import atexit
 import contextlib
 import importlib
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -51,14 +51,15 @@ import grpc.aio
 import grpclib.client
 import grpclib.const
 import grpclib.exceptions
-import grpclib.server
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
+REPO = support.REPO
 PROTOS = HERE / "protos"
 PROTO = "example.proto"
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+MOONSTUB = support.MOONSTUB
 MODES = ("cli", "plugin")
 
 _ROOT = Path(tempfile.mkdtemp(prefix="ms_aristaproto_"))
@@ -76,9 +77,7 @@ def plugin_path() -> str:
     return str(link)
 
 
-def check_binary() -> None:
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
+check_binary = support.check_binary
 
 
 # ---- generation ----------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ GENERATED: dict[str, dict[str, typing.Any]] = {
             "server_generation": "async",
             "server_async_transport": "grpcio",
         },
-        "clients": {"MyServiceStub": "sync", "MyServiceStubAsync": "grpcio"},
+        "clients": {"MyServiceStub": "sync", "MyServiceAsyncStub": "grpcio"},
         "base": ("MyServiceBase", "grpcio"),
     },
     "ar_async_sync_grpclib": {
@@ -182,7 +181,7 @@ GENERATED: dict[str, dict[str, typing.Any]] = {
             "server_generation": "async",
             "server_async_transport": "grpclib",
         },
-        "clients": {"MyServiceStub": "grpclib", "MyServiceStubSync": "sync"},
+        "clients": {"MyServiceStub": "grpclib", "MyServiceSyncStub": "sync"},
         "base": ("MyServiceBase", "grpclib"),
     },
     "ar_no_default": {
@@ -191,7 +190,7 @@ GENERATED: dict[str, dict[str, typing.Any]] = {
             "client_generation": "sync_async_no_default",
             "client_async_transport": "grpcio",
         },
-        "clients": {"MyServiceStubSync": "sync", "MyServiceStubAsync": "grpcio"},
+        "clients": {"MyServiceSyncStub": "sync", "MyServiceAsyncStub": "grpcio"},
         "base": None,
     },
     "ar_server_only": {  # server_async_transport left to its default: grpclib
@@ -209,12 +208,12 @@ GENERATED: dict[str, dict[str, typing.Any]] = {
             "server_generation": "async",
             "server_async_transport": "grpcio",
         },
-        "clients": {"MyServiceStub": "sync", "MyServiceStubAsync": "grpcio"},
+        "clients": {"MyServiceStub": "sync", "MyServiceAsyncStub": "grpcio"},
         "base": ("MyServiceBase", "grpcio"),
     },
     "df_grpclib": {  # transports left to their defaults: grpclib
         "options": {"grpc": "true", "client_generation": "async_sync", "server_generation": "async"},
-        "clients": {"MyServiceStub": "grpclib", "MyServiceStubSync": "sync"},
+        "clients": {"MyServiceStub": "grpclib", "MyServiceSyncStub": "sync"},
         "base": ("MyServiceBase", "grpclib"),
     },
     "df_grpclib_explicit": {
@@ -239,27 +238,7 @@ DF_MODULES = ("_moonstub", "_moonstub_grpc", "_moonstub_grpclib", "example", "ex
 
 def _load_flat(directory: Path, tag: str) -> dict[str, types.ModuleType]:
     names = [n for n in DF_MODULES if (directory / f"{n}.py").is_file()]
-    saved = {name: sys.modules.get(name) for name in DF_MODULES}
-    loaded: dict[str, types.ModuleType] = {}
-    try:
-        for name in DF_MODULES:
-            sys.modules.pop(name, None)
-        for name in names:
-            unique = f"_msar_{tag}__{name}"
-            spec = importlib.util.spec_from_file_location(unique, directory / f"{name}.py")
-            assert spec is not None and spec.loader is not None, name
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[unique] = module
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            loaded[name] = module
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = old
-    return loaded
+    return support.load_modules(directory, names, tag=f"msar_{tag}")
 
 
 _CACHE: dict[tuple[str, str], types.SimpleNamespace] = {}
@@ -298,6 +277,79 @@ def generated(name: str, mode: str) -> types.SimpleNamespace:
     return ns
 
 
+# ---- the peer: aristaproto 2.0.0.dev1 ---------------------------------------------------------------
+
+PEER_VERSION = "2.0.0.dev1"
+
+
+def peer_available() -> bool:
+    """aristaproto's runtime and compiler 2.0.0.dev1 are installed (requirements.txt
+    pins the compiler; the runtime comes from ../shared/peers, see the Makefile)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aristaproto") == PEER_VERSION and version("aristaproto-compiler") == PEER_VERSION
+    except PackageNotFoundError:
+        return False
+
+
+def require_peer() -> None:
+    if not peer_available():
+        pytest.fail(f"aristaproto {PEER_VERSION} (runtime and compiler) is not installed: run make venv")
+
+
+def run_peer(out: Path, options: dict[str, str] | list[str], *, proto_dir: Path = PROTOS,
+             protos: tuple[str, ...] = (PROTO,)) -> subprocess.CompletedProcess[str]:
+    """aristaproto's protoc plugin (protoc-gen-python_aristaproto, beside the
+    Python running the tests, with ruff on PATH) over `protos` into `out`.
+    `options`: key=value pairs, or raw plugin parameters (bare flags such as
+    pydantic_dataclasses)."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    params = list(options) if isinstance(options, list) else [f"{k}={v}" for k, v in options.items()]
+    cmd = [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto_dir}", f"--python_aristaproto_out={out}"]
+    if params:
+        cmd.append("--python_aristaproto_opt=" + ",".join(params))
+    cmd += list(protos)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env, check=False)
+
+
+_PEER: dict[str, types.ModuleType] = {}
+
+# the peer's option sets of the interop tests ("clients": class -> kind, "base": (name, kind))
+PEER_SETS: dict[str, dict[str, typing.Any]] = {
+    "pe_grpcio": {
+        "options": {"client_generation": "sync_async", "client_async_transport": "grpcio",
+                    "server_generation": "async", "server_async_transport": "grpcio"},
+        "clients": {"MyServiceStub": "sync", "MyServiceAsyncStub": "grpcio"},
+        "base": ("MyServiceBase", "grpcio"),
+    },
+    "pe_grpclib": {
+        "options": {"client_generation": "async_sync", "client_async_transport": "grpclib",
+                    "server_generation": "async", "server_async_transport": "grpclib"},
+        "clients": {"MyServiceStub": "grpclib", "MyServiceSyncStub": "sync"},
+        "base": ("MyServiceBase", "grpclib"),
+    },
+}
+
+
+def peer_generated(name: str) -> types.ModuleType:
+    """aristaproto's example module for PEER_SETS[name] (once per session),
+    imported as the package ``peer_<name>.example``."""
+    if name not in _PEER:
+        require_peer()
+        out = _PKG_ROOT / f"peer_{name}"
+        proc = run_peer(out, PEER_SETS[name]["options"])
+        if proc.returncode != 0:
+            pytest.fail(f"aristaproto's plugin failed ({name}): {proc.stderr}")
+        if str(_PKG_ROOT) not in sys.path:
+            sys.path.insert(0, str(_PKG_ROOT))
+        importlib.invalidate_caches()
+        _PEER[name] = importlib.import_module(f"peer_{name}.example")
+    return _PEER[name]
+
+
 _RAW: dict[tuple[str, tuple[tuple[str, str], ...]], Path] = {}
 
 
@@ -314,35 +366,21 @@ def generate_raw(mode: str, options: dict[str, str]) -> Path:
 # ---- servers -------------------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def aio_server(
+def aio_server(
     *handlers: typing.Any, port: int = 0, register: typing.Callable[[typing.Any], None] | None = None
-) -> typing.AsyncIterator[str]:
-    """A grpc.aio server on 127.0.0.1 with the given generic handlers."""
-    server = grpc.aio.server()
-    if handlers:
-        server.add_generic_rpc_handlers(handlers)
-    if register is not None:
-        register(server)
-    bound = server.add_insecure_port(f"127.0.0.1:{port}")
-    assert bound > 0
-    await server.start()
-    try:
-        yield f"127.0.0.1:{bound}"
-    finally:
-        await server.stop(None)
+) -> typing.AsyncContextManager[str]:
+    """``support.aio_server`` with the given generic handlers (and/or ``register``)."""
+
+    def add(server: typing.Any) -> None:
+        if handlers:
+            server.add_generic_rpc_handlers(handlers)
+        if register is not None:
+            register(server)
+
+    return support.aio_server(add, port=port)
 
 
-@contextlib.asynccontextmanager
-async def grpclib_server(*services: typing.Any) -> typing.AsyncIterator[int]:
-    """A grpclib server on 127.0.0.1, port 0; yields the port."""
-    server = grpclib.server.Server(list(services))
-    await server.start("127.0.0.1", 0)
-    try:
-        yield server._server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        await server.wait_closed()
+grpclib_server = support.grpclib_server
 
 
 # channel options: reconnect quickly (wait_for_ready tests start the server late)
@@ -511,10 +549,15 @@ def exercise_sync_client(stub: typing.Any, msgs: types.ModuleType) -> None:
     """Every shape through a sync grpcio client (run it in a thread)."""
     assert list(stub.my_rpc(msgs.Request(name="hello")).names) == ["hello"]
     reqs = [msgs.Request(name=n) for n in ("a", "b", "c")]
+    # lists and tuples as well as iterators (grpcio itself wants an iterator)
+    assert list(stub.upload(reqs).names) == ["a", "b", "c"]
+    assert list(stub.upload(tuple(reqs)).names) == ["a", "b", "c"]
     assert list(stub.upload(iter(reqs)).names) == ["a", "b", "c"]
     got = [(r.name, r.version) for r in stub.versions(msgs.VersionRequest(name="v"))]
     assert got == [("v", 0), ("v", 1), ("v", 2)]
     vreqs = [msgs.VersionRequest(name=n) for n in ("x", "yy")]
+    got = [(r.name, r.version) for r in stub.chat(vreqs)]
+    assert got == [("x", 1), ("yy", 2)]
     got = [(r.name, r.version) for r in stub.chat(iter(vreqs))]
     assert got == [("x", 1), ("yy", 2)]
 

@@ -48,14 +48,14 @@ from arista_helpers import (
 
 aio = pytest.mark.asyncio(loop_scope="module")
 
-CLIENT_NAMES = ("MyServiceStub", "MyServiceStubSync", "MyServiceStubAsync")
+CLIENT_NAMES = ("MyServiceStub", "MyServiceSyncStub", "MyServiceAsyncStub")
 EXPECTED_CLIENTS = {
     "none": {},
     "sync": {"MyServiceStub": "sync"},
     "async": {"MyServiceStub": "async"},
-    "sync_async": {"MyServiceStub": "sync", "MyServiceStubAsync": "async"},
-    "async_sync": {"MyServiceStub": "async", "MyServiceStubSync": "sync"},
-    "sync_async_no_default": {"MyServiceStubSync": "sync", "MyServiceStubAsync": "async"},
+    "sync_async": {"MyServiceStub": "sync", "MyServiceAsyncStub": "async"},
+    "async_sync": {"MyServiceStub": "async", "MyServiceSyncStub": "sync"},
+    "sync_async_no_default": {"MyServiceSyncStub": "sync", "MyServiceAsyncStub": "async"},
 }
 CHANNEL_ANNOTATION = {"sync": "grpc.Channel", "grpcio": "grpc.aio.Channel", "grpclib": "grpclib.client.Channel"}
 
@@ -85,7 +85,7 @@ def test_names_per_client_generation(mode: str, rules: str, index: int, client_g
     if rules == "default":
         assert "MyServiceServicer" in classes
         assert "add_servicer" in path.read_text()
-        assert not {"MyServiceStub", "MyServiceStubSync", "MyServiceStubAsync", "MyServiceBase"} & top_level_classes(
+        assert not {"MyServiceStub", "MyServiceSyncStub", "MyServiceAsyncStub", "MyServiceBase"} & top_level_classes(
             out / "example.py"
         )
     else:
@@ -132,7 +132,7 @@ async def test_option_set_live(name: str, mode: str) -> None:
         async with serve_base(ns) as target:
             for cls_name, kind in spec["clients"].items():
                 await exercise_client(kind, getattr(ns.svc, cls_name), ns.msgs, target)
-            await exercise_client("grpcio", ref_grpcio.svc.MyServiceStubAsync, ref_grpcio.msgs, target)
+            await exercise_client("grpcio", ref_grpcio.svc.MyServiceAsyncStub, ref_grpcio.msgs, target)
             await exercise_client("grpclib", ref_grpclib.svc.MyServiceStub, ref_grpclib.msgs, target)
 
 
@@ -173,7 +173,7 @@ async def test_plain_grpc_python_mode_aio(mode: str) -> None:
     grpc.aio stub, servicer (async def methods taking a context) and add_servicer."""
     ns = generated("df_plain_aio", mode)
     svc, msgs = ns.svc, ns.msgs
-    assert not hasattr(svc, "MyServiceBase") and not hasattr(svc, "MyServiceStubAsync")
+    assert not hasattr(svc, "MyServiceBase") and not hasattr(svc, "MyServiceAsyncStub")
     assert inspect.iscoroutinefunction(svc.MyServiceServicer.my_rpc)
 
     class Servicer(svc.MyServiceServicer):  # type: ignore[misc, name-defined]
@@ -230,15 +230,15 @@ def test_aristaproto_layout_imports_from_lib(mode: str, tmp_path: Path) -> None:
                                                   "client_async_transport": "grpcio"})
     assert proc.returncode == 0, proc.stderr
     code = (
-        "from lib.example import MyServiceStub, MyServiceStubAsync, Request, Response\n"
+        "from lib.example import MyServiceStub, MyServiceAsyncStub, Request, Response\n"
         "assert Response.FromString(bytes(Response(names=['a', 'b']))).names == ['a', 'b']\n"
-        "print(MyServiceStub.__name__, MyServiceStubAsync.__name__, Request.__name__)\n"
+        "print(MyServiceStub.__name__, MyServiceAsyncStub.__name__, Request.__name__)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["MyServiceStub", "MyServiceStubAsync", "Request"]
+    assert run.stdout.split() == ["MyServiceStub", "MyServiceAsyncStub", "Request"]
 
 
 # ---- option errors -----------------------------------------------------------------------------------
@@ -294,12 +294,12 @@ def test_every_bad_option_reported(mode: str, tmp_path: Path) -> None:
 
 # ---- grpc.aio clients ----------------------------------------------------------------------------------
 
-AIO_SETS = [("ar_sync_async_grpcio", "MyServiceStubAsync"), ("df_grpcio", "MyServiceStubAsync")]
+AIO_SETS = [("ar_sync_async_grpcio", "MyServiceAsyncStub"), ("df_grpcio", "MyServiceAsyncStub")]
 SYNC_SETS = [
     ("ar_sync_async_grpcio", "MyServiceStub"),
     ("df_grpcio", "MyServiceStub"),
-    ("ar_async_sync_grpclib", "MyServiceStubSync"),
-    ("ar_no_default", "MyServiceStubSync"),
+    ("ar_async_sync_grpclib", "MyServiceSyncStub"),
+    ("ar_no_default", "MyServiceSyncStub"),
 ]
 GRPCLIB_SETS = [("ar_async_sync_grpclib", "MyServiceStub"), ("ar_async", "MyServiceStub"),
                 ("df_grpclib_explicit", "MyServiceStub")]
@@ -857,14 +857,14 @@ async def test_grpcio_client_against_grpclib_server(mode: str) -> None:
     client = generated("ar_sync_async_grpcio", mode)
     server = generated("ar_async_sync_grpclib", mode)
     async with grpclib_server(grpclib_impl(server.svc)()) as port:
-        await exercise_client("grpcio", client.svc.MyServiceStubAsync, client.msgs, ("grpclib", port))
+        await exercise_client("grpcio", client.svc.MyServiceAsyncStub, client.msgs, ("grpclib", port))
         await exercise_client("sync", client.svc.MyServiceStub, client.msgs, ("grpclib", port))
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as info:
-                await client.svc.MyServiceStubAsync(channel).my_rpc(client.msgs.Request(name="fail"))
+                await client.svc.MyServiceAsyncStub(channel).my_rpc(client.msgs.Request(name="fail"))
             assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
             with pytest.raises(grpc.aio.AioRpcError) as info:
-                await client.svc.MyServiceStubAsync(channel).my_rpc(client.msgs.Request(name="sleep:1"), timeout=0.1)
+                await client.svc.MyServiceAsyncStub(channel).my_rpc(client.msgs.Request(name="sleep:1"), timeout=0.1)
             assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
@@ -895,7 +895,7 @@ async def test_grpcio_base_unimplemented(base_set: types.SimpleNamespace) -> Non
     lib = generated("ar_async_sync_grpclib", base_set.mode)
     async with aio_server(svc.MyServiceBase()._grpcio_rpc_handler()) as address:
         async with grpc.aio.insecure_channel(address) as channel:
-            stub = svc.MyServiceStubAsync(channel)
+            stub = svc.MyServiceAsyncStub(channel)
             calls = [
                 stub.my_rpc(m.Request()),
                 stub.upload([m.Request()]),
@@ -956,7 +956,7 @@ async def test_grpcio_base_context_isolation(base_set: types.SimpleNamespace) ->
 
     impl = Isolated()
     async with aio_server(impl._grpcio_rpc_handler()) as address, grpc.aio.insecure_channel(address) as channel:
-        stub = svc.MyServiceStubAsync(channel)
+        stub = svc.MyServiceAsyncStub(channel)
 
         async def unary(i: int) -> None:
             got = await stub.my_rpc(m.Request(name=str(i)), metadata={"x-id": f"u{i}"})
@@ -1007,7 +1007,7 @@ async def test_grpcio_base_stream_cancel_leaves_no_error(base_set: types.SimpleN
             grpc.aio.insecure_channel(address) as channel,
         ):
             for _ in range(6):
-                responses = svc.MyServiceStubAsync(channel).versions(m.VersionRequest())
+                responses = svc.MyServiceAsyncStub(channel).versions(m.VersionRequest())
                 assert (await responses.__anext__()).version == 1
                 await responses.aclose()
                 await asyncio.sleep(0.05)
@@ -1061,7 +1061,7 @@ async def test_grpcio_base_streaming_return_rules(
     Impl = type("Impl", (svc.MyServiceBase,), {method: impl})
     caplog.set_level(logging.ERROR)
     async with aio_server(Impl()._grpcio_rpc_handler()) as address, grpc.aio.insecure_channel(address) as channel:
-        stub = svc.MyServiceStubAsync(channel)
+        stub = svc.MyServiceAsyncStub(channel)
         if ok:
             # a server that ends a bidi call at once races the client's
             # half-close; grpc.aio reports the lost race as INTERNAL "Failed
@@ -1127,7 +1127,7 @@ async def test_grpclib_base_unimplemented(grpclib_base_set: types.SimpleNamespac
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             # empty request streams: grpclib answers before reading, and a grpc.aio
             # client still writing a request then reports INTERNAL (grpc's race)
-            astub, im = io.svc.MyServiceStubAsync(channel), io.msgs
+            astub, im = io.svc.MyServiceAsyncStub(channel), io.msgs
             calls = [astub.my_rpc(im.Request()), astub.upload([]),
                      _drain(astub.versions(im.VersionRequest())), _drain(astub.chat([]))]
             for call in calls:
@@ -1146,7 +1146,7 @@ async def test_grpclib_base_serves(grpclib_base_set: types.SimpleNamespace) -> N
     async with grpclib_server(impl) as port:
         target = ("grpclib", port)
         await exercise_client("grpclib", lib.svc.MyServiceStub, lib.msgs, target)
-        await exercise_client("grpcio", io.svc.MyServiceStubAsync, io.msgs, target)
+        await exercise_client("grpcio", io.svc.MyServiceAsyncStub, io.msgs, target)
         await exercise_client("sync", io.svc.MyServiceStub, io.msgs, target)
         async with grpclib_channel(port) as channel:
             with pytest.raises(grpclib.exceptions.GRPCError) as info:

@@ -78,7 +78,7 @@ def test_googleapis_sample_identical(name: str, tmp_path: Path) -> None:
     if name == "grpc":
         assert any(n.endswith("_grpc.py") for n in cli_tree)
     else:
-        assert any(b"class " in v and b"StubAsync" in v for v in cli_tree.values())
+        assert any(b"class " in v and b"AsyncStub" in v for v in cli_tree.values())
     _compare(cli_tree, plugin_tree)
 
 

@@ -1,14 +1,15 @@
 """Helpers shared by the Fory-codec tests (tests/py/fory/).
 
-* ``moonstub(...)`` / ``foryc(...)`` run the two generators;
+* ``moonstub(...)`` / ``foryc(...)`` run the two generators (``moonstub`` and
+  ``generate`` through tests/py/support.py);
 * ``load_set(directory, tag, names)`` loads generated modules under unique
-  names (``_fy_<tag>__<name>``), aliasing the plain names in ``sys.modules``
-  only while they load, so that two sets defining the same module names
-  (moonstub's and foryc's, or moonstub's aio and sync companions) live side by
-  side in one process;
+  names (``_fy_<tag>__<name>``, ``support.load_modules``), aliasing the plain
+  names in ``sys.modules`` only while they load, so that two sets defining the
+  same module names (moonstub's and foryc's, or moonstub's aio and sync
+  companions) live side by side in one process;
 * ``aliased(modules)`` does the same aliasing around code that imports the
   plain names itself (the seed snippets' ``import demo_greeter``);
-* ``aio_server`` / ``sync_server`` run real grpcio servers on 127.0.0.1:0;
+* ``aio_server`` / ``sync_server`` (support's) run real grpcio servers on 127.0.0.1:0;
 * ``canon(value)`` turns a generated object of either set into plain data
   (class names, union cases, enum names and numbers, shared references) so
   that objects of moonstub's and foryc's classes compare field by field.
@@ -19,13 +20,11 @@ next to the running Python, i.e. .venv/bin/foryc).
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
 import decimal
 import enum
-import importlib.util
 import os
 import subprocess
 import sys
@@ -37,33 +36,23 @@ import grpc
 import grpc.aio
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
+REPO = support.REPO
 SCHEMAS = HERE / "schemas"
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+MOONSTUB = support.MOONSTUB
 FORYC = os.environ.get("FORYC", str(Path(sys.executable).parent / "foryc"))
 SEED = Path("/work/shared/seeds/000_cda4eb324d3fc40a.txt")
 
 
-def check_binary() -> None:
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-
-
-def moonstub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs moonstub with ``args``; returns the finished process."""
-    check_binary()
-    return subprocess.run([MOONSTUB, *args], capture_output=True, text=True, timeout=120, cwd=cwd, check=False)
+check_binary = support.check_binary
+moonstub = support.run_moonstub
 
 
 def generate(out: Path, root: Path, files: typing.Sequence[str], *flags: str) -> Path:
-    """moonstub -I root files --python_out=out flags...; fails the test on an error."""
-    out.mkdir(parents=True, exist_ok=True)
-    proc = moonstub("-I", str(root), *[str(root / f) for f in files], f"--python_out={out}", "--opt",
-                    "runtime=vendored", *flags)
-    if proc.returncode != 0:
-        pytest.fail(f"moonstub failed ({proc.returncode}) on {list(files)} {flags}:\n{proc.stderr}")
-    return out
+    """``support.generate`` for ``root/<file>``... with a vendored runtime."""
+    return support.generate(out, [root], [root / f for f in files], "--opt", "runtime=vendored", *flags)
 
 
 def foryc(out: Path, root: Path, files: typing.Sequence[str], *flags: str) -> Path:
@@ -79,23 +68,8 @@ def foryc(out: Path, root: Path, files: typing.Sequence[str], *flags: str) -> Pa
 
 
 def load_set(directory: Path, tag: str, names: typing.Sequence[str]) -> dict[str, types.ModuleType]:
-    """Loads ``directory/<name>.py`` for each name, in order, as ``_fy_<tag>__<name>``;
-    while they load, ``sys.modules[<name>]`` is the module of this set."""
-    saved = {name: sys.modules.get(name) for name in names}
-    loaded: dict[str, types.ModuleType] = {}
-    try:
-        for name in names:
-            unique = f"_fy_{tag}__{name}"
-            spec = importlib.util.spec_from_file_location(unique, directory / f"{name}.py")
-            assert spec is not None and spec.loader is not None, name
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[unique] = module
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            loaded[name] = module
-    finally:
-        _restore(saved)
-    return loaded
+    """``support.load_modules`` under the unique names ``_fy_<tag>__<name>``."""
+    return support.load_modules(directory, names, tag=f"fy_{tag}")
 
 
 def _restore(saved: dict[str, types.ModuleType | None]) -> None:
@@ -133,37 +107,8 @@ def normalized(text: str) -> str:
 
 # ---- servers ----------------------------------------------------------------------------
 
-Register = typing.Callable[[typing.Any], None]
-
-
-@contextlib.asynccontextmanager
-async def aio_server(register: Register) -> typing.AsyncIterator[str]:
-    """A grpc.aio server on 127.0.0.1:0; ``register(server)`` adds servicers."""
-    server = grpc.aio.server()
-    register(server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    assert port > 0
-    await server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await server.stop(None)
-
-
-@contextlib.contextmanager
-def sync_server(register: Register, workers: int = 8) -> typing.Iterator[str]:
-    """A sync grpc server (thread pool) on 127.0.0.1:0."""
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    server = grpc.server(pool)
-    register(server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    assert port > 0
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(None).wait(10)
-        pool.shutdown(wait=False, cancel_futures=True)
+aio_server = support.aio_server
+sync_server = support.sync_server
 
 
 RAW_SHAPES = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")

@@ -11,8 +11,7 @@ servers.
 schemas/arena_foryc.fbs is the variant foryc compiles the same way (no ids,
 no fixed arrays, no include, no bit_flags): values cross-decode between
 moonstub's and foryc's classes and the service works across the two. Where the
-two generators disagree (nullability of struct and union fields, bit_flags
-values) a strict xfail test says so.
+two generators disagree (bit_flags values) a strict xfail test says so.
 """
 
 from __future__ import annotations
@@ -135,8 +134,9 @@ def test_model_types(model: dict[str, typing.Any]) -> None:
     assert idl["inventory"]["collection"] == "array" and idl["inventory"]["value"]["scalar"] == "uint8"
     assert idl["weapons"]["collection"] == "list" and idl["weapons"]["value"]["type_name"] == "fbdemo.game.Weapon"
     assert idl["names"]["collection"] == "list" and idl["names"]["value"]["scalar"] == "string"
-    # table, struct and union fields may be absent (a union: NONE); a vector is not nullable
-    assert idl["tag"]["nullable"] is True and idl["equipped"]["nullable"] is True
+    # table and struct fields may be absent; a union field is not nullable (as in foryc: an unset
+    # union cannot be written), nor is a vector
+    assert idl["tag"]["nullable"] is True and idl["equipped"]["nullable"] is False
     assert idl["pos"]["nullable"] is True and idl["grid"]["nullable"] is True
     cells = by_name(messages["Grid"]["fields"])["cells"]["idl"]
     assert cells["collection"] == "array" and cells["fixed_length"] == 4 and cells["value"]["scalar"] == "int16"
@@ -172,7 +172,7 @@ def test_python_declarations(game_aio: dict[str, types.ModuleType]) -> None:
     assert list(ids) == ["name", "hp", "mana", "speed", "friendly", "color", "perms", "pos", "inventory", "weapons",
                          "names", "tag", "level", "equipped", "grid", "big"]
     text = Path(G.__file__).read_text(encoding="utf-8")
-    assert "equipped: Optional[Equipment] = pyfory.field(id=15, nullable=True" in text
+    assert "equipped: Equipment = pyfory.field(id=15, default=None)" in text
     assert "@pyfory.dataclass(evolving=False)\nclass Vec3:" in text
 
 
@@ -299,7 +299,8 @@ def test_codec_round_trip_every_type(game_aio: dict[str, types.ModuleType]) -> N
     G, C = game_aio["fbdemo_game"], game_aio["fbdemo_common"]
     values = [monster(G, C), G.Vec3(x=1.0, y=2.0, z=3.0), G.Grid(origin=G.Vec3(), cells=[1, 2, 3, 4]),
               G.Weapon(name="w", damage=1), G.Shield(armor=-1), G.Equipment.weapon(G.Weapon(name="x")),
-              G.Ack(ok=True, count=-1), C.Tag(key="", weight=0), G.Monster(name="defaults")]
+              G.Ack(ok=True, count=-1), C.Tag(key="", weight=0),
+              G.Monster(name="defaults", equipped=G.Equipment.shield(G.Shield()))]
     for value in values:
         assert_same(type(value).from_bytes(value.to_bytes()), value, type(value).__qualname__)
 
@@ -395,9 +396,6 @@ async def test_foryc_grpc(direction: str, arena: types.SimpleNamespace) -> None:
                         [arena_values(A)["Monster"], arena_values(A)["Monster(shield)"]])
 
 
-@pytest.mark.xfail(strict=True, reason="for .fbs moonstub declares "
-                   "union fields nullable (`equipped: Optional[Equipment]`, a union may be NONE); foryc "
-                   "does not (`equipped: Equipment`, an unset union cannot be written), so the bytes differ (each side reads the other's)")
 def test_foryc_declarations_for_fbs(arena: types.SimpleNamespace) -> None:
     assert declarations(arena.ms_dir / "fbdemo_arena.py") == declarations(arena.fc_dir / "fbdemo_arena.py")
 

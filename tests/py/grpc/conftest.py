@@ -9,77 +9,42 @@ its own temporary directory:
   --grpc_python_out``).
 
 moonstub writes the same module names in both modes (``_moonstub``,
-``_moonstub_grpc``, ``gtest_v1``, ``gtest_v1_grpc``), so every generated file is
-loaded with ``importlib.util.spec_from_file_location`` under a unique name
-(``_gt_aio__gtest_v1`` ...). While one set loads, its plain names are aliased in
-``sys.modules`` so the generated ``import _moonstub`` / ``import gtest_v1``
-statements bind to the module of the same set; the previous ``sys.modules``
-entries are restored afterwards (nothing leaks into other test folders).
+``_moonstub_grpc``, ``gtest_v1``, ``gtest_v1_grpc``), so each set is loaded with
+``support.load_modules(..., tag=...)`` under unique names (``_gt_aio__gtest_v1``
+...); the plain names are in ``sys.modules`` only while it loads.
 
 Servers are real grpcio servers on ``127.0.0.1`` port 0; ``aio_server`` and
-``sync_server`` (fixtures returning context-manager factories) start and stop
-them.
+``sync_server`` (fixtures returning support's context-manager factories) start
+and stop them.
 
 Environment: MOONSTUB -- the moonstub binary (default <repo>/build/moonstub).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import importlib.util
 import math
-import os
 import subprocess
 import sys
 import types
 import typing
 from pathlib import Path
 
-import grpc
-import grpc.aio
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 PROTOS = HERE / "protos"
 PROTO = "gtest_service.proto"
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
 
 # Generated modules, in dependency order.
 MS_MODULES = ("_moonstub", "_moonstub_grpc", "gtest_v1", "gtest_v1_grpc")
 PB_MODULES = ("gtest_service_pb2", "gtest_service_pb2_grpc")
 
 
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-
-
 def load_modules(directory: Path, tag: str, names: tuple[str, ...]) -> dict[str, types.ModuleType]:
-    """Loads ``directory/<name>.py`` for each name, in order, as
-    ``_gt_<tag>__<name>``; during loading ``sys.modules[<name>]`` points at the
-    module of this set."""
-    saved = {name: sys.modules.get(name) for name in names}
-    loaded: dict[str, types.ModuleType] = {}
-    try:
-        for name in names:
-            unique = f"_gt_{tag}__{name}"
-            spec = importlib.util.spec_from_file_location(unique, directory / f"{name}.py")
-            assert spec is not None and spec.loader is not None, name
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[unique] = module
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            loaded[name] = module
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = old
-    return loaded
+    """``support.load_modules`` under the unique names ``_gt_<tag>__<name>``."""
+    return support.load_modules(directory, names, tag=f"gt_{tag}")
 
 
 def generated_modules(out: Path, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -88,18 +53,10 @@ def generated_modules(out: Path, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in names if n != "_moonstub" or (out / "_moonstub.py").is_file())
 
 
-def _check_binary() -> None:
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-
-
 def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.SimpleNamespace:
-    _check_binary()
     out = tmp_path_factory.mktemp(f"ms_{mode}")
-    cmd = [MOONSTUB, "-I", str(PROTOS), str(PROTOS / PROTO), f"--python_out={out}", "--grpc"]
-    if mode == "sync":
-        cmd.append("--grpc-python-mode=sync")
-    _run(cmd)
+    flags = ["--grpc", *(["--grpc-python-mode=sync"] if mode == "sync" else [])]
+    support.generate(out, [PROTOS], [PROTOS / PROTO], *flags)
     names = generated_modules(out, MS_MODULES)
     for name in names:
         assert (out / f"{name}.py").is_file(), f"moonstub did not write {name}.py in {mode} mode"
@@ -119,8 +76,7 @@ def loader() -> typing.Callable[[Path, str, tuple[str, ...]], dict[str, types.Mo
 @pytest.fixture(scope="session")
 def moonstub_bin() -> str:
     """The moonstub binary under test."""
-    _check_binary()
-    return MOONSTUB
+    return support.check_binary()
 
 
 @pytest.fixture(scope="session")
@@ -139,57 +95,28 @@ def ms_sync(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
 def pb(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
     """grpcio-tools' set: .msgs (gtest_service_pb2), .grpc (gtest_service_pb2_grpc)."""
     out = tmp_path_factory.mktemp("pb")
-    _run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(PROTOS), f"--python_out={out}",
-          f"--grpc_python_out={out}", str(PROTOS / PROTO)])
+    proc = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(PROTOS), f"--python_out={out}",
+                           f"--grpc_python_out={out}", str(PROTOS / PROTO)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"grpc_tools.protoc failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     mods = load_modules(out, "pb", PB_MODULES)
     return types.SimpleNamespace(dir=out, msgs=mods["gtest_service_pb2"], grpc=mods["gtest_service_pb2_grpc"])
 
 
 # ---- servers --------------------------------------------------------------------------------
 
-Register = typing.Callable[[typing.Any], None]
-
-
-@contextlib.asynccontextmanager
-async def _aio_server(register: Register) -> typing.AsyncIterator[str]:
-    server = grpc.aio.server()
-    register(server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    assert port > 0
-    await server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await server.stop(None)
-
-
-@contextlib.contextmanager
-def _sync_server(register: Register, workers: int = 16) -> typing.Iterator[str]:
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    server = grpc.server(pool)
-    register(server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    assert port > 0
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(None).wait(10)
-        pool.shutdown(wait=False, cancel_futures=True)
-
 
 @pytest.fixture(scope="session")
-def aio_server() -> typing.Callable[[Register], typing.AsyncContextManager[str]]:
-    """``async with aio_server(register) as address``: a grpc.aio server on
-    127.0.0.1:0; ``register(server)`` adds the servicers before start."""
-    return _aio_server
+def aio_server() -> typing.Callable[[support.Register], typing.AsyncContextManager[str]]:
+    """``async with aio_server(register) as address``: ``support.aio_server``."""
+    return support.aio_server
 
 
 @pytest.fixture(scope="session")
 def sync_server() -> typing.Callable[..., typing.ContextManager[str]]:
-    """``with sync_server(register) as address``: a sync grpc server (thread pool)
-    on 127.0.0.1:0."""
-    return _sync_server
+    """``with sync_server(register) as address``: ``support.sync_server``."""
+    return support.sync_server
 
 
 # ---- comparison --------------------------------------------------------------------------------
@@ -254,7 +181,7 @@ def compare_ms_pb(obj: typing.Any, msg: typing.Any, where: str = "") -> None:
 def _is_repeated(fd: typing.Any) -> bool:
     if hasattr(fd, "is_repeated"):
         return bool(fd.is_repeated)
-    return fd.label == fd.LABEL_REPEATED
+    return bool(fd.label == fd.LABEL_REPEATED)
 
 
 @pytest.fixture(scope="session")

@@ -356,11 +356,13 @@ def test_keyword_package_and_services(tmp_path, rules):
     gen = Generated(tmp_path, ["keyword_package.proto"], rules, grpc="aio")
     if rules == "default":
         msgs_name, companion_name = "class_import_def", "class_import_def_grpc"
-        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "class_import_def.py",
+        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
+                               "class_import_def.py",
                                "class_import_def_grpc.py"]
     else:
         msgs_name, companion_name = "class_.import_.def_", "class_.import_.def_._grpc"
-        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "class_/__init__.py",
+        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
+                               "class_/__init__.py",
                                "class_/import_/__init__.py", "class_/import_/def_/__init__.py",
                                "class_/import_/def_/_grpc.py"]
     loaded = works(gen, [msgs_name, companion_name], "class.import.def.")

@@ -8,9 +8,10 @@
   for the files is captured, then fed to ``protoc-gen-moonstub`` with the naming
   policy ``dump_policy.lua`` (``rules=...``), which prints each file's
   descriptor on stdout before the plugin writes its response.
-* ``generate``: moonstub's Python for a schema (its modules register their
-  files' descriptors with ``_ms.register_file``).
-* ``load_modules``: imports a generated set, then takes it out of ``sys.modules``.
+Generating and importing Python (whose modules register their files'
+descriptors with ``_ms.register_file``) is ``support.generate`` /
+``support.load_modules``; ``GRPC_TOOLS_INCLUDE`` is the include folder
+grpc_tools.protoc appends, to pass to moonstub too.
 
 Environment: MOONSTUB (the binary, default build/moonstub), MOONSTUB_CORPUS
 (protobuf's schemas, default build/corpus/protobuf; googleapis is looked for
@@ -19,25 +20,25 @@ beside it).
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import stat
 import subprocess
 import sys
-import types
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+import support
+
+REPO = support.REPO
+MOONSTUB = support.MOONSTUB
+CORPUS = support.CORPUS
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
 PROTOS = HERE / "protos"
 DUMP_SCRIPT = HERE / "dump_descriptors.lua"
 DUMP_POLICY = HERE / "dump_policy.lua"
-CORPUS = Path(os.environ.get("MOONSTUB_CORPUS", str(REPO / "build" / "corpus" / "protobuf")))
 GOOGLEAPIS = CORPUS.parent / "googleapis"
 GRPC_TOOLS_INCLUDE = str(resources.files("grpc_tools") / "_proto")
 MARK = b"@descriptor\t"
@@ -135,30 +136,6 @@ def plugin_descriptors(roots: list[Path | str], files: list[str], out: Path) -> 
           f"--capture_out=rules={DUMP_POLICY}:{out}", *files])
     proc = _run([str(plugin)], input=request.read_bytes())
     return parse_dump(proc.stdout)
-
-
-def generate(roots: list[Path | str], files: list[str], out: Path, *flags: str) -> Path:
-    """moonstub's Python for ``files``."""
-    out.mkdir(parents=True, exist_ok=True)
-    _run([MOONSTUB, *_roots(roots), *files, f"--python_out={out}", *flags])
-    return out
-
-
-def load_modules(directory: Path, names: list[str]) -> dict[str, types.ModuleType]:
-    """Imports the generated modules ``names`` from ``directory`` (they may
-    import each other, cyclically too), then takes every module of that folder
-    out of ``sys.modules`` again and puts back what was there, so that other
-    generated sets of the same module names can load after."""
-    generated = {p.stem for p in directory.glob("*.py")}
-    saved = {name: sys.modules.pop(name) for name in generated if name in sys.modules}
-    sys.path.insert(0, str(directory))
-    try:
-        return {name: importlib.import_module(name) for name in names}
-    finally:
-        sys.path.remove(str(directory))
-        for name in generated:
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
 
 
 _EDITION_2026 = re.compile(r'^\s*edition\s*=\s*"2026"', re.M)

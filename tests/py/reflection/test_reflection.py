@@ -18,13 +18,10 @@ re-export appended, the well-known types are generated beside the modules).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import subprocess
 import sys
 import textwrap
-import threading
 import types
 import typing
 from pathlib import Path
@@ -37,8 +34,8 @@ from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from moonstub import reflection
-from reflection_helpers import (CORPUS, GOOGLEAPIS, PROTOS, REPO, generate, load_modules, moonstub_descriptors,
-                                protoc_descriptors)
+from reflection_helpers import GOOGLEAPIS, GRPC_TOOLS_INCLUDE, PROTOS, protoc_descriptors
+from support import CORPUS, REPO, generate, load_modules, sync_server, threaded_aio_server
 
 CATALOG = "refltest/v1/catalog.proto"
 CATALOG_SERVICE = "refltest.v1.Catalog"
@@ -55,7 +52,7 @@ V1_METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 def _catalog_set(tmp: Path, mode: str, vendored: bool) -> types.SimpleNamespace:
     flags = ["--grpc"] + (["--grpc-python-mode=sync"] if mode == "sync" else [])
     flags += ["--opt", "runtime=vendored"] if vendored else []
-    out = generate([PROTOS], [CATALOG], tmp, *flags)
+    out = generate(tmp, [PROTOS, GRPC_TOOLS_INCLUDE], [CATALOG], *flags)
     names = ["refltest_v1_extras", "refltest_v1", "_moonstub_grpc", "refltest_v1_grpc"]
     if vendored:
         names = ["_moonstub", "_moonstub_reflection", "google_protobuf", *names]
@@ -83,46 +80,6 @@ def catalog_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 # ---- servers -------------------------------------------------------------------------------------
 
-Register = typing.Callable[[typing.Any], None]
-
-
-@contextlib.contextmanager
-def sync_server(register: Register) -> typing.Iterator[str]:
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
-    server = grpc.server(pool)
-    register(server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(None).wait(10)
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def aio_server(register: Register) -> typing.Iterator[str]:
-    """A grpc.aio server on its own event loop thread, for the sync client."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-
-    async def start() -> tuple[grpc.aio.Server, int]:
-        server = grpc.aio.server()
-        register(server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        return server, port
-
-    server, port = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
-
 
 def catalog_servicer(s: types.SimpleNamespace, mode: str) -> typing.Any:
     class Catalog(s.grpc.CatalogServicer):  # type: ignore[misc, name-defined]
@@ -144,7 +101,7 @@ def catalog_server(s: types.SimpleNamespace, mode: str) -> typing.Iterator[str]:
         s.grpc.add_servicer(catalog_servicer(s, mode), server)
         s.refl.enable_server_reflection(SERVICES, server)
 
-    with (aio_server if mode == "aio" else sync_server)(register) as address:
+    with (threaded_aio_server(register) if mode == "aio" else sync_server(register, workers=8)) as address:
         yield address
 
 
@@ -343,8 +300,8 @@ def test_reflection_protos_match_their_text(tmp_path: Path) -> None:
 def pubsub(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str) -> types.SimpleNamespace:
     if not GOOGLEAPIS.is_dir():
         pytest.skip("googleapis corpus not unpacked")
-    roots: list[Path | str] = [GOOGLEAPIS, CORPUS / "src"]
-    out = generate(roots, ["google/pubsub/v1/pubsub.proto"], tmp_path_factory.mktemp("pubsub"), "--grpc")
+    roots: list[Path | str] = [GOOGLEAPIS, CORPUS / "src", GRPC_TOOLS_INCLUDE]
+    out = generate(tmp_path_factory.mktemp("pubsub"), roots, ["google/pubsub/v1/pubsub.proto"], "--grpc")
     mods = load_modules(out, ["google_pubsub_v1", "google_pubsub_v1_grpc"])
     expected = protoc_descriptors(roots, ["google/pubsub/v1/pubsub.proto"], tmp_path_factory.mktemp("protoc"))
     return types.SimpleNamespace(grpc=mods["google_pubsub_v1_grpc"], expected=expected)
@@ -361,7 +318,7 @@ def test_googleapis_pubsub(pubsub: types.SimpleNamespace, version: str) -> None:
     def register(server: typing.Any) -> None:
         reflection.enable_server_reflection(services, server)
 
-    with aio_server(register) as address:
+    with threaded_aio_server(register) as address:
         check_reflection(address, version, pubsub.expected, ["google/pubsub/v1/pubsub.proto"], services,
                          wkt_from_elsewhere=True)
 
@@ -408,8 +365,8 @@ def test_descriptors_can_be_left_out(tmp_path: Path) -> None:
     """--opt descriptors=false: no register_file calls, and no imports made
     only for them (refltest_v1 imports google/api-like option files only for
     their registration)."""
-    with_them = generate([PROTOS], [CATALOG], tmp_path / "with")
-    without = generate([PROTOS], [CATALOG], tmp_path / "without", "--opt", "descriptors=false")
+    with_them = generate(tmp_path / "with", [PROTOS, GRPC_TOOLS_INCLUDE], [CATALOG])
+    without = generate(tmp_path / "without", [PROTOS, GRPC_TOOLS_INCLUDE], [CATALOG], "--opt", "descriptors=false")
     text = (with_them / "refltest_v1.py").read_text()
     assert "_ms.register_file(\n    \"refltest/v1/catalog.proto\"," in text
     assert "import refltest_v1_extras as _i_refltest__v1__extras  # noqa: F401  (registers its descriptors)" in text

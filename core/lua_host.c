@@ -1,0 +1,116 @@
+/* The host table the driver receives: host.write, host.insert,
+ * host.apply_insertions, host.report, host.builtin_source, host.load_script. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <string.h>
+
+#include "embedded.h"
+#include "lua_internal.h"
+
+/* ---- host functions for the driver ---------------------------------------- */
+
+static Bridge *bridge_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+/* host.write(path, content) */
+int host_write(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *content = luaL_checklstring(L, 2, &len);
+  bool added = ms_output_add(b->out, &b->c->diag, path, content, len);
+  if (added && lua_toboolean(L, 3)) ms_output_mark_extra(b->out);
+  lua_pushboolean(L, added);
+  return 1;
+}
+
+/* host.insert(path, point, text): text for an insertion point of an output
+ * file; host.apply_insertions() puts them all in place (output.h). */
+int host_insert(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *path = luaL_checkstring(L, 1);
+  const char *point = luaL_checkstring(L, 2);
+  size_t len;
+  const char *text = luaL_checklstring(L, 3, &len);
+  ms_output_insert(b->out, path, point, text, len);
+  return 0;
+}
+
+int host_apply_insertions(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  lua_pushboolean(L, ms_output_apply_insertions(b->out, &b->c->diag));
+  return 1;
+}
+
+/* host.report(severity, message [, loc]) — loc is a model node's `loc` */
+/* Emitters may meet one problem twice (a name collision seen by the message
+ * module and by its gRPC companion): each diagnostic is printed once. */
+static const char REPORTED_KEY = 'r';
+
+static bool already_reported(lua_State *L, const char *sev, const char *msg, ms_Loc loc) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &REPORTED_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &REPORTED_KEY);
+  }
+  lua_pushfstring(L, "%s\n%s\n%s:%d:%d", sev, msg, loc.src ? loc.src->path : "", (int)loc.line, (int)loc.col);
+  lua_pushvalue(L, -1);
+  bool seen = lua_rawget(L, -3) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!seen) {
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return seen;
+}
+
+int host_report(lua_State *L) {
+  Bridge *b = bridge_of(L);
+  const char *sev = luaL_checkstring(L, 1);
+  const char *msg = luaL_checkstring(L, 2);
+  ms_Severity severity = strcmp(sev, "warning") == 0 ? MS_WARNING
+                         : strcmp(sev, "note") == 0  ? MS_NOTE
+                                                     : MS_ERROR;
+  ms_Loc loc = {0};
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "file");
+    const char *file = lua_tostring(L, -1);
+    lua_getfield(L, 3, "line");
+    lua_getfield(L, 3, "col");
+    if (file) {
+      for (unsigned i = 0; i < b->c->schema.files.count; i++) {
+        const ms_File *f = b->c->schema.files.items[i];
+        if (strcmp(f->source.path, file) == 0) loc.src = &f->source;
+      }
+      loc.line = (unsigned)lua_tointeger(L, -2);
+      loc.col = (unsigned)lua_tointeger(L, -1);
+    }
+  }
+  if (already_reported(L, sev, msg, loc)) return 0;
+  if (loc.src) ms_diag_report(&b->c->diag, severity, loc, "%s", msg);
+  else ms_diag_plain(&b->c->diag, severity, "%s", msg);
+  return 0;
+}
+
+/* host.builtin_source(path) — the text of an embedded file ("emitters/python/moonstub/runtime.py") */
+int host_builtin_source(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  for (const ms_EmbeddedScript *s = ms_embedded_scripts; s->module; s++) {
+    if (strcmp(s->path, path) == 0) {
+      lua_pushlstring(L, s->source, s->len);
+      return 1;
+    }
+  }
+  return luaL_error(L, "no built-in file '%s'", path);
+}
+
+/* host.load_script(path) — a user script (rules file, emitter) from disk, as
+ * text, with its own path as chunk name. */
+int host_load_script(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+  return 1;
+}
