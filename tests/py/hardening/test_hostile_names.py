@@ -76,14 +76,14 @@ def test_keywords(tmp_path, rules):
     assert names["is"] == "is__"
     assert all(attr == name + "_" for name, attr in names.items() if name not in ("_", "is")), names
     assert lam(**{attr: i for i, attr in enumerate(names.values())}).to_dict()["return"] == 16
-    # nested classes named with soft keywords
-    case = match.Case if pascal else match.case_
-    typ = case.Type if pascal else case.type_
+    # nested classes named with soft keywords (aristaproto flattens them: MatchCase)
+    case = m.MatchCase if pascal else match.case_
+    typ = m.MatchCaseType if pascal else case.type_
     mm = match(c=case(m=3, under=typ(with_="w")), unders=[typ(with_="u")])
     assert match.FromString(bytes(mm)) == mm
     assert mm.to_dict() == {"c": {"m": 3, "under": {"with": "w"}}, "unders": [{"with": "u"}]}
     # a oneof named with a keyword, members named with keywords
-    aw = asy.Await if pascal else asy.await_
+    aw = m.AsyncAwait if pascal else asy.await_
     a = asy(aw=aw.AWAIT_ONE, def_="d")
     assert a.which_oneof("class") == "def_"
     a.import_ = mm
@@ -155,10 +155,12 @@ def test_dunder_fields_aristaproto(tmp_path):
     m = works(gen, ["hostile.du"], "hostile.du.")["hostile.du"]
     ms = gen.module("_moonstub")
     attrs = {f.name: f.attr for f in ms.fields_of(m.Dunders)}
-    assert attrs == {"__init__": "_init_", "__class__": "_class_", "__slots__": "_slots_", "__dict__": "_dict_",
-                     "__eq__": "_eq_", "__hash__": "_hash_", "__repr__": "_repr_", "__doc__": "_doc_",
-                     "__module__": "_module_", "__x": "_x_"}
-    d = m.Dunders(_init_=1, _slots_=2, _dict_=3, _x_=4)
+    # a dunder keeps its name plus the escape (never mangled: it ends in "__");
+    # "__x", which Python would mangle, loses an underscore and gets one
+    dunders = ("__init__", "__class__", "__slots__", "__dict__", "__eq__", "__hash__", "__repr__", "__doc__",
+               "__module__")
+    assert attrs == {**{name: name + "__" for name in dunders}, "__x": "_x_"}
+    d = m.Dunders(**{"__init____": 1, "__slots____": 2, "__dict____": 3, "_x_": 4})
     assert m.Dunders.FromString(bytes(d)) == d
     assert d.to_dict() == {"Init": 1, "Slots": 2, "Dict": 3, "X": 4}
 
@@ -318,6 +320,16 @@ KEYWORD_METHODS = {  # IDL RPC -> Python method
 }
 
 
+# the service classes: the IDL names (class, add_servicer) as the default rules
+# keep them, capitalised word by word as aristaproto's rules make them
+ARISTAPROTO_CLASSES = {"classStub": "ClassStub", "classServicer": "ClassServicer",
+                       "add_servicerStub": "AddServicerStub", "add_servicerServicer": "AddServicerServicer"}
+
+
+def service_class(module: typing.Any, name: str) -> typing.Any:
+    return getattr(module, name, None) or getattr(module, ARISTAPROTO_CLASSES.get(name, name))
+
+
 def _keyword_servicer(companion: typing.Any, msgs: typing.Any) -> typing.Any:
     Rep = msgs.Rep
 
@@ -347,7 +359,7 @@ def _keyword_servicer(companion: typing.Any, msgs: typing.Any) -> typing.Any:
         return Rep(text=f"Add:{request.text}")
 
     body.update(await_=await_, none=none, lambda_=lambda_, yield_=yield_, add=add)
-    bases = (companion.classServicer, companion.AwaitServicer, companion.add_servicerServicer)
+    bases = tuple(service_class(companion, n) for n in ("classServicer", "AwaitServicer", "add_servicerServicer"))
     return type("All", bases, body)()
 
 
@@ -367,7 +379,7 @@ def test_keyword_package_and_services(tmp_path, rules):
                                "class_/import_/def_/_grpc.py"]
     loaded = works(gen, [msgs_name, companion_name], "class.import.def.")
     msgs, companion = loaded[msgs_name], loaded[companion_name]
-    for stub in (companion.classStub, companion.classServicer):
+    for stub in (service_class(companion, "classStub"), service_class(companion, "classServicer")):
         assert set(KEYWORD_METHODS.values()) <= set(vars(stub)), sorted(vars(stub))
     Req = msgs.Req
     clients = None
@@ -382,7 +394,7 @@ def test_keyword_package_and_services(tmp_path, rules):
         await server.start()
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                stub = companion.classStub(channel)
+                stub = service_class(companion, "classStub")(channel)
                 for idl, py in KEYWORD_METHODS.items():
                     if idl in ("Await", "None", "Lambda"):
                         continue
@@ -393,7 +405,7 @@ def test_keyword_package_and_services(tmp_path, rules):
                 assert [r.text async for r in stub.lambda_([Req(text="a"), Req(text="b")], timeout=10)] == \
                     ["Lambda:a", "Lambda:b"]
                 assert (await companion.AwaitStub(channel).yield_(Req(text="y"), timeout=10)).text == "Yield:y"
-                assert (await companion.add_servicerStub(channel).add(Req(text="z"), timeout=10)).text == "Add:z"
+                assert (await service_class(companion, "add_servicerStub")(channel).add(Req(text="z"), timeout=10)).text == "Add:z"
                 # the wire paths keep the IDL names
                 raw = channel.unary_unary("/class.import.def.class/Import")
                 assert msgs.Rep.FromString(await raw(bytes(Req(text="w")), timeout=10)).text == "Import:w"
@@ -402,7 +414,7 @@ def test_keyword_package_and_services(tmp_path, rules):
                 # (from a run without --grpc: see test_aristaproto_clients_after_companion_import)
                 def sync_calls() -> list[str]:
                     with grpc.insecure_channel(f"127.0.0.1:{port}") as sync_channel:
-                        client = clients.classStub(sync_channel, timeout=10)
+                        client = service_class(clients, "classStub")(sync_channel, timeout=10)
                         return [getattr(client, py)(Req(text="s")).text for idl, py in KEYWORD_METHODS.items()
                                 if idl not in ("Await", "None", "Lambda")]
                 texts = await asyncio.to_thread(sync_calls)
@@ -502,7 +514,8 @@ def test_enum_values(tmp_path, rules, ev_protobuf):
     m = works(gen, [mod(rules, "hostile.ev")], "hostile.ev.")[mod(rules, "hostile.ev")]
     top = m.Class if rules == "aristaproto" else m.class_
     assert [e.name for e in top] == ["from_", "yield_", "pass_"]
-    kw, soft = m.Holder.Kw, m.Holder.Soft
+    # (aristaproto flattens nested enums: HolderKw)
+    kw, soft = (m.HolderKw, m.HolderSoft) if rules == "aristaproto" else (m.Holder.Kw, m.Holder.Soft)
     assert [e.name for e in kw] == ["None_", "True_", "False_", "def_", "import_", "lambda_", "async_", "await_",
                                     "nonlocal_"]
     assert [e.name for e in soft] == ["match_", "case_", "type_", "__"]
@@ -677,12 +690,10 @@ def test_mangled_name_and_its_escape(tmp_path):
     gen = Generated(tmp_path, {"mg.proto": MANGLED}, "default")
     refused(gen, 'fields "__x" (line 4) and "_x_" (line 5) of hostile.mg.M both become the Python attribute '
             '"_x_"; rename one', ("mg.proto", 5, 18))
-    # aristaproto: __x -> _x_, _x_ -> _x (their JSON names coincide, as in
-    # test_camel_and_snake_fields_proto2_default: only the wire format is checked)
-    gen = Generated(tmp_path, {"mg.proto": MANGLED}, "aristaproto").ok()
-    m = gen.module("hostile.mg")
-    assert attrs(gen, m.M) == {"__x": "_x_", "_x_": "_x"}
-    assert m.M.FromString(bytes(m.M(_x_=1, _x=2))) == m.M(_x_=1, _x=2)
+    # aristaproto's rules keep "_x_" as written too (its snake_case leaves it)
+    gen = Generated(tmp_path, {"mg.proto": MANGLED}, "aristaproto")
+    refused(gen, 'fields "__x" (line 4) and "_x_" (line 5) of hostile.mg.M both become the Python attribute '
+            '"_x_"; rename one', ("mg.proto", 5, 18))
 
 
 CLASS_AND_ESCAPE = """syntax = "proto3";
