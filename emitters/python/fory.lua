@@ -530,7 +530,9 @@ function Mod:write_message(w, m)
   for _, f in ipairs(fields) do
     local view = M.view(f)
     local meta = { "id=" .. f.number }
-    if view.nullable or (view.collection == nil and view.value.scalar == "any") then meta[#meta + 1] = "nullable=True" end
+    if view.nullable or (view.collection == nil and view.value.scalar == "any") then
+      meta[#meta + 1] = "nullable=True"
+    end
     if view.ref and view.collection == nil then meta[#meta + 1] = "ref=True" end
     meta[#meta + 1] = self:default_of(view)
     w:line("%s: %s = pyfory.field(%s)", self:field_name(f), self:field_type(view), table.concat(meta, ", "))

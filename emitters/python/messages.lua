@@ -4,7 +4,7 @@ local Writer = require("emitters.writer")
 local names_mod = require("emitters.python.names")
 local python = require("rules.python")
 local text = require("emitters.python.text")
-local py_string, docstring = text.py_string, text.docstring
+local py_string, docstring, write_call = text.py_string, text.docstring, text.write_call
 
 local M = {}
 
@@ -488,66 +488,6 @@ local function field_row(field, f, oneof_index)
   return table.concat(row, " ", 1, n)
 end
 
--- The pieces of a long string literal, each at most `width` columns: cut after
--- a `sep` where one is near, else at the width (never inside an escape).
-local function string_pieces(raw, width, sep)
-  local pieces, start = {}, 1
-  -- without escapes a piece's width is its length plus the quotes
-  local plain = #py_string(raw) == #raw + 2
-  if plain then
-    local limit = width - 2
-    while #raw - start + 1 > limit do
-      local window = raw:sub(start, start + limit - 1)
-      local cut = sep and window:match(".*()%" .. sep)
-      if not cut or cut < limit // 2 then cut = limit end
-      pieces[#pieces + 1] = '"' .. raw:sub(start, start + cut - 1) .. '"'
-      start = start + cut
-    end
-    pieces[#pieces + 1] = '"' .. raw:sub(start) .. '"'
-    return pieces
-  end
-  local function fits(a, b) return plain and b - a + 3 <= width or #py_string(raw:sub(a, b)) <= width end
-  while start <= #raw do
-    local stop = start
-    local best
-    while stop <= #raw and fits(start, stop) do
-      if sep and raw:sub(stop, stop) == sep then best = stop end
-      stop = stop + 1
-    end
-    if stop > #raw then best = #raw
-    elseif not best or best - start < width // 2 then best = math.max(start, stop - 1) end
-    pieces[#pieces + 1] = py_string(raw:sub(start, best))
-    start = best + 1
-  end
-  return pieces
-end
-
--- `name(arg, ...)` on one line when it fits, else one argument per line. An
--- argument is Python code, or {text = raw string, sep = cut after} for a
--- string literal that may be split into implicitly concatenated pieces.
-local function write_call(w, name, args)
-  local codes = {}
-  for i, a in ipairs(args) do codes[i] = type(a) == "table" and py_string(a.text) or a end
-  local one = name .. "(" .. table.concat(codes, ", ") .. ")"
-  if #one + w:indent_width() <= LINE_LIMIT then
-    w:line("%s", one)
-    return
-  end
-  w:line("%s(", name)
-  w:indent()
-  local room = LINE_LIMIT - w:indent_width() - 1
-  for i, a in ipairs(args) do
-    if type(a) == "table" and #codes[i] > room then
-      local pieces = string_pieces(a.text, room, a.sep)
-      for k, piece in ipairs(pieces) do w:line("%s%s", piece, k == #pieces and "," or "") end
-    else
-      w:line("%s,", codes[i])
-    end
-  end
-  w:dedent()
-  w:line(")")
-end
-
 local function write_registrations(w, mod)
   for _, enum in ipairs(mod.enums) do
     local q = mod.names:enum_qualname(enum)
@@ -604,12 +544,12 @@ local function py_bytes_pieces(s, width)
   local pieces, start, room = {}, 1, width - 3
   repeat
     local n = room
-    local text = escaped_bytes(s:sub(start, start + n - 1))
-    while #text > room do
-      n = n - math.max(1, (#text - room + 3) // 4)
-      text = escaped_bytes(s:sub(start, start + n - 1))
+    local piece = escaped_bytes(s:sub(start, start + n - 1))
+    while #piece > room do
+      n = n - math.max(1, (#piece - room + 3) // 4)
+      piece = escaped_bytes(s:sub(start, start + n - 1))
     end
-    pieces[#pieces + 1] = 'b"' .. text .. '"'
+    pieces[#pieces + 1] = 'b"' .. piece .. '"'
     start = start + n
   until start > #s
   return pieces
@@ -758,7 +698,9 @@ function M.module_text(ctx, mod)
       end
       for _, svc in ipairs(plans) do
         local made = {}
-        for _, c in ipairs(settings.clients) do made[#made + 1] = services_mod.client_name(ctx.rules, svc.service, c) end
+        for _, c in ipairs(settings.clients) do
+          made[#made + 1] = services_mod.client_name(ctx.rules, svc.service, c)
+        end
         if settings.server then made[#made + 1] = ctx.rules.service_base(svc.service) end
         for _, name in ipairs(made) do mod.service_classes[#mod.service_classes + 1] = name end
         for _, name in ipairs(made) do

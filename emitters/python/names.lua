@@ -101,7 +101,8 @@ function Names:message_qualname(message)
   local cached = self.qualified[message]
   if cached then return cached end
   local own = self:class_name(message)
-  local q = (message.parent and not self:flattened(message)) and (self:message_qualname(message.parent) .. "." .. own) or own
+  local nested = message.parent and not self:flattened(message)
+  local q = nested and (self:message_qualname(message.parent) .. "." .. own) or own
   self.qualified[message] = q
   return q
 end

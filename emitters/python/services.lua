@@ -190,7 +190,9 @@ local function write_sync_client(w, ctx, svc, name)
     write_method_head(w, ctx, m, false, iterable, SYNC_KEYWORDS, result)
     w:indent()
     write_method_prologue(w, ctx, svc, m, "_ms_grpc")
-    w:line("options = _ms_grpc.call_options(self._defaults, timeout=timeout, metadata=metadata, credentials=credentials)")
+    w:line("options = _ms_grpc.call_options(")
+    w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials")
+    w:line(")")
     -- grpcio calls next() on a request stream: a list or tuple becomes an iterator
     local arg = m.method.client_streaming and "iter(messages)" or "message"
     w:line("return self.__%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
@@ -217,7 +219,8 @@ local function write_grpcio_async_client(w, ctx, svc, name)
     w:indent()
     write_method_prologue(w, ctx, svc, m, "_ms_grpc")
     w:line("options = _ms_grpc.call_options(")
-    w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials, wait_for_ready=wait_for_ready")
+    w:line("    self._defaults, timeout=timeout, metadata=metadata, credentials=credentials,")
+    w:line("    wait_for_ready=wait_for_ready,")
     w:line(")")
     if not cs and not ss then
       w:line("return await self.__%s(message, **options)  # type: ignore[no-any-return]", m.attr)
@@ -306,7 +309,14 @@ local function write_base_head(w, ctx, svc, name, doc, unimplemented)
     local arg = cs and "messages" or "message"
     local arg_type = cs and string.format("typing.AsyncIterator[%s]", m.input) or m.input
     local result = ss and string.format("typing.AsyncIterator[%s]", m.output) or m.output
-    w:line("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
+    local head = string.format("async def %s(self, %s: %s) -> %s:", m.name, arg, arg_type, result)
+    if #head + w:indent_width() <= 120 then
+      w:line("%s", head)
+    else
+      w:line("async def %s(", m.name)
+      w:line("    self, %s: %s", arg, arg_type)
+      w:line(") -> %s:", result)
+    end
     w:indent()
     M.write_docstring(w, ctx.rules, m.method.comments, nil)
     unimplemented(m)

@@ -1,6 +1,9 @@
 -- Python source text: string literals and docstrings from schema text.
 local M = {}
 
+-- generated lines stay within this many columns (ruff's E501 at 120)
+M.LINE_LIMIT = 120
+
 -- A Python str literal for bytes `s`: valid UTF-8 is decoded (non-ASCII as
 -- \u escapes); invalid bytes become the surrogate escapes Python's
 -- "surrogateescape" error handler gives them, so they survive a round trip.
@@ -50,8 +53,67 @@ function M.py_string(s)
 end
 
 
---- Writes the leading (or trailing) comment of a node as a docstring, or
---- `fallback` when there is none; returns whether one was written.
+
+-- The pieces of a long string literal, each at most `width` columns: cut after
+-- a `sep` where one is near, else at the width (never inside an escape).
+function M.string_pieces(raw, width, sep)
+  local pieces, start = {}, 1
+  -- without escapes a piece's width is its length plus the quotes
+  local plain = #M.py_string(raw) == #raw + 2
+  if plain then
+    local limit = width - 2
+    while #raw - start + 1 > limit do
+      local window = raw:sub(start, start + limit - 1)
+      local cut = sep and window:match(".*()%" .. sep)
+      if not cut or cut < limit // 2 then cut = limit end
+      pieces[#pieces + 1] = '"' .. raw:sub(start, start + cut - 1) .. '"'
+      start = start + cut
+    end
+    pieces[#pieces + 1] = '"' .. raw:sub(start) .. '"'
+    return pieces
+  end
+  local function fits(a, b) return plain and b - a + 3 <= width or #M.py_string(raw:sub(a, b)) <= width end
+  while start <= #raw do
+    local stop = start
+    local best
+    while stop <= #raw and fits(start, stop) do
+      if sep and raw:sub(stop, stop) == sep then best = stop end
+      stop = stop + 1
+    end
+    if stop > #raw then best = #raw
+    elseif not best or best - start < width // 2 then best = math.max(start, stop - 1) end
+    pieces[#pieces + 1] = M.py_string(raw:sub(start, best))
+    start = best + 1
+  end
+  return pieces
+end
+
+-- `name(arg, ...)` on one line when it fits, else one argument per line. An
+-- argument is Python code, or {text = raw string, sep = cut after} for a
+-- string literal that may be split into implicitly concatenated pieces.
+function M.write_call(w, name, args)
+  local codes = {}
+  for i, a in ipairs(args) do codes[i] = type(a) == "table" and M.py_string(a.text) or a end
+  local one = name .. "(" .. table.concat(codes, ", ") .. ")"
+  if #one + w:indent_width() <= M.LINE_LIMIT then
+    w:line("%s", one)
+    return
+  end
+  w:line("%s(", name)
+  w:indent()
+  local room = M.LINE_LIMIT - w:indent_width() - 1
+  for i, a in ipairs(args) do
+    if type(a) == "table" and #codes[i] > room then
+      local pieces = M.string_pieces(a.text, room, a.sep)
+      for k, piece in ipairs(pieces) do w:line("%s%s", piece, k == #pieces and "," or "") end
+    else
+      w:line("%s,", codes[i])
+    end
+  end
+  w:dedent()
+  w:line(")")
+end
+
 --- The docstring that opens a generated module: the files it comes from,
 --- wrapped at 120 columns.
 function M.module_docstring(w, sources, what)
@@ -87,6 +149,8 @@ local function wrap(line, room)
   return out
 end
 
+--- Writes the leading (or trailing) comment of a node as a docstring, or
+--- `fallback` when there is none; returns whether one was written.
 function M.docstring(w, comments, fallback)
   local text = comments and (comments.leading or comments.trailing)
   if not text or text:match("^%s*$") then
