@@ -39,7 +39,7 @@ HEADERS   := $(wildcard core/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all native deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean
+.PHONY: all native deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean lint
 
 all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub native
 
@@ -180,6 +180,27 @@ $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 	tar -C $(BUILD)/corpus -xzf $(CORPUS)/googleapis-protos.tar.gz
 	tar -C $(BUILD)/corpus -xzf $(CORPUS)/protobuf-protos.tar.gz
 	@touch $@
+
+# ---- lint --------------------------------------------------------------------------
+# clang-format (check mode, .clang-format), luacheck (.luacheckrc) and ruff
+# (pyproject.toml); .ci/run calls it. Their Debian packages are installed here.
+
+LINT_PACKAGES := clang-format lua-check
+LINT_C := $(wildcard core/*.c core/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c) $(NATIVE_SRC)
+
+lint: venv
+	@missing=""; for p in $(LINT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
+	     || { echo "make: apt-get failed for:$$missing" >&2; exit 1; }; \
+	  else echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	fi
+	clang-format --dry-run --Werror $(LINT_C)
+	luacheck --no-color -q rules emitters examples tests/lua
+	$(VENV)/bin/ruff check --no-cache emitters/python tests bench examples
+	@echo "make lint: clean"
 
 # ---- demo and bench ------------------------------------------------------------
 

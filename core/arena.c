@@ -90,9 +90,7 @@ char *ms_arena_strndup(ms_Arena *a, const char *s, size_t n) {
   return p;
 }
 
-char *ms_arena_strdup(ms_Arena *a, const char *s) {
-  return ms_arena_strndup(a, s, strlen(s));
-}
+char *ms_arena_strdup(ms_Arena *a, const char *s) { return ms_arena_strndup(a, s, strlen(s)); }
 
 char *ms_arena_printf(ms_Arena *a, const char *fmt, ...) {
   va_list ap;

@@ -15,8 +15,7 @@ void *ms_arena_alloc(ms_Arena *a, size_t size);
 char *ms_arena_strndup(ms_Arena *a, const char *s, size_t n);
 char *ms_arena_strdup(ms_Arena *a, const char *s);
 /* printf into the arena */
-char *ms_arena_printf(ms_Arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *ms_arena_printf(ms_Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t ms_arena_bytes_used(const ms_Arena *a);
 
 #define MS_NEW(arena, T) ((T *)ms_arena_alloc((arena), sizeof(T)))

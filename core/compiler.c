@@ -118,8 +118,7 @@ const ms_EmbeddedScript *ms_builtin_include(const char *vpath) {
   return NULL;
 }
 
-static ms_File *new_file(ms_Compiler *c, const char *vpath, const char *disk_path,
-                         const char *text, size_t len) {
+static ms_File *new_file(ms_Compiler *c, const char *vpath, const char *disk_path, const char *text, size_t len) {
   ms_File *f = MS_NEW(c->arena, ms_File);
   f->kind = MS_KIND_FILE;
   f->path = ms_arena_strdup(c->arena, vpath);
@@ -181,9 +180,12 @@ static bool has_suffix(const char *s, const char *suffix) {
 /* The front end by file name, as foryc chooses it: .fdl and .idl are Fory
  * IDL, .fbs FlatBuffers, anything else is .proto. */
 static void parse_by_language(ms_Compiler *c, ms_File *f) {
-  if (has_suffix(f->path, ".fdl") || has_suffix(f->path, ".idl")) ms_parse_fdl(c->arena, &c->diag, f);
-  else if (has_suffix(f->path, ".fbs")) ms_parse_fbs(c->arena, &c->diag, f);
-  else ms_parse_proto(c->arena, &c->diag, f);
+  if (has_suffix(f->path, ".fdl") || has_suffix(f->path, ".idl"))
+    ms_parse_fdl(c->arena, &c->diag, f);
+  else if (has_suffix(f->path, ".fbs"))
+    ms_parse_fbs(c->arena, &c->diag, f);
+  else
+    ms_parse_proto(c->arena, &c->diag, f);
 }
 
 static void load_imports(ms_Compiler *c, ms_File *f) {
@@ -211,8 +213,10 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
   }
   /* names become module names and docstrings: they must be text */
   if (ms_utf8_invalid_at(vpath, strlen(vpath)) != strlen(vpath)) {
-    if (import_loc.src) ms_error(&c->diag, import_loc, "import \"%s\" is not valid UTF-8", vpath);
-    else ms_diag_plain(&c->diag, MS_ERROR, "%s: the file name is not valid UTF-8; rename the file", vpath);
+    if (import_loc.src)
+      ms_error(&c->diag, import_loc, "import \"%s\" is not valid UTF-8", vpath);
+    else
+      ms_diag_plain(&c->diag, MS_ERROR, "%s: the file name is not valid UTF-8; rename the file", vpath);
     return NULL;
   }
   const char *text = ms_table_get(&c->memory, vpath);
@@ -311,8 +315,7 @@ bool ms_compiler_add_target(ms_Compiler *c, const char *arg) {
   return true;
 }
 
-bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text,
-                                  size_t len) {
+bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text, size_t len) {
   if (c->roots.count == 0) ms_compiler_add_root(c, ".");
   ms_File *f = ms_table_get(&c->files, vpath);
   if (f) {

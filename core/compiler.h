@@ -14,12 +14,12 @@
 typedef struct ms_Compiler {
   ms_Arena *arena;
   ms_Diag diag;
-  ms_Vec roots;        /* const char*: import roots, in -I order */
-  ms_Table memory;     /* virtual path -> const char* text, for tests */
-  ms_Table files;      /* virtual path -> ms_File* */
-  ms_Table symbols;    /* full name -> Symbol* (link.c) */
-  ms_Schema schema;    /* files, dependencies first */
-  ms_Vec loading;      /* ms_File*: the import chain being loaded */
+  ms_Vec roots; /* const char*: import roots, in -I order */
+  ms_Table memory; /* virtual path -> const char* text, for tests */
+  ms_Table files; /* virtual path -> ms_File* */
+  ms_Table symbols; /* full name -> Symbol* (link.c) */
+  ms_Schema schema; /* files, dependencies first */
+  ms_Vec loading; /* ms_File*: the import chain being loaded */
   unsigned visible_stamp;
 } ms_Compiler;
 
@@ -34,8 +34,7 @@ bool ms_compiler_add_target(ms_Compiler *c, const char *arg);
 /* Loads `text` (not NUL-terminated: `len` bytes, kept by the caller) as the
  * target file `vpath`, shown as `display` in diagnostics (stdin: "<stdin>"),
  * and everything it imports. */
-bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text,
-                                 size_t len);
+bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text, size_t len);
 /* Resolves names and runs every check. True when there is no error. */
 bool ms_compiler_link(ms_Compiler *c);
 bool ms_compiler_ok(const ms_Compiler *c);

@@ -16,9 +16,9 @@ typedef struct Decoder {
   ms_Compiler *c;
   ms_Arena *arena;
   ms_Table messages; /* full name (no dot) -> ms_Message*, for maps and groups */
-  ms_Vec pending;    /* PendingType*: fields whose message must be known first */
-  bool malformed;    /* bad wire data, or a descriptor protoc would never write */
-  unsigned depth;    /* of nested messages being read */
+  ms_Vec pending; /* PendingType*: fields whose message must be known first */
+  bool malformed; /* bad wire data, or a descriptor protoc would never write */
+  unsigned depth; /* of nested messages being read */
 } Decoder;
 
 /* Nested messages, as deep as the .proto parser allows: deeper nesting in a
@@ -64,8 +64,7 @@ static const char *join(Decoder *d, const char *scope, const char *name) {
 
 /* ---- options -------------------------------------------------------------------------- */
 
-static void add_option(Decoder *d, ms_Vec *options, const char *name, ms_ValueKind kind, const char *text,
-                       uint64_t u) {
+static void add_option(Decoder *d, ms_Vec *options, const char *name, ms_ValueKind kind, const char *text, uint64_t u) {
   ms_Option *o = MS_NEW(d->arena, ms_Option);
   o->name = name;
   o->value.kind = kind;
@@ -83,13 +82,20 @@ static void add_bool_option(Decoder *d, ms_Vec *options, const char *name, uint6
 /* FeatureSet { field_presence = 1; enum_type = 2; repeated_field_encoding = 3;
  * utf8_validation = 4; message_encoding = 5; json_format = 6; } */
 static void read_features(Decoder *d, ms_Reader r, ms_Vec *options) {
-  static const char *const names[] = {NULL, "features.field_presence", "features.enum_type",
-                                      "features.repeated_field_encoding", "features.utf8_validation",
-                                      "features.message_encoding", "features.json_format"};
-  static const char *const values[][4] = {
-      {0}, {NULL, "EXPLICIT", "IMPLICIT", "LEGACY_REQUIRED"}, {NULL, "OPEN", "CLOSED"},
-      {NULL, "PACKED", "EXPANDED"}, {NULL, NULL, "VERIFY", "NONE"}, {NULL, "LENGTH_PREFIXED", "DELIMITED"},
-      {NULL, "ALLOW", "LEGACY_BEST_EFFORT"}};
+  static const char *const names[] = {NULL,
+                                      "features.field_presence",
+                                      "features.enum_type",
+                                      "features.repeated_field_encoding",
+                                      "features.utf8_validation",
+                                      "features.message_encoding",
+                                      "features.json_format"};
+  static const char *const values[][4] = {{0},
+                                          {NULL, "EXPLICIT", "IMPLICIT", "LEGACY_REQUIRED"},
+                                          {NULL, "OPEN", "CLOSED"},
+                                          {NULL, "PACKED", "EXPANDED"},
+                                          {NULL, NULL, "VERIFY", "NONE"},
+                                          {NULL, "LENGTH_PREFIXED", "DELIMITED"},
+                                          {NULL, "ALLOW", "LEGACY_BEST_EFFORT"}};
   uint32_t n, wt;
   while (next_tag(d, &r, &n, &wt)) {
     if (n >= 1 && n <= 6 && wt == 0) {
@@ -203,8 +209,8 @@ static ms_Value *default_value(Decoder *d, int type, const char *s, size_t len) 
   }
   bool negative = s[0] == '-';
   const char *digits = negative ? s + 1 : s;
-  if (type == MS_TYPE_BOOL || type == MS_TYPE_ENUM || type == 0 ||
-      strcmp(digits, "inf") == 0 || strcmp(digits, "nan") == 0) {
+  if (type == MS_TYPE_BOOL || type == MS_TYPE_ENUM || type == 0 || strcmp(digits, "inf") == 0 ||
+      strcmp(digits, "nan") == 0) {
     v->kind = MS_VALUE_IDENT;
     v->negative = negative && (strcmp(digits, "inf") == 0 || strcmp(digits, "nan") == 0);
     v->text = v->negative ? digits : s;
@@ -265,11 +271,16 @@ static ms_Field *read_field(Decoder *d, ms_Reader r, ms_File *file, ms_Message *
     d->malformed = true;
   /* labels as written: protoc reports singular fields of proto3 and editions
    * as LABEL_OPTIONAL whether or not "optional" was written */
-  if (label == 3) f->written_label = MS_LABEL_REPEATED;
-  else if (label == 2 && file->syntax != MS_SYNTAX_EDITIONS) f->written_label = MS_LABEL_REQUIRED;
-  else if (file->syntax == MS_SYNTAX_PROTO2) f->written_label = oneof_index >= 0 ? MS_LABEL_NONE : MS_LABEL_OPTIONAL;
-  else if (proto3 && proto3_optional) f->written_label = MS_LABEL_OPTIONAL;
-  else f->written_label = MS_LABEL_NONE;
+  if (label == 3)
+    f->written_label = MS_LABEL_REPEATED;
+  else if (label == 2 && file->syntax != MS_SYNTAX_EDITIONS)
+    f->written_label = MS_LABEL_REQUIRED;
+  else if (file->syntax == MS_SYNTAX_PROTO2)
+    f->written_label = oneof_index >= 0 ? MS_LABEL_NONE : MS_LABEL_OPTIONAL;
+  else if (proto3 && proto3_optional)
+    f->written_label = MS_LABEL_OPTIONAL;
+  else
+    f->written_label = MS_LABEL_NONE;
   if (extendee) {
     f->is_extension = true;
     f->extendee_name = extendee;
@@ -317,10 +328,14 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
       v->parent = e;
       uint32_t vn, vwt;
       while (next_tag(d, &vr, &vn, &vwt)) {
-        if (vn == 1) v->name = read_string(d, &vr);
-        else if (vn == 2) v->number = (int32_t)ms_read_varint(&vr);
-        else if (vn == 3) read_options(d, ms_read_bytes(&vr), &v->options, enum_value_options);
-        else ms_skip(&vr, vwt);
+        if (vn == 1)
+          v->name = read_string(d, &vr);
+        else if (vn == 2)
+          v->number = (int32_t)ms_read_varint(&vr);
+        else if (vn == 3)
+          read_options(d, ms_read_bytes(&vr), &v->options, enum_value_options);
+        else
+          ms_skip(&vr, vwt);
       }
       v->name = need(d, v->name);
       ms_vec_push(d->arena, &e->values, v);
@@ -331,9 +346,12 @@ static ms_Enum *read_enum(Decoder *d, ms_Reader r, ms_File *file, ms_Message *pa
       ms_Range *range = MS_NEW(d->arena, ms_Range);
       uint32_t rn, rwt;
       while (next_tag(d, &rr, &rn, &rwt)) {
-        if (rn == 1) range->start = (int32_t)ms_read_varint(&rr);
-        else if (rn == 2) range->end = (int32_t)ms_read_varint(&rr); /* inclusive for enums */
-        else ms_skip(&rr, rwt);
+        if (rn == 1)
+          range->start = (int32_t)ms_read_varint(&rr);
+        else if (rn == 2)
+          range->end = (int32_t)ms_read_varint(&rr); /* inclusive for enums */
+        else
+          ms_skip(&rr, rwt);
       }
       ms_vec_push(d->arena, &e->reserved_ranges, range);
     } else if (n == 5) {
@@ -352,10 +370,14 @@ static ms_Range *read_range(Decoder *d, ms_Reader r, bool exclusive_end, const O
   ms_Range *range = MS_NEW(d->arena, ms_Range);
   uint32_t n, wt;
   while (next_tag(d, &r, &n, &wt)) {
-    if (n == 1) range->start = (int32_t)ms_read_varint(&r);
-    else if (n == 2) range->end = (int64_t)(int32_t)ms_read_varint(&r) - (exclusive_end ? 1 : 0);
-    else if (n == 3 && options) ms_skip(&r, wt);
-    else ms_skip(&r, wt);
+    if (n == 1)
+      range->start = (int32_t)ms_read_varint(&r);
+    else if (n == 2)
+      range->end = (int64_t)(int32_t)ms_read_varint(&r) - (exclusive_end ? 1 : 0);
+    else if (n == 3 && options)
+      ms_skip(&r, wt);
+    else
+      ms_skip(&r, wt);
   }
   return range;
 }
@@ -413,10 +435,13 @@ static ms_Message *read_message(Decoder *d, ms_Reader r, ms_File *file, ms_Messa
         o->kind = MS_KIND_ONEOF;
         o->parent = m;
         uint32_t on, owt;
-        while (next_tag(d, &or, &on, &owt)) {
-          if (on == 1) o->name = read_string(d, &or);
-          else if (on == 2) read_options(d, ms_read_bytes(&or), &o->options, oneof_options);
-          else ms_skip(&or, owt);
+        while (next_tag(d, & or, &on, &owt)) {
+          if (on == 1)
+            o->name = read_string(d, & or);
+          else if (on == 2)
+            read_options(d, ms_read_bytes(& or), &o->options, oneof_options);
+          else
+            ms_skip(& or, owt);
         }
         o->name = need(d, o->name);
         o->index = m->oneofs.count;
@@ -543,7 +568,8 @@ static Place place_in_message(ms_Message *m, const int32_t *path, int n) {
   unsigned i = (unsigned)path[1];
   switch (path[0]) {
     case 2: return i < m->fields.count ? place_of_field(m->fields.items[i], path + 2, n - 2) : (Place){NULL, NULL};
-    case 3: return i < m->messages.count ? place_in_message(m->messages.items[i], path + 2, n - 2) : (Place){NULL, NULL};
+    case 3:
+      return i < m->messages.count ? place_in_message(m->messages.items[i], path + 2, n - 2) : (Place){NULL, NULL};
     case 4: return i < m->enums.count ? place_of_enum(m->enums.items[i], path + 2, n - 2) : (Place){NULL, NULL};
     case 6:
       return i < m->extensions.count ? place_of_field(m->extensions.items[i], path + 2, n - 2) : (Place){NULL, NULL};
@@ -565,7 +591,8 @@ static Place place_in_file(ms_File *f, ms_Vec *all_oneofs_unused, const int32_t 
   if (n < 2 || path[1] < 0) return (Place){NULL, NULL};
   unsigned i = (unsigned)path[1];
   switch (path[0]) {
-    case 4: return i < f->messages.count ? place_in_message(f->messages.items[i], path + 2, n - 2) : (Place){NULL, NULL};
+    case 4:
+      return i < f->messages.count ? place_in_message(f->messages.items[i], path + 2, n - 2) : (Place){NULL, NULL};
     case 5: return i < f->enums.count ? place_of_enum(f->enums.items[i], path + 2, n - 2) : (Place){NULL, NULL};
     case 7:
       return i < f->extensions.count ? place_of_field(f->extensions.items[i], path + 2, n - 2) : (Place){NULL, NULL};
@@ -695,8 +722,10 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
       f->package = read_string(d, &head);
     } else if (n == 12) {
       const char *syntax = read_string(d, &head);
-      if (strcmp(syntax, "proto3") == 0) f->syntax = MS_SYNTAX_PROTO3;
-      else if (strcmp(syntax, "editions") == 0) f->syntax = MS_SYNTAX_EDITIONS;
+      if (strcmp(syntax, "proto3") == 0)
+        f->syntax = MS_SYNTAX_PROTO3;
+      else if (strcmp(syntax, "editions") == 0)
+        f->syntax = MS_SYNTAX_EDITIONS;
     } else if (n == 14) {
       uint64_t edition = ms_read_varint(&head);
       f->edition = edition == 1001 ? "2024" : edition == 1000 ? "2023" : NULL;
@@ -730,7 +759,8 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
         ms_vec_push(d->arena, &f->imports, imp);
         break;
       }
-      case 10: case 11: {
+      case 10:
+      case 11: {
         int32_t values[256];
         int count = read_packed_int32(&r, wt, values, 256, 0);
         for (int i = 0; i < count && i < 256; i++)
@@ -783,8 +813,7 @@ static void resolve_pending(Decoder *d) {
       for (unsigned k = 0; k < m->fields.count; k++) {
         ms_Field *entry_field = m->fields.items[k];
         entry_field->written_label = MS_LABEL_NONE;
-        entry_field->loc = entry_field->name_loc = entry_field->type_loc = entry_field->number_loc =
-            p->field->type_loc;
+        entry_field->loc = entry_field->name_loc = entry_field->type_loc = entry_field->number_loc = p->field->type_loc;
       }
     } else if (p->group) {
       m->is_group = true;

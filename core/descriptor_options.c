@@ -75,9 +75,7 @@ void ms_out_end(ms_Writer *w, size_t mark) {
   *p = (uint8_t)v;
 }
 
-void ms_out_string(ms_Writer *w, uint32_t number, const char *s) {
-  ms_write_bytes_field(w, number, s, strlen(s));
-}
+void ms_out_string(ms_Writer *w, uint32_t number, const char *s) { ms_write_bytes_field(w, number, s, strlen(s)); }
 
 void ms_out_fixed32(ms_Writer *w, uint32_t v) {
   uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
@@ -279,9 +277,9 @@ static const ms_File *descriptor_proto(ms_DescriptorEncoder *e) {
   return e->descriptor_proto;
 }
 
-static const char *const options_message_names[] = {
-    "FileOptions",      "MessageOptions", "FieldOptions",  "OneofOptions",         "EnumOptions",
-    "EnumValueOptions", "ServiceOptions", "MethodOptions", "ExtensionRangeOptions"};
+static const char *const options_message_names[] = {"FileOptions",    "MessageOptions", "FieldOptions",
+                                                    "OneofOptions",   "EnumOptions",    "EnumValueOptions",
+                                                    "ServiceOptions", "MethodOptions",  "ExtensionRangeOptions"};
 
 static const ms_Message *descriptor_message(ms_DescriptorEncoder *e, const char *name) {
   const ms_File *f = descriptor_proto(e);
@@ -345,8 +343,7 @@ static const ms_Field *extension_named(ms_DescriptorEncoder *e, const char *full
 
 /* An extension named in an option, looked up from `scope` outwards as protoc
  * does: pkg.Msg.name, pkg.name, name. */
-static const ms_Field *extension_in_scope(ms_DescriptorEncoder *e, const char *name, size_t len,
-                                          const char *scope) {
+static const ms_Field *extension_in_scope(ms_DescriptorEncoder *e, const char *name, size_t len, const char *scope) {
   if (len && name[0] == '.') return extension_named(e, name + 1, len - 1);
   size_t scope_len = scope ? strlen(scope) : 0;
   char *candidate = ms_arena_alloc(e->scratch, scope_len + len + 2);
@@ -396,11 +393,11 @@ typedef struct Built Built;
 /* One value set on a message being built. */
 typedef struct Setting {
   const ms_Field *field; /* NULL: a field unknown to the message, kept as read (tag and value in `bytes`) */
-  unsigned order;     /* when it was set: repeated values keep their order */
-  uint64_t bits;      /* varint and fixed-width values, ready for the wire */
-  const char *bytes;  /* string and bytes values */
+  unsigned order; /* when it was set: repeated values keep their order */
+  uint64_t bits; /* varint and fixed-width values, ready for the wire */
+  const char *bytes; /* string and bytes values */
   size_t len;
-  Built *message;     /* message and group values */
+  Built *message; /* message and group values */
 } Setting;
 
 struct Built {
@@ -476,8 +473,7 @@ static bool is_dropped(const Setting *s) { return s->field && has_source_retenti
  * written when it holds its zero value; the key and value of a map entry are. */
 static bool is_implicit_zero(const Built *b, const Setting *s) {
   const ms_Field *f = s->field;
-  if (!f || b->type->is_map_entry || f->has_presence || f->label == MS_LABEL_REPEATED || holds_message(f))
-    return false;
+  if (!f || b->type->is_map_entry || f->has_presence || f->label == MS_LABEL_REPEATED || holds_message(f)) return false;
   return f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES ? s->len == 0 : s->bits == 0;
 }
 
@@ -490,9 +486,12 @@ static bool is_fixed32(ms_Type t) { return t == MS_TYPE_FIXED32 || t == MS_TYPE_
 static bool is_fixed64(ms_Type t) { return t == MS_TYPE_FIXED64 || t == MS_TYPE_SFIXED64 || t == MS_TYPE_DOUBLE; }
 
 static void write_scalar_bits(ms_Writer *w, ms_Type t, uint64_t bits) {
-  if (is_fixed32(t)) ms_out_fixed32(w, (uint32_t)bits);
-  else if (is_fixed64(t)) ms_out_fixed64(w, bits);
-  else ms_write_varint(w, bits);
+  if (is_fixed32(t))
+    ms_out_fixed32(w, (uint32_t)bits);
+  else if (is_fixed64(t))
+    ms_out_fixed64(w, bits);
+  else
+    ms_write_varint(w, bits);
 }
 
 static void write_built(ms_Writer *w, const Built *b);
@@ -631,8 +630,10 @@ static void read_fixed(ms_Reader *r, unsigned size, uint64_t *v) {
  * when signed), booleans 0 or 1. */
 static uint64_t varint_for(ms_Type t, uint64_t v) {
   switch (t) {
-    case MS_TYPE_INT32: case MS_TYPE_ENUM: return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
-    case MS_TYPE_UINT32: case MS_TYPE_SINT32: return (uint32_t)v;
+    case MS_TYPE_INT32:
+    case MS_TYPE_ENUM: return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+    case MS_TYPE_UINT32:
+    case MS_TYPE_SINT32: return (uint32_t)v;
     case MS_TYPE_BOOL: return v != 0;
     default: return v;
   }
@@ -640,9 +641,12 @@ static uint64_t varint_for(ms_Type t, uint64_t v) {
 
 static bool read_scalar(ms_DescriptorEncoder *e, Built *b, const ms_Field *f, ms_Reader *r) {
   uint64_t v = 0;
-  if (is_fixed32(f->type)) read_fixed(r, 4, &v);
-  else if (is_fixed64(f->type)) read_fixed(r, 8, &v);
-  else v = varint_for(f->type, ms_read_varint(r));
+  if (is_fixed32(f->type))
+    read_fixed(r, 4, &v);
+  else if (is_fixed64(f->type))
+    read_fixed(r, 8, &v);
+  else
+    v = varint_for(f->type, ms_read_varint(r));
   if (!r->ok) return false;
   set_bits(e, b, f, v);
   return true;
@@ -687,8 +691,8 @@ static bool read_message(ms_DescriptorEncoder *e, Built *b, ms_Reader *r, uint32
     if (wt == 4) return n == group;
     const ms_Field *f = field_numbered(b->type, n);
     if (!f) f = extension_numbered(e, b->type, n);
-    bool fits = f && (wt == wire_type_of(f) || (wt == 2 && f->label == MS_LABEL_REPEATED && wire_type_of(f) != 2 &&
-                                                 wire_type_of(f) != 3));
+    bool fits = f && (wt == wire_type_of(f) ||
+                      (wt == 2 && f->label == MS_LABEL_REPEATED && wire_type_of(f) != 2 && wire_type_of(f) != 3));
     if (fits && (holds_message(f) ? f->message_type != NULL : true)) {
       if (!read_value(e, b, f, wt, r, depth)) return false;
       continue;
@@ -716,7 +720,8 @@ static uint64_t bits_of_integer(ms_Type t, bool negative, uint64_t magnitude) {
   switch (t) {
     case MS_TYPE_SINT32: return (uint32_t)(((uint32_t)v << 1) ^ (uint32_t)((int32_t)v >> 31));
     case MS_TYPE_SINT64: return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    case MS_TYPE_FIXED32: case MS_TYPE_SFIXED32: return (uint32_t)v;
+    case MS_TYPE_FIXED32:
+    case MS_TYPE_SFIXED32: return (uint32_t)v;
     case MS_TYPE_UINT32: return (uint32_t)v;
     case MS_TYPE_INT32: return (uint64_t)(int64_t)(int32_t)v;
     default: return (uint64_t)v;
@@ -737,12 +742,17 @@ static uint64_t bits_of_float(ms_Type t, double d) {
 
 static bool is_integer_type(ms_Type t) {
   switch (t) {
-    case MS_TYPE_INT32: case MS_TYPE_INT64: case MS_TYPE_UINT32: case MS_TYPE_UINT64:
-    case MS_TYPE_SINT32: case MS_TYPE_SINT64: case MS_TYPE_FIXED32: case MS_TYPE_FIXED64:
-    case MS_TYPE_SFIXED32: case MS_TYPE_SFIXED64:
-      return true;
-    default:
-      return false;
+    case MS_TYPE_INT32:
+    case MS_TYPE_INT64:
+    case MS_TYPE_UINT32:
+    case MS_TYPE_UINT64:
+    case MS_TYPE_SINT32:
+    case MS_TYPE_SINT64:
+    case MS_TYPE_FIXED32:
+    case MS_TYPE_FIXED64:
+    case MS_TYPE_SFIXED32:
+    case MS_TYPE_SFIXED64: return true;
+    default: return false;
   }
 }
 
@@ -781,12 +791,16 @@ static bool bits_of_option_value(const ms_Field *f, const ms_Value *v, uint64_t 
     return true;
   }
   switch (f->type) {
-    case MS_TYPE_FLOAT: case MS_TYPE_DOUBLE:
-      if (v->kind == MS_VALUE_INT) *bits = bits_of_float(f->type, v->negative ? -(double)v->u : (double)v->u);
-      else if (v->kind == MS_VALUE_FLOAT) *bits = bits_of_float(f->type, v->negative ? -v->d : v->d);
+    case MS_TYPE_FLOAT:
+    case MS_TYPE_DOUBLE:
+      if (v->kind == MS_VALUE_INT)
+        *bits = bits_of_float(f->type, v->negative ? -(double)v->u : (double)v->u);
+      else if (v->kind == MS_VALUE_FLOAT)
+        *bits = bits_of_float(f->type, v->negative ? -v->d : v->d);
       else if (v->kind == MS_VALUE_IDENT && is_float_word(v->text, len))
         *bits = bits_of_float(f->type, float_word_value(v->text, len, v->negative));
-      else return false;
+      else
+        return false;
       return true;
     case MS_TYPE_BOOL:
       if (v->kind != MS_VALUE_IDENT || v->negative) return false;
@@ -799,8 +813,7 @@ static bool bits_of_option_value(const ms_Field *f, const ms_Value *v, uint64_t 
       *bits = (uint64_t)number;
       return true;
     }
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -861,8 +874,8 @@ static bool take_number(Text *t, const char **s, size_t *len) {
   if (p >= t->end || !((*p >= '0' && *p <= '9') || (*p == '.' && p + 1 < t->end && p[1] >= '0' && p[1] <= '9')))
     return false;
   bool hex = p + 1 < t->end && p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
-  while (p < t->end && (is_ident_char(*p) || *p == '.' ||
-                        ((*p == '+' || *p == '-') && !hex && (p[-1] == 'e' || p[-1] == 'E'))))
+  while (p < t->end &&
+         (is_ident_char(*p) || *p == '.' || ((*p == '+' || *p == '-') && !hex && (p[-1] == 'e' || p[-1] == 'E'))))
     p++;
   *s = t->p;
   *len = (size_t)(p - t->p);
@@ -1082,9 +1095,12 @@ static void complete_map_entry(ms_DescriptorEncoder *e, Built *entry) {
   for (unsigned i = 0; i < entry->type->fields.count; i++) {
     const ms_Field *f = entry->type->fields.items[i];
     if (setting_of(entry, f)) continue;
-    if (holds_message(f)) child_message(e, entry, f);
-    else if (f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES) set_bytes(e, entry, f, "", 0);
-    else set_bits(e, entry, f, 0);
+    if (holds_message(f))
+      child_message(e, entry, f);
+    else if (f->type == MS_TYPE_STRING || f->type == MS_TYPE_BYTES)
+      set_bytes(e, entry, f, "", 0);
+    else
+      set_bits(e, entry, f, 0);
   }
 }
 
@@ -1232,9 +1248,12 @@ static void apply_option(ms_DescriptorEncoder *e, Built *options, const ms_Optio
   Built *b = options;
   while (next_name_part(&p, &part, &len, &extension)) {
     const ms_Field *f;
-    if (extension && first && o->resolved) f = o->resolved;
-    else if (extension) f = extension_in_scope(e, part, len, scope);
-    else f = field_named(b->type, part, len);
+    if (extension && first && o->resolved)
+      f = o->resolved;
+    else if (extension)
+      f = extension_in_scope(e, part, len, scope);
+    else
+      f = field_named(b->type, part, len);
     first = false;
     if (!f) return;
     if (!*p) {

@@ -27,8 +27,8 @@ typedef enum ms_OptionsKind {
 } ms_OptionsKind;
 
 struct ms_DescriptorEncoder {
-  ms_Compiler *c;                  /* the compilation whose files are encoded */
-  ms_Compiler *builtin;            /* descriptor.proto, when the model lacks it */
+  ms_Compiler *c; /* the compilation whose files are encoded */
+  ms_Compiler *builtin; /* descriptor.proto, when the model lacks it */
   const ms_File *descriptor_proto; /* the model's, or the built-in one */
   bool descriptor_proto_tried;
   ms_Table extensions; /* full name -> ms_Field*: every extension, indexed on first need */
@@ -54,11 +54,10 @@ void ms_out_raw(ms_Writer *w, const void *data, size_t len);
 
 /* ---- options ----------------------------------------------------------------------- */
 
-
 enum {
-  MS_OPTIONS_ADD_MAP_ENTRY = 1,  /* a map entry: `map_entry: true` besides what is written */
+  MS_OPTIONS_ADD_MAP_ENTRY = 1, /* a map entry: `map_entry: true` besides what is written */
   MS_OPTIONS_FEATURES_ONLY = 2, /* only `features...` (map entry key and value, from the map field) */
-  MS_OPTIONS_KEEP_EMPTY = 4      /* written with a body (`rpc ... {}`): an empty message, not none */
+  MS_OPTIONS_KEEP_EMPTY = 4 /* written with a body (`rpc ... {}`): an empty message, not none */
 };
 
 /* Writes field `number` of the element's descriptor: its options message,

@@ -76,8 +76,10 @@ static void write_json_name(ms_Writer *w, const ms_Field *f) {
 
 /* io::SimpleDtoa: 15 significant digits, 17 when 15 do not round-trip. */
 static void format_double(char *buf, size_t size, double d) {
-  if (isnan(d)) snprintf(buf, size, "nan");
-  else if (isinf(d)) snprintf(buf, size, d < 0 ? "-inf" : "inf");
+  if (isnan(d))
+    snprintf(buf, size, "nan");
+  else if (isinf(d))
+    snprintf(buf, size, d < 0 ? "-inf" : "inf");
   else {
     snprintf(buf, size, "%.15g", d);
     if (strtod(buf, NULL) != d) snprintf(buf, size, "%.17g", d);
@@ -86,8 +88,10 @@ static void format_double(char *buf, size_t size, double d) {
 
 /* io::SimpleFtoa: 6 significant digits, 9 when 6 do not round-trip. */
 static void format_float(char *buf, size_t size, float f) {
-  if (isnan(f)) snprintf(buf, size, "nan");
-  else if (isinf(f)) snprintf(buf, size, f < 0 ? "-inf" : "inf");
+  if (isnan(f))
+    snprintf(buf, size, "nan");
+  else if (isinf(f))
+    snprintf(buf, size, f < 0 ? "-inf" : "inf");
   else {
     snprintf(buf, size, "%.6g", (double)f);
     if (strtof(buf, NULL) != f) snprintf(buf, size, "%.9g", (double)f);
@@ -141,9 +145,8 @@ static void write_default_value(ms_Writer *w, const ms_Field *f) {
     case MS_TYPE_BYTES: write_c_escaped(w, 7, v->text, v->text_len); return;
     case MS_TYPE_DOUBLE: format_double(buf, sizeof buf, value_as_double(v)); break;
     case MS_TYPE_FLOAT: format_float(buf, sizeof buf, (float)value_as_double(v)); break;
-    case MS_TYPE_BOOL: case MS_TYPE_ENUM:
-      ms_out_string(w, 7, v->text ? v->text : "");
-      return;
+    case MS_TYPE_BOOL:
+    case MS_TYPE_ENUM: ms_out_string(w, 7, v->text ? v->text : ""); return;
     default:
       if (v->kind != MS_VALUE_INT) return;
       snprintf(buf, sizeof buf, "%s%llu", v->negative && v->u ? "-" : "", (unsigned long long)v->u);
@@ -189,7 +192,8 @@ static const char *skip_blank(const char *p, const char *end) {
     } else if (*p == '/' && p + 1 < end && p[1] == '/') {
       while (p < end && *p != '\n') p++;
     } else if (*p == '/' && p + 1 < end && p[1] == '*') {
-      for (p += 2; p + 1 < end && !(p[0] == '*' && p[1] == '/'); p++) {}
+      for (p += 2; p + 1 < end && !(p[0] == '*' && p[1] == '/'); p++) {
+      }
       p += 2;
     } else {
       break;
@@ -269,8 +273,10 @@ static unsigned visibility_of(Encoder *e, const ms_File *f, ms_Loc name) {
     unsigned mid = (lo + hi) / 2;
     const SourceFact *x = &e->facts->items[mid];
     if (x->line == name.line && x->col == name.col) return x->visibility;
-    if (x->line < name.line || (x->line == name.line && x->col < name.col)) lo = mid + 1;
-    else hi = mid;
+    if (x->line < name.line || (x->line == name.line && x->col < name.col))
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return 0;
 }
@@ -306,8 +312,10 @@ static void write_field(Encoder *e, ms_Writer *w, uint32_t number, const ms_Fiel
   write_int32_field(w, 3, f->number);
   ms_write_varint_field(w, 4, (uint64_t)label_number(f));
   ms_write_varint_field(w, 5, (uint64_t)type_number(f));
-  if (f->message_type) write_type_name(w, 6, f->message_type->full_name);
-  else if (f->enum_type) write_type_name(w, 6, f->enum_type->full_name);
+  if (f->message_type)
+    write_type_name(w, 6, f->message_type->full_name);
+  else if (f->enum_type)
+    write_type_name(w, 6, f->enum_type->full_name);
   if (f->default_value) write_default_value(w, f);
   if (map_field)
     ms_write_options(e, w, 8, MS_OPTIONS_FIELD, &map_field->options, map_field->full_name, MS_OPTIONS_FEATURES_ONLY);

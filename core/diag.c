@@ -30,9 +30,7 @@ void ms_diag_append(ms_Diag *d, const char *s, size_t n) {
   d->text[d->len] = '\0';
 }
 
-static void append_cstr(ms_Diag *d, const char *s) {
-  ms_diag_append(d, s, strlen(s));
-}
+static void append_cstr(ms_Diag *d, const char *s) { ms_diag_append(d, s, strlen(s)); }
 
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
@@ -47,12 +45,16 @@ size_t ms_utf8_sequence_len(const char *s, size_t n) {
     len = 2;
   } else if (b >= 0xE0 && b <= 0xEF) {
     len = 3;
-    if (b == 0xE0) lo = 0xA0;      /* no overlong forms */
-    else if (b == 0xED) hi = 0x9F; /* no surrogates */
+    if (b == 0xE0)
+      lo = 0xA0; /* no overlong forms */
+    else if (b == 0xED)
+      hi = 0x9F; /* no surrogates */
   } else if (b >= 0xF0 && b <= 0xF4) {
     len = 4;
-    if (b == 0xF0) lo = 0x90;
-    else if (b == 0xF4) hi = 0x8F; /* nothing past U+10FFFF */
+    if (b == 0xF0)
+      lo = 0x90;
+    else if (b == 0xF4)
+      hi = 0x8F; /* nothing past U+10FFFF */
   } else {
     return 0;
   }
@@ -193,15 +195,16 @@ static void append_source_line_and_caret(ms_Diag *d, ms_Loc loc) {
   for (const char *c = from; c < caret;) {
     bool escape;
     size_t len = shown_len(c, (size_t)(eol - c), false, &escape);
-    if (*c == '\t') ms_diag_append(d, "\t", 1);
-    else ms_diag_append(d, escape ? "    " : " ", escape ? 4 : 1);
+    if (*c == '\t')
+      ms_diag_append(d, "\t", 1);
+    else
+      ms_diag_append(d, escape ? "    " : " ", escape ? 4 : 1);
     c += len;
   }
   append_cstr(d, "^\n");
 }
 
-void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
-                     va_list ap) {
+void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt, va_list ap) {
   count(d, sev);
   if (sev == MS_ERROR && d->max_errors && d->errors > d->max_errors) return;
   if (sev != MS_NOTE) d->skipping_notes = d->quiet && sev == MS_WARNING;
@@ -215,8 +218,7 @@ void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
     return;
   }
   char head[64];
-  snprintf(head, sizeof head, ":%u:%u: %s: ", loc.line, loc.col,
-           severity_word(sev));
+  snprintf(head, sizeof head, ":%u:%u: %s: ", loc.line, loc.col, severity_word(sev));
   append_escaped(d, loc.src->path, strlen(loc.src->path), false);
   append_cstr(d, head);
   append_vformat(d, fmt, ap);
@@ -224,8 +226,7 @@ void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
   if (loc.line > 0 && loc.src->text) append_source_line_and_caret(d, loc);
 }
 
-void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
-                    ...) {
+void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   ms_diag_vreport(d, sev, loc, fmt, ap);
@@ -271,7 +272,8 @@ static void status_line(const ms_Progress *p, double t, char *buf, size_t cap) {
   append_count(buf, cap, &len, p->counts[MS_COUNT_PARSED], "file", "files", "parsed");
   if (p->counts[MS_COUNT_GENERATED] || strcmp(p->step, "generating") == 0)
     append_count(buf, cap, &len, p->counts[MS_COUNT_GENERATED], "module", "modules", "generated");
-  if (p->counts[MS_COUNT_WRITTEN]) append_count(buf, cap, &len, p->counts[MS_COUNT_WRITTEN], "file", "files", "written");
+  if (p->counts[MS_COUNT_WRITTEN])
+    append_count(buf, cap, &len, p->counts[MS_COUNT_WRITTEN], "file", "files", "written");
   if (p->counts[MS_COUNT_UNCHANGED])
     append_count(buf, cap, &len, p->counts[MS_COUNT_UNCHANGED], "file", "files", "unchanged");
   snprintf(buf + len, cap - len, ", %.1fs", t - p->start);
@@ -315,8 +317,10 @@ void ms_progress_step(ms_Diag *d, const char *step) {
   ms_Progress *p = &d->progress;
   if (p->mode == MS_PROGRESS_OFF || strcmp(p->step, step) == 0) return;
   p->step = step;
-  if (p->mode == MS_PROGRESS_LINES) show(p, now_seconds(), step);
-  else maybe_show(p);
+  if (p->mode == MS_PROGRESS_LINES)
+    show(p, now_seconds(), step);
+  else
+    maybe_show(p);
 }
 
 void ms_progress_end(ms_Diag *d) {

@@ -39,7 +39,7 @@ typedef struct ms_Progress {
   const char *step; /* "parsing", "linking", "generating", "writing" */
   double start, last_shown;
   unsigned counts[4]; /* by ms_ProgressCount */
-  bool on_screen;     /* a tty line is showing */
+  bool on_screen; /* a tty line is showing */
 } ms_Progress;
 
 typedef struct ms_Diag {
@@ -48,7 +48,7 @@ typedef struct ms_Diag {
   unsigned errors;
   unsigned warnings;
   unsigned max_errors; /* 0: unlimited */
-  bool quiet;          /* warnings (and notes after them) are counted, not shown */
+  bool quiet; /* warnings (and notes after them) are counted, not shown */
   bool hide_tracebacks; /* a script error shows its message only (moonstub without --verbose) */
   bool skipping_notes; /* the last warning was not shown: neither are its notes */
   ms_Progress progress;
@@ -61,13 +61,11 @@ typedef struct ms_Diag {
 
 void ms_diag_init(ms_Diag *d);
 void ms_diag_free(ms_Diag *d);
-void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
-void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt,
-                     va_list ap);
+void ms_diag_report(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ms_diag_vreport(ms_Diag *d, ms_Severity sev, ms_Loc loc, const char *fmt, va_list ap);
 /* A diagnostic about no particular place: "moonstub: error: ..." */
-void ms_diag_plain(ms_Diag *d, ms_Severity sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ms_diag_plain(ms_Diag *d, ms_Severity sev, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Raw text appended as is (tracebacks, notes already formatted). */
 void ms_diag_append(ms_Diag *d, const char *s, size_t n);
 
@@ -87,7 +85,6 @@ size_t ms_utf8_sequence_len(const char *s, size_t n);
 size_t ms_utf8_invalid_at(const char *s, size_t n);
 
 #define ms_error(d, loc, ...) ms_diag_report((d), MS_ERROR, (loc), __VA_ARGS__)
-#define ms_warning(d, loc, ...) \
-  ms_diag_report((d), MS_WARNING, (loc), __VA_ARGS__)
+#define ms_warning(d, loc, ...) ms_diag_report((d), MS_WARNING, (loc), __VA_ARGS__)
 
 #endif

@@ -6,7 +6,7 @@
 
 typedef struct ms_EmbeddedScript {
   const char *module; /* "rules.default" */
-  const char *path;   /* "rules/default.lua", used as the chunk name */
+  const char *path; /* "rules/default.lua", used as the chunk name */
   const char *source;
   size_t len;
   int lua; /* 1 for Lua modules, 0 for other files (the Python support module) */

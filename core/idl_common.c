@@ -50,13 +50,17 @@ ms_Type ms_idl_wire_type(ms_Scalar s, const char *encoding) {
   if (encoding && strcmp(encoding, "array") == 0) return MS_TYPE_BYTES; /* no protobuf encoding */
   switch (s) {
     case MS_SCALAR_BOOL: return MS_TYPE_BOOL;
-    case MS_SCALAR_INT8: case MS_SCALAR_INT16: case MS_SCALAR_INT32:
-      return fixed ? MS_TYPE_SFIXED32 : MS_TYPE_INT32;
+    case MS_SCALAR_INT8:
+    case MS_SCALAR_INT16:
+    case MS_SCALAR_INT32: return fixed ? MS_TYPE_SFIXED32 : MS_TYPE_INT32;
     case MS_SCALAR_INT64: return fixed ? MS_TYPE_SFIXED64 : MS_TYPE_INT64;
-    case MS_SCALAR_UINT8: case MS_SCALAR_UINT16: case MS_SCALAR_UINT32:
-      return fixed ? MS_TYPE_FIXED32 : MS_TYPE_UINT32;
+    case MS_SCALAR_UINT8:
+    case MS_SCALAR_UINT16:
+    case MS_SCALAR_UINT32: return fixed ? MS_TYPE_FIXED32 : MS_TYPE_UINT32;
     case MS_SCALAR_UINT64: return fixed ? MS_TYPE_FIXED64 : MS_TYPE_UINT64;
-    case MS_SCALAR_FLOAT16: case MS_SCALAR_BFLOAT16: case MS_SCALAR_FLOAT32: return MS_TYPE_FLOAT;
+    case MS_SCALAR_FLOAT16:
+    case MS_SCALAR_BFLOAT16:
+    case MS_SCALAR_FLOAT32: return MS_TYPE_FLOAT;
     case MS_SCALAR_FLOAT64: return MS_TYPE_DOUBLE;
     case MS_SCALAR_STRING: return MS_TYPE_STRING;
     case MS_SCALAR_NONE: return MS_TYPE_NAMED;
@@ -135,15 +139,14 @@ const char *ms_idl_snake_name(ms_Arena *arena, const char *name) {
 static const struct {
   const char *name;
   ms_Scalar scalar;
-} scalar_words[] = {
-    {"bool", MS_SCALAR_BOOL},     {"byte", MS_SCALAR_INT8},      {"ubyte", MS_SCALAR_UINT8},
-    {"short", MS_SCALAR_INT16},   {"ushort", MS_SCALAR_UINT16},  {"int", MS_SCALAR_INT32},
-    {"uint", MS_SCALAR_UINT32},   {"long", MS_SCALAR_INT64},     {"ulong", MS_SCALAR_UINT64},
-    {"float", MS_SCALAR_FLOAT32}, {"double", MS_SCALAR_FLOAT64}, {"int8", MS_SCALAR_INT8},
-    {"uint8", MS_SCALAR_UINT8},   {"int16", MS_SCALAR_INT16},    {"uint16", MS_SCALAR_UINT16},
-    {"int32", MS_SCALAR_INT32},   {"uint32", MS_SCALAR_UINT32},  {"int64", MS_SCALAR_INT64},
-    {"uint64", MS_SCALAR_UINT64}, {"float32", MS_SCALAR_FLOAT32}, {"float64", MS_SCALAR_FLOAT64},
-    {"string", MS_SCALAR_STRING}};
+} scalar_words[] = {{"bool", MS_SCALAR_BOOL},     {"byte", MS_SCALAR_INT8},       {"ubyte", MS_SCALAR_UINT8},
+                    {"short", MS_SCALAR_INT16},   {"ushort", MS_SCALAR_UINT16},   {"int", MS_SCALAR_INT32},
+                    {"uint", MS_SCALAR_UINT32},   {"long", MS_SCALAR_INT64},      {"ulong", MS_SCALAR_UINT64},
+                    {"float", MS_SCALAR_FLOAT32}, {"double", MS_SCALAR_FLOAT64},  {"int8", MS_SCALAR_INT8},
+                    {"uint8", MS_SCALAR_UINT8},   {"int16", MS_SCALAR_INT16},     {"uint16", MS_SCALAR_UINT16},
+                    {"int32", MS_SCALAR_INT32},   {"uint32", MS_SCALAR_UINT32},   {"int64", MS_SCALAR_INT64},
+                    {"uint64", MS_SCALAR_UINT64}, {"float32", MS_SCALAR_FLOAT32}, {"float64", MS_SCALAR_FLOAT64},
+                    {"string", MS_SCALAR_STRING}};
 
 ms_Scalar ms_fbs_scalar(const char *name, unsigned len) {
   for (unsigned i = 0; i < sizeof scalar_words / sizeof *scalar_words; i++) {

@@ -34,7 +34,8 @@ static void buffer_append(Collector *c, const char *s, size_t n) {
  * descriptors as valid text. */
 static const char *buffer_take(Collector *c) {
   const char *s = c->len ? c->buf : "";
-  if (!c->len) s = ms_arena_strdup(c->lx->arena, "");
+  if (!c->len)
+    s = ms_arena_strdup(c->lx->arena, "");
   else if (ms_utf8_invalid_at(c->buf, c->len) < c->len) {
     char *clean = ms_arena_alloc(c->lx->arena, c->len * 3 + 1), *o = clean;
     for (size_t i = 0; i < c->len;) {
@@ -94,14 +95,10 @@ static void newline(ms_Lexer *lx) {
 }
 
 static bool at(const ms_Lexer *lx, char c) { return lx->p < lx->end && *lx->p == c; }
-static bool at2(const ms_Lexer *lx, char a, char b) {
-  return lx->p + 1 < lx->end && lx->p[0] == a && lx->p[1] == b;
-}
+static bool at2(const ms_Lexer *lx, char a, char b) { return lx->p + 1 < lx->end && lx->p[0] == a && lx->p[1] == b; }
 
 static void skip_spaces_not_newline(ms_Lexer *lx) {
-  while (lx->p < lx->end &&
-         (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r' ||
-          *lx->p == '\v' || *lx->p == '\f'))
+  while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r' || *lx->p == '\v' || *lx->p == '\f'))
     lx->p++;
 }
 
@@ -133,8 +130,7 @@ static CommentStart try_comment_start(ms_Lexer *lx) {
 /* Source text is UTF-8: the first comment of a file that is not (a Latin-1
  * file, say) gets a warning at its first bad byte, on the comment's line `line` starting
  * at `line_start`; its text is repaired when taken (buffer_take). */
-static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsigned line,
-                               const char *line_start) {
+static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsigned line, const char *line_start) {
   if (lx->warned_utf8) return;
   size_t bad = ms_utf8_invalid_at(s, (size_t)(e - s));
   if (bad == (size_t)(e - s)) return;
@@ -147,8 +143,10 @@ static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsig
     }
   }
   ms_Loc loc = {lx->src, line, (unsigned)(at_byte - line_start) + 1};
-  ms_warning(lx->diag, loc, "comment is not valid UTF-8 (byte 0x%02X); bad bytes in this file's comments "
-             "become U+FFFD; save the file as UTF-8", (unsigned char)*at_byte);
+  ms_warning(lx->diag, loc,
+             "comment is not valid UTF-8 (byte 0x%02X); bad bytes in this file's comments "
+             "become U+FFFD; save the file as UTF-8",
+             (unsigned char)*at_byte);
 }
 
 /* Reads the rest of a line comment, newline included, into `c` if given. */
@@ -201,14 +199,10 @@ static void consume_block_comment(ms_Lexer *lx, Collector *c, ms_Loc open) {
 
 /* ---- tokens ------------------------------------------------------------- */
 
-static bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+static bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
-static bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 static int hex_value(char c) {
   if (is_digit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -324,7 +318,10 @@ static void read_escape(ms_Lexer *lx, char **out) {
     case 'r': *(*out)++ = '\r'; return;
     case 't': *(*out)++ = '\t'; return;
     case 'v': *(*out)++ = '\v'; return;
-    case '\\': case '\'': case '"': case '?': *(*out)++ = c; return;
+    case '\\':
+    case '\'':
+    case '"':
+    case '?': *(*out)++ = c; return;
     default: break;
   }
   if (c >= '0' && c <= '7') {
@@ -350,8 +347,7 @@ static void read_escape(ms_Lexer *lx, char **out) {
   }
   if (c == 'u' || c == 'U') {
     uint32_t cp;
-    if (!read_hex_digits(lx, c == 'u' ? 4 : 8, &cp) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if (!read_hex_digits(lx, c == 'u' ? 4 : 8, &cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       ms_error(lx->diag, loc, "expected %s hex digits of a valid code point for \\%c escape",
                c == 'u' ? "four" : "eight", c);
       return;
@@ -373,8 +369,8 @@ static void read_string(ms_Lexer *lx, ms_Token *t) {
   bool bad_utf8 = false;
   for (;;) {
     if (lx->p >= lx->end || *lx->p == '\n') {
-      ms_error(lx->diag, t->loc, lx->p >= lx->end ? "unexpected end of string"
-                                                  : "string literals cannot cross line boundaries");
+      ms_error(lx->diag, t->loc,
+               lx->p >= lx->end ? "unexpected end of string" : "string literals cannot cross line boundaries");
       break;
     }
     char c = *lx->p++;
@@ -391,8 +387,10 @@ static void read_string(ms_Lexer *lx, ms_Token *t) {
         if (!bad_utf8) {
           ms_Loc loc = here(lx);
           loc.col--;
-          ms_error(lx->diag, loc, "string literal is not valid UTF-8 (byte 0x%02X); save the file as UTF-8, "
-                   "or write the byte as an escape (\"\\x%02X\")", (unsigned char)c, (unsigned char)c);
+          ms_error(lx->diag, loc,
+                   "string literal is not valid UTF-8 (byte 0x%02X); save the file as UTF-8, "
+                   "or write the byte as an escape (\"\\x%02X\")",
+                   (unsigned char)c, (unsigned char)c);
           /* the text goes on with U+FFFD for each such byte (one error is enough) */
           char *wide = ms_arena_alloc(lx->arena, max * 3 + 4);
           memcpy(wide, buf, (size_t)(o - buf));
@@ -439,7 +437,8 @@ static bool read_token_or_skip(ms_Lexer *lx, ms_Token *t) {
       t->kind = MS_TOK_SYMBOL;
       if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7F || c == '\\' || c == '`' || c == '$') {
         if ((unsigned char)c >= 0x80) {
-          ms_error(lx->diag, t->loc, "non-ASCII character; identifiers and symbols must be ASCII "
+          ms_error(lx->diag, t->loc,
+                   "non-ASCII character; identifiers and symbols must be ASCII "
                    "(only strings and comments may hold other text)");
           while (lx->p < lx->end && ((unsigned char)*lx->p & 0xC0) == 0x80) lx->p++;
           while (lx->p < lx->end && (unsigned char)*lx->p >= 0x80) lx->p++;
@@ -535,8 +534,7 @@ loop:
         skip_spaces_not_newline(lx);
         consume_newline(lx);
         continue;
-      case NO_COMMENT:
-        break;
+      case NO_COMMENT: break;
     }
     if (consume_newline(lx)) {
       collector_flush(&c);
@@ -545,8 +543,7 @@ loop:
     }
     read_token(lx, t);
     bool closes_scope = t->kind == MS_TOK_EOF ||
-                        (t->kind == MS_TOK_SYMBOL &&
-                         (*t->start == '}' || *t->start == ']' || *t->start == ')'));
+                        (t->kind == MS_TOK_SYMBOL && (*t->start == '}' || *t->start == ']' || *t->start == ')'));
     if (closes_scope) collector_flush(&c);
     if (c.has_comment) {
       if (lx->prev_line == t->loc.line) {
@@ -570,8 +567,7 @@ static void fill(ms_Lexer *lx) {
   lx->count++;
 }
 
-void ms_lex_init(ms_Lexer *lx, ms_Arena *arena, ms_Diag *diag,
-                 const ms_Source *src) {
+void ms_lex_init(ms_Lexer *lx, ms_Arena *arena, ms_Diag *diag, const ms_Source *src) {
   memset(lx, 0, sizeof *lx);
   lx->arena = arena;
   lx->diag = diag;
@@ -599,17 +595,13 @@ ms_Token ms_lex_next(ms_Lexer *lx) {
 
 bool ms_tok_is(const ms_Token *t, const char *text) {
   size_t n = strlen(text);
-  return t->kind != MS_TOK_STRING && t->kind != MS_TOK_EOF && t->len == n &&
-         memcmp(t->start, text, n) == 0;
+  return t->kind != MS_TOK_STRING && t->kind != MS_TOK_EOF && t->len == n && memcmp(t->start, text, n) == 0;
 }
 
-bool ms_tok_is_symbol(const ms_Token *t, char c) {
-  return t->kind == MS_TOK_SYMBOL && t->len == 1 && *t->start == c;
-}
+bool ms_tok_is_symbol(const ms_Token *t, char c) { return t->kind == MS_TOK_SYMBOL && t->len == 1 && *t->start == c; }
 
 const char *ms_tok_describe(ms_Arena *a, const ms_Token *t) {
   if (t->kind == MS_TOK_EOF) return "end of file";
-  if (t->kind == MS_TOK_STRING)
-    return ms_arena_printf(a, "string %.*s", (int)(t->len > 40 ? 40 : t->len), t->start);
+  if (t->kind == MS_TOK_STRING) return ms_arena_printf(a, "string %.*s", (int)(t->len > 40 ? 40 : t->len), t->start);
   return ms_arena_printf(a, "\"%.*s\"", (int)(t->len > 40 ? 40 : t->len), t->start);
 }

@@ -10,19 +10,12 @@
 #include "arena.h"
 #include "diag.h"
 
-typedef enum {
-  MS_TOK_EOF,
-  MS_TOK_IDENT,
-  MS_TOK_INT,
-  MS_TOK_FLOAT,
-  MS_TOK_STRING,
-  MS_TOK_SYMBOL
-} ms_TokKind;
+typedef enum { MS_TOK_EOF, MS_TOK_IDENT, MS_TOK_INT, MS_TOK_FLOAT, MS_TOK_STRING, MS_TOK_SYMBOL } ms_TokKind;
 
 typedef struct ms_Comments {
-  const char *leading;   /* NULL if none */
-  const char *trailing;  /* trailing comment of the token *before* this one */
-  ms_Vec detached;       /* of const char* */
+  const char *leading; /* NULL if none */
+  const char *trailing; /* trailing comment of the token *before* this one */
+  ms_Vec detached; /* of const char* */
 } ms_Comments;
 
 typedef struct ms_Token {
@@ -30,11 +23,11 @@ typedef struct ms_Token {
   const char *start; /* into the source text */
   unsigned len;
   ms_Loc loc;
-  unsigned end_line;  /* line of the token's last character */
+  unsigned end_line; /* line of the token's last character */
   uint64_t int_value; /* MS_TOK_INT */
-  bool overflow;      /* MS_TOK_INT did not fit in 64 bits */
-  bool invalid;       /* malformed, and already reported by the lexer */
-  const char *str;    /* MS_TOK_STRING: decoded bytes, NUL-terminated */
+  bool overflow; /* MS_TOK_INT did not fit in 64 bits */
+  bool invalid; /* malformed, and already reported by the lexer */
+  const char *str; /* MS_TOK_STRING: decoded bytes, NUL-terminated */
   unsigned str_len;
   ms_Comments comments;
 } ms_Token;
@@ -51,13 +44,12 @@ typedef struct ms_Lexer {
   unsigned prev_line; /* end line of the last token produced */
   bool started;
   bool line_comment_hash; /* '#' starts a line comment (not used by .proto) */
-  bool warned_utf8;       /* a comment was not UTF-8: warned once per file */
+  bool warned_utf8; /* a comment was not UTF-8: warned once per file */
   ms_Token buf[MS_LEX_LOOKAHEAD];
   unsigned head, count;
 } ms_Lexer;
 
-void ms_lex_init(ms_Lexer *lx, ms_Arena *arena, ms_Diag *diag,
-                 const ms_Source *src);
+void ms_lex_init(ms_Lexer *lx, ms_Arena *arena, ms_Diag *diag, const ms_Source *src);
 /* The k-th token ahead (0: current) without consuming it. */
 const ms_Token *ms_lex_peek(ms_Lexer *lx, unsigned k);
 /* Consume and return the current token (valid until the next call). */

@@ -9,8 +9,16 @@
 #include "compiler.h"
 #include "link_idl.h"
 
-typedef enum { SYM_PACKAGE, SYM_MESSAGE, SYM_ENUM, SYM_ENUM_VALUE, SYM_FIELD, SYM_ONEOF,
-               SYM_SERVICE, SYM_METHOD } SymKind;
+typedef enum {
+  SYM_PACKAGE,
+  SYM_MESSAGE,
+  SYM_ENUM,
+  SYM_ENUM_VALUE,
+  SYM_FIELD,
+  SYM_ONEOF,
+  SYM_SERVICE,
+  SYM_METHOD
+} SymKind;
 
 typedef struct Symbol {
   SymKind kind;
@@ -61,8 +69,7 @@ static void report_duplicate(Linker *l, Symbol *old, const char *full_name, ms_L
   if (old->file != l->file) {
     ms_error(l->diag, loc, "\"%s\" is already defined in file \"%s\"", full_name, old->file->path);
   } else if (dot) {
-    ms_error(l->diag, loc, "\"%s\" is already defined in \"%.*s\"", short_name,
-             (int)(dot - full_name), full_name);
+    ms_error(l->diag, loc, "\"%s\" is already defined in \"%.*s\"", short_name, (int)(dot - full_name), full_name);
   } else {
     ms_error(l->diag, loc, "\"%s\" is already defined", full_name);
   }
@@ -79,19 +86,17 @@ static Symbol *add_symbol(Linker *l, SymKind kind, const char *full_name, void *
   if (!old) return s;
   if (kind == SYM_PACKAGE && old->kind == SYM_PACKAGE) return old;
   if (old->kind == SYM_PACKAGE) {
-    ms_error(l->diag, loc, "\"%s\" is already defined as a package (in file \"%s\")", full_name,
-             old->file->path);
+    ms_error(l->diag, loc, "\"%s\" is already defined as a package (in file \"%s\")", full_name, old->file->path);
   } else if (kind == SYM_PACKAGE) {
-    ms_error(l->diag, loc, "\"%s\" is already defined (as a %s, not a package) in file \"%s\"",
-             full_name, kind_word(old->kind), old->file->path);
+    ms_error(l->diag, loc, "\"%s\" is already defined (as a %s, not a package) in file \"%s\"", full_name,
+             kind_word(old->kind), old->file->path);
   } else if (kind == SYM_ENUM_VALUE && old->kind == SYM_ENUM_VALUE && old->file == l->file) {
     ms_EnumValue *v = node;
     const char *scope = parent_scope_of(l, full_name);
     ms_error(l->diag, loc,
              "\"%s\" is already defined in \"%s\"; enum values use C++ scoping rules: they are "
              "siblings of their enum type, so \"%s\" must be unique within \"%s\", not just within \"%s\"",
-             v->name, *scope ? scope : l->file->path, v->name, *scope ? scope : "the package",
-             v->parent->name);
+             v->name, *scope ? scope : l->file->path, v->name, *scope ? scope : "the package", v->parent->name);
   } else {
     report_duplicate(l, old, full_name, loc);
   }
@@ -183,8 +188,7 @@ static void register_package(Linker *l, ms_File *f) {
   if (!f->package) return;
   /* every dotted prefix is a symbol: bound the (quadratic) cost */
   if (strlen(f->package) > MAX_PACKAGE_LENGTH) {
-    ms_error(l->diag, f->package_loc, "package names longer than %d characters are not supported",
-             MAX_PACKAGE_LENGTH);
+    ms_error(l->diag, f->package_loc, "package names longer than %d characters are not supported", MAX_PACKAGE_LENGTH);
     add_symbol(l, SYM_PACKAGE, f->package, f, f->package_loc);
     return;
   }
@@ -229,7 +233,7 @@ static void mark_visible_files(Linker *l, ms_File *f) {
 /* ---- lookup ------------------------------------------------------------- */
 
 typedef struct Lookup {
-  const Symbol *hidden;           /* found, but in a file that is not imported */
+  const Symbol *hidden; /* found, but in a file that is not imported */
   const char *undefined_resolved; /* partial name resolved to a missing symbol */
 } Lookup;
 
@@ -244,15 +248,13 @@ static const Symbol *find_visible(Linker *l, const char *full_name, size_t len, 
 }
 
 static bool is_aggregate(const Symbol *s) {
-  return s->kind == SYM_MESSAGE || s->kind == SYM_PACKAGE || s->kind == SYM_ENUM ||
-         s->kind == SYM_SERVICE;
+  return s->kind == SYM_MESSAGE || s->kind == SYM_PACKAGE || s->kind == SYM_ENUM || s->kind == SYM_SERVICE;
 }
 
 static bool is_type(const Symbol *s) { return s->kind == SYM_MESSAGE || s->kind == SYM_ENUM; }
 
 /* protoc's scoping: try the innermost scope first, then each outer one. */
-static const Symbol *lookup(Linker *l, const char *name, const char *relative_to, bool types_only,
-                            Lookup *info) {
+static const Symbol *lookup(Linker *l, const char *name, const char *relative_to, bool types_only, Lookup *info) {
   memset(info, 0, sizeof *info);
   if (name[0] == '.') return find_visible(l, name + 1, strlen(name + 1), info);
   size_t name_len = strlen(name);
@@ -323,15 +325,16 @@ static ms_Features defaults_for(const ms_File *f) {
   ms_Features x;
   switch (f->syntax) {
     case MS_SYNTAX_PROTO2:
-      x = (ms_Features){MS_PRESENCE_EXPLICIT, MS_ENUM_CLOSED, MS_REPEATED_EXPANDED, MS_UTF8_NONE,
+      x = (ms_Features){MS_PRESENCE_EXPLICIT,        MS_ENUM_CLOSED,
+                        MS_REPEATED_EXPANDED,        MS_UTF8_NONE,
                         MS_ENCODING_LENGTH_PREFIXED, MS_JSON_LEGACY_BEST_EFFORT};
       break;
     case MS_SYNTAX_PROTO3:
-      x = (ms_Features){MS_PRESENCE_IMPLICIT, MS_ENUM_OPEN, MS_REPEATED_PACKED, MS_UTF8_VERIFY,
+      x = (ms_Features){MS_PRESENCE_IMPLICIT,        MS_ENUM_OPEN, MS_REPEATED_PACKED, MS_UTF8_VERIFY,
                         MS_ENCODING_LENGTH_PREFIXED, MS_JSON_ALLOW};
       break;
     default:
-      x = (ms_Features){MS_PRESENCE_EXPLICIT, MS_ENUM_OPEN, MS_REPEATED_PACKED, MS_UTF8_VERIFY,
+      x = (ms_Features){MS_PRESENCE_EXPLICIT,        MS_ENUM_OPEN, MS_REPEATED_PACKED, MS_UTF8_VERIFY,
                         MS_ENCODING_LENGTH_PREFIXED, MS_JSON_ALLOW};
       break;
   }
@@ -353,8 +356,7 @@ static const FeatureSpec feature_specs[] = {
     {"features.json_format", offsetof(ms_Features, json_format), {"ALLOW", "LEGACY_BEST_EFFORT"}},
 };
 
-static bool set_feature(ms_Features *x, const char *option, const char *value, size_t value_len,
-                        bool *known) {
+static bool set_feature(ms_Features *x, const char *option, const char *value, size_t value_len, bool *known) {
   const FeatureSpec *spec = NULL;
   for (size_t k = 0; k < sizeof feature_specs / sizeof *feature_specs; k++)
     if (strcmp(feature_specs[k].option, option) == 0) spec = &feature_specs[k];
@@ -445,9 +447,7 @@ static void check_option_allowed_in_editions(Linker *l, const ms_Vec *options) {
 
 /* ---- json names ---------------------------------------------------------- */
 
-static const char *default_json_name(Linker *l, const char *name) {
-  return ms_default_json_name(l->arena, name);
-}
+static const char *default_json_name(Linker *l, const char *name) { return ms_default_json_name(l->arena, name); }
 
 /* ---- option values -------------------------------------------------------- */
 
@@ -463,18 +463,24 @@ static bool is_float_word(const char *s) {
 
 /* Checks that a literal can initialise a value of `type`; `what` names the
  * thing being set in the message. */
-static bool check_value_for_type(Linker *l, const ms_Value *v, ms_Type type, const ms_Enum *e,
-                                 const char *what) {
+static bool check_value_for_type(Linker *l, const ms_Value *v, ms_Type type, const ms_Enum *e, const char *what) {
   switch (type) {
-    case MS_TYPE_INT32: case MS_TYPE_SINT32: case MS_TYPE_SFIXED32:
-    case MS_TYPE_INT64: case MS_TYPE_SINT64: case MS_TYPE_SFIXED64:
-    case MS_TYPE_UINT32: case MS_TYPE_FIXED32: case MS_TYPE_UINT64: case MS_TYPE_FIXED64: {
+    case MS_TYPE_INT32:
+    case MS_TYPE_SINT32:
+    case MS_TYPE_SFIXED32:
+    case MS_TYPE_INT64:
+    case MS_TYPE_SINT64:
+    case MS_TYPE_SFIXED64:
+    case MS_TYPE_UINT32:
+    case MS_TYPE_FIXED32:
+    case MS_TYPE_UINT64:
+    case MS_TYPE_FIXED64: {
       if (v->kind != MS_VALUE_INT) {
         ms_error(l->diag, v->loc, "expected an integer for %s", what);
         return false;
       }
-      bool is_unsigned = type == MS_TYPE_UINT32 || type == MS_TYPE_FIXED32 ||
-                         type == MS_TYPE_UINT64 || type == MS_TYPE_FIXED64;
+      bool is_unsigned =
+          type == MS_TYPE_UINT32 || type == MS_TYPE_FIXED32 || type == MS_TYPE_UINT64 || type == MS_TYPE_FIXED64;
       bool is_32 = type == MS_TYPE_INT32 || type == MS_TYPE_SINT32 || type == MS_TYPE_SFIXED32 ||
                    type == MS_TYPE_UINT32 || type == MS_TYPE_FIXED32;
       uint64_t max = is_unsigned ? (is_32 ? UINT32_MAX : UINT64_MAX) : (is_32 ? INT32_MAX : INT64_MAX);
@@ -488,19 +494,19 @@ static bool check_value_for_type(Linker *l, const ms_Value *v, ms_Type type, con
       }
       return true;
     }
-    case MS_TYPE_FLOAT: case MS_TYPE_DOUBLE:
-      if (v->kind == MS_VALUE_INT || v->kind == MS_VALUE_FLOAT ||
-          (v->kind == MS_VALUE_IDENT && is_float_word(v->text)))
+    case MS_TYPE_FLOAT:
+    case MS_TYPE_DOUBLE:
+      if (v->kind == MS_VALUE_INT || v->kind == MS_VALUE_FLOAT || (v->kind == MS_VALUE_IDENT && is_float_word(v->text)))
         return true;
       ms_error(l->diag, v->loc, "expected a number for %s", what);
       return false;
     case MS_TYPE_BOOL:
-      if (v->kind == MS_VALUE_IDENT && !v->negative &&
-          (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0))
+      if (v->kind == MS_VALUE_IDENT && !v->negative && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0))
         return true;
       ms_error(l->diag, v->loc, "expected \"true\" or \"false\" for %s", what);
       return false;
-    case MS_TYPE_STRING: case MS_TYPE_BYTES:
+    case MS_TYPE_STRING:
+    case MS_TYPE_BYTES:
       if (v->kind == MS_VALUE_STRING) return true;
       ms_error(l->diag, v->loc, "expected a quoted string for %s", what);
       return false;
@@ -510,8 +516,7 @@ static bool check_value_for_type(Linker *l, const ms_Value *v, ms_Type type, con
         return false;
       }
       if (e && !enum_has_value(e, v->text)) {
-        ms_error(l->diag, v->loc, "enum type \"%s\" has no value named \"%s\" (%s)", e->full_name,
-                 v->text, what);
+        ms_error(l->diag, v->loc, "enum type \"%s\" has no value named \"%s\" (%s)", e->full_name, v->text, what);
         return false;
       }
       return true;
@@ -532,58 +537,81 @@ typedef struct BuiltinOption {
 enum Target { T_FILE, T_MESSAGE, T_FIELD, T_ONEOF, T_ENUM, T_ENUM_VALUE, T_SERVICE, T_METHOD, T_RANGE };
 
 static const char *const options_message[] = {
-    "google.protobuf.FileOptions", "google.protobuf.MessageOptions", "google.protobuf.FieldOptions",
-    "google.protobuf.OneofOptions", "google.protobuf.EnumOptions", "google.protobuf.EnumValueOptions",
-    "google.protobuf.ServiceOptions", "google.protobuf.MethodOptions",
-    "google.protobuf.ExtensionRangeOptions"};
+    "google.protobuf.FileOptions",    "google.protobuf.MessageOptions", "google.protobuf.FieldOptions",
+    "google.protobuf.OneofOptions",   "google.protobuf.EnumOptions",    "google.protobuf.EnumValueOptions",
+    "google.protobuf.ServiceOptions", "google.protobuf.MethodOptions",  "google.protobuf.ExtensionRangeOptions"};
 
-static const BuiltinOption file_options[] = {
-    {"java_package", MS_TYPE_STRING, 0}, {"java_outer_classname", MS_TYPE_STRING, 0},
-    {"java_multiple_files", MS_TYPE_BOOL, 0}, {"java_generate_equals_and_hash", MS_TYPE_BOOL, 0},
-    {"java_string_check_utf8", MS_TYPE_BOOL, 0},
-    {"optimize_for", MS_TYPE_ENUM, " SPEED CODE_SIZE LITE_RUNTIME "}, {"go_package", MS_TYPE_STRING, 0},
-    {"cc_generic_services", MS_TYPE_BOOL, 0}, {"java_generic_services", MS_TYPE_BOOL, 0},
-    {"py_generic_services", MS_TYPE_BOOL, 0}, {"deprecated", MS_TYPE_BOOL, 0},
-    {"cc_enable_arenas", MS_TYPE_BOOL, 0}, {"objc_class_prefix", MS_TYPE_STRING, 0},
-    {"csharp_namespace", MS_TYPE_STRING, 0}, {"swift_prefix", MS_TYPE_STRING, 0},
-    {"php_class_prefix", MS_TYPE_STRING, 0}, {"php_namespace", MS_TYPE_STRING, 0},
-    {"php_metadata_namespace", MS_TYPE_STRING, 0}, {"ruby_package", MS_TYPE_STRING, 0},
-    {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
-static const BuiltinOption message_options[] = {
-    {"message_set_wire_format", MS_TYPE_BOOL, 0}, {"no_standard_descriptor_accessor", MS_TYPE_BOOL, 0},
-    {"deprecated", MS_TYPE_BOOL, 0}, {"map_entry", MS_TYPE_BOOL, 0},
-    {"deprecated_legacy_json_field_conflicts", MS_TYPE_BOOL, 0}, {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
+static const BuiltinOption file_options[] = {{"java_package", MS_TYPE_STRING, 0},
+                                             {"java_outer_classname", MS_TYPE_STRING, 0},
+                                             {"java_multiple_files", MS_TYPE_BOOL, 0},
+                                             {"java_generate_equals_and_hash", MS_TYPE_BOOL, 0},
+                                             {"java_string_check_utf8", MS_TYPE_BOOL, 0},
+                                             {"optimize_for", MS_TYPE_ENUM, " SPEED CODE_SIZE LITE_RUNTIME "},
+                                             {"go_package", MS_TYPE_STRING, 0},
+                                             {"cc_generic_services", MS_TYPE_BOOL, 0},
+                                             {"java_generic_services", MS_TYPE_BOOL, 0},
+                                             {"py_generic_services", MS_TYPE_BOOL, 0},
+                                             {"deprecated", MS_TYPE_BOOL, 0},
+                                             {"cc_enable_arenas", MS_TYPE_BOOL, 0},
+                                             {"objc_class_prefix", MS_TYPE_STRING, 0},
+                                             {"csharp_namespace", MS_TYPE_STRING, 0},
+                                             {"swift_prefix", MS_TYPE_STRING, 0},
+                                             {"php_class_prefix", MS_TYPE_STRING, 0},
+                                             {"php_namespace", MS_TYPE_STRING, 0},
+                                             {"php_metadata_namespace", MS_TYPE_STRING, 0},
+                                             {"ruby_package", MS_TYPE_STRING, 0},
+                                             {"features", MS_TYPE_MESSAGE, 0},
+                                             {0, 0, 0}};
+static const BuiltinOption message_options[] = {{"message_set_wire_format", MS_TYPE_BOOL, 0},
+                                                {"no_standard_descriptor_accessor", MS_TYPE_BOOL, 0},
+                                                {"deprecated", MS_TYPE_BOOL, 0},
+                                                {"map_entry", MS_TYPE_BOOL, 0},
+                                                {"deprecated_legacy_json_field_conflicts", MS_TYPE_BOOL, 0},
+                                                {"features", MS_TYPE_MESSAGE, 0},
+                                                {0, 0, 0}};
 static const BuiltinOption field_options[] = {
-    {"ctype", MS_TYPE_ENUM, " STRING CORD STRING_PIECE "}, {"packed", MS_TYPE_BOOL, 0},
-    {"jstype", MS_TYPE_ENUM, " JS_NORMAL JS_STRING JS_NUMBER "}, {"lazy", MS_TYPE_BOOL, 0},
-    {"unverified_lazy", MS_TYPE_BOOL, 0}, {"deprecated", MS_TYPE_BOOL, 0}, {"weak", MS_TYPE_BOOL, 0},
+    {"ctype", MS_TYPE_ENUM, " STRING CORD STRING_PIECE "},
+    {"packed", MS_TYPE_BOOL, 0},
+    {"jstype", MS_TYPE_ENUM, " JS_NORMAL JS_STRING JS_NUMBER "},
+    {"lazy", MS_TYPE_BOOL, 0},
+    {"unverified_lazy", MS_TYPE_BOOL, 0},
+    {"deprecated", MS_TYPE_BOOL, 0},
+    {"weak", MS_TYPE_BOOL, 0},
     {"debug_redact", MS_TYPE_BOOL, 0},
     {"retention", MS_TYPE_ENUM, " RETENTION_UNKNOWN RETENTION_RUNTIME RETENTION_SOURCE "},
     {"targets", MS_TYPE_ENUM,
      " TARGET_TYPE_UNKNOWN TARGET_TYPE_FILE TARGET_TYPE_EXTENSION_RANGE TARGET_TYPE_MESSAGE "
      "TARGET_TYPE_FIELD TARGET_TYPE_ONEOF TARGET_TYPE_ENUM TARGET_TYPE_ENUM_ENTRY "
      "TARGET_TYPE_SERVICE TARGET_TYPE_METHOD "},
-    {"edition_defaults", MS_TYPE_MESSAGE, 0}, {"features", MS_TYPE_MESSAGE, 0},
-    {"feature_support", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
+    {"edition_defaults", MS_TYPE_MESSAGE, 0},
+    {"features", MS_TYPE_MESSAGE, 0},
+    {"feature_support", MS_TYPE_MESSAGE, 0},
+    {0, 0, 0}};
 static const BuiltinOption oneof_options[] = {{"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
-static const BuiltinOption enum_options[] = {
-    {"allow_alias", MS_TYPE_BOOL, 0}, {"deprecated", MS_TYPE_BOOL, 0},
-    {"deprecated_legacy_json_field_conflicts", MS_TYPE_BOOL, 0}, {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
-static const BuiltinOption enum_value_options[] = {
-    {"deprecated", MS_TYPE_BOOL, 0}, {"features", MS_TYPE_MESSAGE, 0}, {"debug_redact", MS_TYPE_BOOL, 0},
-    {"feature_support", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
+static const BuiltinOption enum_options[] = {{"allow_alias", MS_TYPE_BOOL, 0},
+                                             {"deprecated", MS_TYPE_BOOL, 0},
+                                             {"deprecated_legacy_json_field_conflicts", MS_TYPE_BOOL, 0},
+                                             {"features", MS_TYPE_MESSAGE, 0},
+                                             {0, 0, 0}};
+static const BuiltinOption enum_value_options[] = {{"deprecated", MS_TYPE_BOOL, 0},
+                                                   {"features", MS_TYPE_MESSAGE, 0},
+                                                   {"debug_redact", MS_TYPE_BOOL, 0},
+                                                   {"feature_support", MS_TYPE_MESSAGE, 0},
+                                                   {0, 0, 0}};
 static const BuiltinOption service_options[] = {
     {"deprecated", MS_TYPE_BOOL, 0}, {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
 static const BuiltinOption method_options[] = {
     {"deprecated", MS_TYPE_BOOL, 0},
     {"idempotency_level", MS_TYPE_ENUM, " IDEMPOTENCY_UNKNOWN NO_SIDE_EFFECTS IDEMPOTENT "},
-    {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
-static const BuiltinOption range_options[] = {
-    {"declaration", MS_TYPE_MESSAGE, 0}, {"verification", MS_TYPE_ENUM, " DECLARATION UNVERIFIED "},
-    {"features", MS_TYPE_MESSAGE, 0}, {0, 0, 0}};
-static const BuiltinOption *const builtin_options[] = {
-    file_options, message_options, field_options, oneof_options, enum_options,
-    enum_value_options, service_options, method_options, range_options};
+    {"features", MS_TYPE_MESSAGE, 0},
+    {0, 0, 0}};
+static const BuiltinOption range_options[] = {{"declaration", MS_TYPE_MESSAGE, 0},
+                                              {"verification", MS_TYPE_ENUM, " DECLARATION UNVERIFIED "},
+                                              {"features", MS_TYPE_MESSAGE, 0},
+                                              {0, 0, 0}};
+static const BuiltinOption *const builtin_options[] = {file_options,    message_options, field_options,
+                                                       oneof_options,   enum_options,    enum_value_options,
+                                                       service_options, method_options,  range_options};
 
 static void check_builtin_option(Linker *l, ms_Option *o, enum Target target) {
   const char *dot = strchr(o->name, '.');
@@ -598,8 +626,8 @@ static void check_builtin_option(Linker *l, ms_Option *o, enum Target target) {
       } else {
         const char *needle = ms_arena_printf(l->arena, " %s ", o->value.text);
         if (!strstr(b->enum_values, needle))
-          ms_error(l->diag, o->value.loc, "\"%s\" is not a valid value for %s (valid: %.*s)",
-                   o->value.text, what, (int)strlen(b->enum_values) - 2, b->enum_values + 1);
+          ms_error(l->diag, o->value.loc, "\"%s\" is not a valid value for %s (valid: %.*s)", o->value.text, what,
+                   (int)strlen(b->enum_values) - 2, b->enum_values + 1);
       }
       return;
     }
@@ -617,8 +645,7 @@ static void check_custom_option(Linker *l, ms_Option *o, enum Target target, con
     if (!s && info.hidden) {
       report_unresolved(l, o->extension, o->loc, &info);
     } else {
-      ms_error(l->diag, o->loc,
-               "option \"(%s)\" unknown; make sure this file imports the file that defines it",
+      ms_error(l->diag, o->loc, "option \"(%s)\" unknown; make sure this file imports the file that defines it",
                o->extension);
     }
     return;
@@ -626,9 +653,8 @@ static void check_custom_option(Linker *l, ms_Option *o, enum Target target, con
   ms_Field *ext = s->node;
   o->resolved = ext;
   if (ext->extendee && strcmp(ext->extendee->full_name, options_message[target]) != 0) {
-    ms_error(l->diag, o->loc, "option \"(%s)\" extends \"%s\" and cannot be used on a %s",
-             o->extension, ext->extendee->full_name,
-             options_message[target] + strlen("google.protobuf."));
+    ms_error(l->diag, o->loc, "option \"(%s)\" extends \"%s\" and cannot be used on a %s", o->extension,
+             ext->extendee->full_name, options_message[target] + strlen("google.protobuf."));
     return;
   }
   if (strchr(o->name + strlen(o->extension) + 2, '.')) return; /* sub-field of a message option */
@@ -675,8 +701,7 @@ static void resolve_field_type(Linker *l, ms_Field *f) {
   }
 }
 
-static ms_Message *resolve_message_name(Linker *l, const char *name, const char *relative_to,
-                                        ms_Loc loc) {
+static ms_Message *resolve_message_name(Linker *l, const char *name, const char *relative_to, ms_Loc loc) {
   Lookup info;
   const Symbol *s = lookup(l, name, relative_to, false, &info);
   if (!s) {
@@ -694,8 +719,7 @@ static void check_field_number(Linker *l, ms_Field *f) {
   if (f->number <= 0) {
     ms_error(l->diag, f->number_loc, "field numbers must be positive integers");
   } else if (f->number > MAX_FIELD_NUMBER) {
-    ms_error(l->diag, f->number_loc, "field numbers cannot be greater than %lld",
-             (long long)MAX_FIELD_NUMBER);
+    ms_error(l->diag, f->number_loc, "field numbers cannot be greater than %lld", (long long)MAX_FIELD_NUMBER);
   } else if (f->number >= 19000 && f->number <= 19999) {
     ms_error(l->diag, f->number_loc,
              "field numbers 19000 through 19999 are reserved for the protocol buffer library "
@@ -717,10 +741,9 @@ static void resolve_field(Linker *l, ms_Field *f, ms_Features inherited, bool in
 
   /* labels */
   bool editions = file->syntax == MS_SYNTAX_EDITIONS;
-  if (editions && f->written_label != MS_LABEL_NONE && f->written_label != MS_LABEL_REPEATED &&
-      !in_map_entry && !f->map_entry) {
-    ms_error(l->diag, f->label_loc,
-             "label \"%s\" is not allowed in editions; use the field_presence feature instead",
+  if (editions && f->written_label != MS_LABEL_NONE && f->written_label != MS_LABEL_REPEATED && !in_map_entry &&
+      !f->map_entry) {
+    ms_error(l->diag, f->label_loc, "label \"%s\" is not allowed in editions; use the field_presence feature instead",
              label_word(f->written_label));
   }
   if (editions && f->is_group_syntax) {
@@ -731,10 +754,8 @@ static void resolve_field(Linker *l, ms_Field *f, ms_Features inherited, bool in
   if (file->syntax == MS_SYNTAX_PROTO3) {
     if (f->written_label == MS_LABEL_REQUIRED)
       ms_error(l->diag, f->label_loc, "required fields are not allowed in proto3");
-    if (f->is_group_syntax)
-      ms_error(l->diag, f->type_loc, "groups are not supported in proto3 syntax");
-    if (f->default_value)
-      ms_error(l->diag, f->default_value->loc, "explicit default values are not allowed in proto3");
+    if (f->is_group_syntax) ms_error(l->diag, f->type_loc, "groups are not supported in proto3 syntax");
+    if (f->default_value) ms_error(l->diag, f->default_value->loc, "explicit default values are not allowed in proto3");
   }
 
   f->label = f->written_label == MS_LABEL_NONE ? MS_LABEL_OPTIONAL : f->written_label;
@@ -783,7 +804,8 @@ static void resolve_field(Linker *l, ms_Field *f, ms_Features inherited, bool in
   }
   f->utf8_validate = f->type == MS_TYPE_STRING && f->features.utf8_validation == MS_UTF8_VERIFY;
 
-  if (!f->has_json_name) f->json_name = default_json_name(l, f->name);
+  if (!f->has_json_name)
+    f->json_name = default_json_name(l, f->name);
   else if (f->is_extension)
     ms_error(l->diag, f->name_loc, "option json_name is not allowed on extension fields");
 
@@ -806,17 +828,16 @@ static void check_map_entry(Linker *l, ms_Field *map_field) {
     resolve_field_type(l, key);
   }
   switch (key->type) {
-    case MS_TYPE_ENUM:
-      ms_error(l->diag, key->type_loc, "map keys cannot be enum types");
-      break;
-    case MS_TYPE_FLOAT: case MS_TYPE_DOUBLE: case MS_TYPE_BYTES: case MS_TYPE_MESSAGE:
+    case MS_TYPE_ENUM: ms_error(l->diag, key->type_loc, "map keys cannot be enum types"); break;
+    case MS_TYPE_FLOAT:
+    case MS_TYPE_DOUBLE:
+    case MS_TYPE_BYTES:
+    case MS_TYPE_MESSAGE:
     case MS_TYPE_GROUP:
-      ms_error(l->diag, key->type_loc,
-               "map keys cannot be float/double, bytes or message types (found %s)",
+      ms_error(l->diag, key->type_loc, "map keys cannot be float/double, bytes or message types (found %s)",
                ms_type_name(key->type));
       break;
-    default:
-      break;
+    default: break;
   }
   (void)value;
 }
@@ -831,8 +852,8 @@ static void check_reserved_ranges(Linker *l, const ms_Vec *ranges, const char *w
     for (unsigned j = 0; j < i; j++) {
       ms_Range *q = ranges->items[j];
       if (r->start <= q->end && q->start <= r->end) {
-        ms_error(l->diag, r->loc, "%s %lld to %lld overlaps with already-defined range %lld to %lld",
-                 what, (long long)r->start, (long long)r->end, (long long)q->start, (long long)q->end);
+        ms_error(l->diag, r->loc, "%s %lld to %lld overlaps with already-defined range %lld to %lld", what,
+                 (long long)r->start, (long long)r->end, (long long)q->start, (long long)q->end);
         break;
       }
     }
@@ -862,8 +883,7 @@ static void check_message_numbers(Linker *l, ms_Message *m) {
   qsort(sorted, n, sizeof *sorted, compare_fields_by_number);
   for (unsigned i = 1; i < n; i++) {
     if (sorted[i]->number == sorted[i - 1]->number && sorted[i]->number > 0)
-      ms_error(l->diag, sorted[i]->number_loc,
-               "field number %lld has already been used in \"%s\" by field \"%s\"",
+      ms_error(l->diag, sorted[i]->number_loc, "field number %lld has already been used in \"%s\" by field \"%s\"",
                (long long)sorted[i]->number, m->full_name, sorted[i - 1]->name);
   }
   if (sorted != small) free(sorted);
@@ -879,7 +899,8 @@ static void check_message_ranges(Linker *l, ms_Message *m) {
   check_reserved_ranges(l, &m->extension_ranges, "extension range");
   for (unsigned i = 0; i < m->extension_ranges.count; i++) {
     ms_Range *r = m->extension_ranges.items[i];
-    if (r->start <= 0) ms_error(l->diag, r->loc, "extension numbers must be positive integers");
+    if (r->start <= 0)
+      ms_error(l->diag, r->loc, "extension numbers must be positive integers");
     else if (r->end > MAX_FIELD_NUMBER && !m->message_set_wire_format)
       ms_error(l->diag, r->loc, "extension numbers cannot be greater than %lld", (long long)MAX_FIELD_NUMBER);
     for (unsigned j = 0; j < m->reserved_ranges.count; j++) {
@@ -894,19 +915,17 @@ static void check_message_ranges(Linker *l, ms_Message *m) {
     for (unsigned j = 0; j < m->reserved_ranges.count; j++) {
       ms_Range *r = m->reserved_ranges.items[j];
       if (f->number >= r->start && f->number <= r->end) {
-        ms_error(l->diag, f->number_loc, "field \"%s\" uses reserved number %lld", f->name,
-                 (long long)f->number);
+        ms_error(l->diag, f->number_loc, "field \"%s\" uses reserved number %lld", f->name, (long long)f->number);
         break;
       }
     }
     for (unsigned j = 0; j < m->reserved_names.count; j++) {
       ms_ReservedName *r = m->reserved_names.items[j];
-      if (strcmp(r->name, f->name) == 0)
-        ms_error(l->diag, f->name_loc, "field name \"%s\" is reserved", f->name);
+      if (strcmp(r->name, f->name) == 0) ms_error(l->diag, f->name_loc, "field name \"%s\" is reserved", f->name);
     }
     if (ms_ranges_contain(&m->extension_ranges, f->number))
-      ms_error(l->diag, f->number_loc, "field \"%s\" uses number %lld, which is in an extension range",
-               f->name, (long long)f->number);
+      ms_error(l->diag, f->number_loc, "field \"%s\" uses number %lld, which is in an extension range", f->name,
+               (long long)f->number);
   }
 }
 
@@ -914,8 +933,7 @@ static void check_json_names(Linker *l, ms_Message *m) {
   ms_File *file = l->file;
   bool strict = file->syntax == MS_SYNTAX_PROTO3 ||
                 (file->syntax == MS_SYNTAX_EDITIONS && m->features.json_format == MS_JSON_ALLOW);
-  if (!strict || m->is_map_entry || ms_option_is_true(&m->options, "deprecated_legacy_json_field_conflicts"))
-    return;
+  if (!strict || m->is_map_entry || ms_option_is_true(&m->options, "deprecated_legacy_json_field_conflicts")) return;
   for (unsigned i = 1; i < m->fields.count; i++) {
     ms_Field *f = m->fields.items[i];
     for (unsigned j = 0; j < i; j++) {
@@ -968,12 +986,10 @@ static void resolve_enum(Linker *l, ms_Enum *e, ms_Features inherited) {
       }
     }
     if (ms_ranges_contain(&e->reserved_ranges, v->number))
-      ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name,
-               (long long)v->number);
+      ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name, (long long)v->number);
     for (unsigned j = 0; j < e->reserved_names.count; j++) {
       ms_ReservedName *r = e->reserved_names.items[j];
-      if (strcmp(r->name, v->name) == 0)
-        ms_error(l->diag, v->loc, "enum value \"%s\" is reserved", v->name);
+      if (strcmp(r->name, v->name) == 0) ms_error(l->diag, v->loc, "enum value \"%s\" is reserved", v->name);
     }
   }
   if (e->allow_alias && !aliased) {
@@ -990,15 +1006,13 @@ static void resolve_extension(Linker *l, ms_Field *f, ms_Features inherited) {
   f->proto3_optional = l->file->syntax == MS_SYNTAX_PROTO3 && f->written_label == MS_LABEL_OPTIONAL;
   f->extendee = resolve_message_name(l, f->extendee_name, f->full_name, f->type_loc);
   resolve_field(l, f, inherited, false);
-  if (f->written_label == MS_LABEL_REQUIRED)
-    ms_error(l->diag, f->label_loc, "extensions cannot be required");
+  if (f->written_label == MS_LABEL_REQUIRED) ms_error(l->diag, f->label_loc, "extensions cannot be required");
   if (!f->extendee) return;
-  if (l->file->syntax == MS_SYNTAX_PROTO3 &&
-      strncmp(f->extendee->full_name, "google.protobuf.", 16) != 0)
+  if (l->file->syntax == MS_SYNTAX_PROTO3 && strncmp(f->extendee->full_name, "google.protobuf.", 16) != 0)
     ms_error(l->diag, f->name_loc, "extensions in proto3 are only allowed for defining options");
   if (f->number > 0 && !ms_ranges_contain(&f->extendee->extension_ranges, f->number))
-    ms_error(l->diag, f->number_loc, "\"%s\" does not declare %lld as an extension number",
-             f->extendee->full_name, (long long)f->number);
+    ms_error(l->diag, f->number_loc, "\"%s\" does not declare %lld as an extension number", f->extendee->full_name,
+             (long long)f->number);
 }
 
 static void resolve_message(Linker *l, ms_Message *m, ms_Features inherited) {
@@ -1052,8 +1066,7 @@ static void compute_message_features(Linker *l, ms_Message *m, ms_Features inher
     o->features = apply_features(l, m->features, &o->options);
   }
   for (unsigned i = 0; i < m->enums.count; i++) compute_enum_features(l, m->enums.items[i], m->features);
-  for (unsigned i = 0; i < m->messages.count; i++)
-    compute_message_features(l, m->messages.items[i], m->features);
+  for (unsigned i = 0; i < m->messages.count; i++) compute_message_features(l, m->messages.items[i], m->features);
 }
 
 /* Options last, when every extension they may name has been resolved. */
@@ -1078,8 +1091,7 @@ static void check_message_options(Linker *l, ms_Message *m) {
     ms_Range *r = m->extension_ranges.items[i];
     ms_Range *previous = i ? m->extension_ranges.items[i - 1] : NULL;
     /* ranges of one statement share its options: check them once */
-    if (!previous || previous->options.items != r->options.items)
-      check_options(l, &r->options, T_RANGE, m->full_name);
+    if (!previous || previous->options.items != r->options.items) check_options(l, &r->options, T_RANGE, m->full_name);
   }
   check_field_options(l, &m->fields);
   check_field_options(l, &m->extensions);
@@ -1117,8 +1129,10 @@ static bool resolve_idl_name(void *linker, const char *name, const char *scope, 
     report_unresolved(l, name, loc, &info);
     return false;
   }
-  if (s->kind == SYM_MESSAGE) *message = s->node;
-  else *enum_type = s->node;
+  if (s->kind == SYM_MESSAGE)
+    *message = s->node;
+  else
+    *enum_type = s->node;
   return true;
 }
 
@@ -1138,8 +1152,7 @@ void ms_link_file(ms_Compiler *c, ms_File *f) {
   check_imports(&l, f);
   f->features = apply_features(&l, defaults_for(f), &f->options);
   for (unsigned i = 0; i < f->enums.count; i++) compute_enum_features(&l, f->enums.items[i], f->features);
-  for (unsigned i = 0; i < f->messages.count; i++)
-    compute_message_features(&l, f->messages.items[i], f->features);
+  for (unsigned i = 0; i < f->messages.count; i++) compute_message_features(&l, f->messages.items[i], f->features);
   for (unsigned i = 0; i < f->extensions.count; i++) resolve_extension(&l, f->extensions.items[i], f->features);
   for (unsigned i = 0; i < f->enums.count; i++) resolve_enum(&l, f->enums.items[i], f->features);
   for (unsigned i = 0; i < f->messages.count; i++) resolve_message(&l, f->messages.items[i], f->features);

@@ -119,13 +119,15 @@ static void complete_shape(ms_Field *f) {
 
 static bool bad_map_key(const ms_TypeRef *k) {
   switch (k->scalar) {
-    case MS_SCALAR_ANY: case MS_SCALAR_BYTES: case MS_SCALAR_FLOAT16: case MS_SCALAR_BFLOAT16:
-    case MS_SCALAR_FLOAT32: case MS_SCALAR_FLOAT64: case MS_SCALAR_DECIMAL:
-      return true;
-    case MS_SCALAR_NONE:
-      return k->message != NULL;
-    default:
-      return false;
+    case MS_SCALAR_ANY:
+    case MS_SCALAR_BYTES:
+    case MS_SCALAR_FLOAT16:
+    case MS_SCALAR_BFLOAT16:
+    case MS_SCALAR_FLOAT32:
+    case MS_SCALAR_FLOAT64:
+    case MS_SCALAR_DECIMAL: return true;
+    case MS_SCALAR_NONE: return k->message != NULL;
+    default: return false;
   }
 }
 
@@ -157,8 +159,7 @@ static void check_collection(ms_IdlLinker *l, ms_Field *f) {
         ms_error(l->diag, idl->value.loc.src ? idl->value.loc : f->type_loc,
                  "array<T> holds bool and number types without an encoding modifier; use list<T>");
       break;
-    default:
-      break;
+    default: break;
   }
   if (idl->ref && idl->collection != MS_COLLECTION_NONE)
     ms_error(l->diag, f->type_loc, "\"ref\" is not allowed on a list or map field; use list<ref T> or map<K, ref T>");
@@ -188,14 +189,38 @@ static bool value_is_word(const ms_Value *v, const char *w) {
 /* The range of an integer scalar; false for other scalars. */
 static bool integer_range(ms_Scalar s, int64_t *lo, uint64_t *hi) {
   switch (s) {
-    case MS_SCALAR_INT8: *lo = INT8_MIN; *hi = INT8_MAX; return true;
-    case MS_SCALAR_INT16: *lo = INT16_MIN; *hi = INT16_MAX; return true;
-    case MS_SCALAR_INT32: *lo = INT32_MIN; *hi = INT32_MAX; return true;
-    case MS_SCALAR_INT64: *lo = INT64_MIN; *hi = INT64_MAX; return true;
-    case MS_SCALAR_UINT8: *lo = 0; *hi = UINT8_MAX; return true;
-    case MS_SCALAR_UINT16: *lo = 0; *hi = UINT16_MAX; return true;
-    case MS_SCALAR_UINT32: *lo = 0; *hi = UINT32_MAX; return true;
-    case MS_SCALAR_UINT64: *lo = 0; *hi = UINT64_MAX; return true;
+    case MS_SCALAR_INT8:
+      *lo = INT8_MIN;
+      *hi = INT8_MAX;
+      return true;
+    case MS_SCALAR_INT16:
+      *lo = INT16_MIN;
+      *hi = INT16_MAX;
+      return true;
+    case MS_SCALAR_INT32:
+      *lo = INT32_MIN;
+      *hi = INT32_MAX;
+      return true;
+    case MS_SCALAR_INT64:
+      *lo = INT64_MIN;
+      *hi = INT64_MAX;
+      return true;
+    case MS_SCALAR_UINT8:
+      *lo = 0;
+      *hi = UINT8_MAX;
+      return true;
+    case MS_SCALAR_UINT16:
+      *lo = 0;
+      *hi = UINT16_MAX;
+      return true;
+    case MS_SCALAR_UINT32:
+      *lo = 0;
+      *hi = UINT32_MAX;
+      return true;
+    case MS_SCALAR_UINT64:
+      *lo = 0;
+      *hi = UINT64_MAX;
+      return true;
     default: return false;
   }
 }
@@ -267,8 +292,8 @@ static void check_fbs_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f) {
     ms_error(l->diag, f->type_loc, "fixed-size arrays are allowed in structs only; use a vector [T] in a table");
   }
   if (ms_option_is_true(&f->attributes, "required") &&
-      (m->idl_kind == MS_IDL_STRUCT || (idl->collection == MS_COLLECTION_NONE && !t->message &&
-                                        t->scalar != MS_SCALAR_STRING)))
+      (m->idl_kind == MS_IDL_STRUCT ||
+       (idl->collection == MS_COLLECTION_NONE && !t->message && t->scalar != MS_SCALAR_STRING)))
     ms_error(l->diag, f->name_loc, "\"required\" applies to non-scalar table fields only (field \"%s\")", f->name);
 }
 
@@ -351,7 +376,8 @@ static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned ind
   ms_IdlField *idl = f->idl;
   resolve_ref(l, &idl->value, f->full_name, m);
   if (idl->collection == MS_COLLECTION_MAP) resolve_ref(l, &idl->key, f->full_name, m);
-  if (!is_fbs(l)) check_fdl_field(l, f);
+  if (!is_fbs(l))
+    check_fdl_field(l, f);
   else if (idl->collection == MS_COLLECTION_NONE && is_message_like(&idl->value) && !is_union(&idl->value))
     idl->nullable = true; /* tables and structs may be absent; a union field is not nullable, as in foryc */
   check_collection(l, f);
@@ -457,8 +483,8 @@ typedef struct IdScope {
   ms_IdlLinker *l;
   bool automatic;
   const char *qualifier; /* package alias, else package */
-  ms_Vec seen;           /* ms_TypeId* of this file and its imports, in order */
-  ms_Vec names;          /* const char*: the type of each entry of `seen` */
+  ms_Vec seen; /* ms_TypeId* of this file and its imports, in order */
+  ms_Vec names; /* const char*: the type of each entry of `seen` */
 } IdScope;
 
 static const char *relative_name(const IdScope *s, const char *full_name) {

@@ -11,18 +11,18 @@
 #include "output.h"
 
 typedef struct ms_RunOptions {
-  const char *rules;      /* preset name: "default", "aristaproto", ... */
+  const char *rules; /* preset name: "default", "aristaproto", ... */
   const char *python_out; /* NULL: no Python output */
-  bool grpc;              /* write gRPC companions */
-  const char *grpc_mode;  /* "aio" (default) or "sync" */
-  bool summary;           /* print a summary of the model with Python names */
-  const char *lua_test;   /* a Lua test script to run instead of the driver */
-  ms_Vec lua_dirs;        /* const char*: folders searched before the built-ins, in order */
-  ms_Vec emitters;        /* const char*: --emitter NAME or FILE, in order */
-  const char *out;        /* output folder of --emitter files (default: python_out) */
-  unsigned long budget;   /* CPU seconds scripts may take (0: the default, 120) */
+  bool grpc; /* write gRPC companions */
+  const char *grpc_mode; /* "aio" (default) or "sync" */
+  bool summary; /* print a summary of the model with Python names */
+  const char *lua_test; /* a Lua test script to run instead of the driver */
+  ms_Vec lua_dirs; /* const char*: folders searched before the built-ins, in order */
+  ms_Vec emitters; /* const char*: --emitter NAME or FILE, in order */
+  const char *out; /* output folder of --emitter files (default: python_out) */
+  unsigned long budget; /* CPU seconds scripts may take (0: the default, 120) */
   unsigned long memory_mb; /* memory scripts may use, in MB (0: the default, 8192) */
-  ms_Vec keys, values;    /* --opt KEY=VALUE pairs, as strings */
+  ms_Vec keys, values; /* --opt KEY=VALUE pairs, as strings */
 } ms_RunOptions;
 
 /* Runs emitters.driver over the linked schema. Errors (including script

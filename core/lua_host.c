@@ -71,9 +71,7 @@ int host_report(lua_State *L) {
   Bridge *b = bridge_of(L);
   const char *sev = luaL_checkstring(L, 1);
   const char *msg = luaL_checkstring(L, 2);
-  ms_Severity severity = strcmp(sev, "warning") == 0 ? MS_WARNING
-                         : strcmp(sev, "note") == 0  ? MS_NOTE
-                                                     : MS_ERROR;
+  ms_Severity severity = strcmp(sev, "warning") == 0 ? MS_WARNING : strcmp(sev, "note") == 0 ? MS_NOTE : MS_ERROR;
   ms_Loc loc = {0};
   if (lua_istable(L, 3)) {
     lua_getfield(L, 3, "file");
@@ -90,8 +88,10 @@ int host_report(lua_State *L) {
     }
   }
   if (already_reported(L, sev, msg, loc)) return 0;
-  if (loc.src) ms_diag_report(&b->c->diag, severity, loc, "%s", msg);
-  else ms_diag_plain(&b->c->diag, severity, "%s", msg);
+  if (loc.src)
+    ms_diag_report(&b->c->diag, severity, loc, "%s", msg);
+  else
+    ms_diag_plain(&b->c->diag, severity, "%s", msg);
   return 0;
 }
 

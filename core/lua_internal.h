@@ -23,8 +23,8 @@ typedef struct Bridge {
   lua_State *L;
   ms_Compiler *c;
   ms_Output *out;
-  int cache;   /* registry ref: lightuserdata(node) -> proxy */
-  int raws;    /* registry ref: array of raw tables waiting to be filled */
+  int cache; /* registry ref: lightuserdata(node) -> proxy */
+  int raws; /* registry ref: array of raw tables waiting to be filled */
   Pending *pending; /* nodes whose tables are created but not filled yet */
   size_t pending_count, pending_cap;
   ms_DescriptorEncoder *descriptors; /* file.descriptor, made on first use */
@@ -73,7 +73,7 @@ void add_folder_searcher(lua_State *L, const char *const *dirs, unsigned count);
 /* ---- lua_sandbox.c: what scripts may do and use --------------------------- */
 
 enum { DEFAULT_BUDGET_SECONDS = 120 }; /* CPU seconds (--lua-budget) */
-enum { DEFAULT_MEMORY_MB = 8192 };     /* memory (--lua-memory) */
+enum { DEFAULT_MEMORY_MB = 8192 }; /* memory (--lua-memory) */
 
 /* The memory scripts use and may use, in bytes: limited_alloc's ud. */
 typedef struct Budget {

@@ -13,8 +13,7 @@
 /* ---- read-only proxies --------------------------------------------------- */
 
 static int refuse_write(lua_State *L) {
-  return luaL_error(L, "the schema model is read-only (tried to set \"%s\")",
-                    luaL_tolstring(L, 2, NULL));
+  return luaL_error(L, "the schema model is read-only (tried to set \"%s\")", luaL_tolstring(L, 2, NULL));
 }
 
 static int proxy_len(lua_State *L) {
@@ -35,8 +34,8 @@ static int proxy_pairs(lua_State *L) {
 
 /* Replaces the table on top of the stack with a read-only proxy of it. */
 static void make_read_only(lua_State *L) {
-  lua_newtable(L);                 /* t proxy */
-  lua_createtable(L, 0, 5);        /* t proxy mt */
+  lua_newtable(L); /* t proxy */
+  lua_createtable(L, 0, 5); /* t proxy mt */
   lua_pushvalue(L, -3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, refuse_write);
@@ -47,8 +46,8 @@ static void make_read_only(lua_State *L) {
   lua_setfield(L, -2, "__pairs");
   lua_pushliteral(L, "read-only");
   lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);         /* t proxy */
-  lua_remove(L, -2);               /* proxy */
+  lua_setmetatable(L, -2); /* t proxy */
+  lua_remove(L, -2); /* proxy */
 }
 
 /* Pushes the proxy of a model node, creating an empty one on first sight.
@@ -107,22 +106,25 @@ static void set_loc(lua_State *L, ms_Loc loc) {
 static void push_value(lua_State *L, const ms_Value *v) {
   switch (v->kind) {
     case MS_VALUE_INT:
-      if (v->negative) lua_pushinteger(L, (lua_Integer)(0 - v->u));
-      else if (v->u <= (uint64_t)LUA_MAXINTEGER) lua_pushinteger(L, (lua_Integer)v->u);
-      else lua_pushnumber(L, (lua_Number)v->u);
+      if (v->negative)
+        lua_pushinteger(L, (lua_Integer)(0 - v->u));
+      else if (v->u <= (uint64_t)LUA_MAXINTEGER)
+        lua_pushinteger(L, (lua_Integer)v->u);
+      else
+        lua_pushnumber(L, (lua_Number)v->u);
       break;
-    case MS_VALUE_FLOAT:
-      lua_pushnumber(L, v->negative ? -v->d : v->d);
-      break;
+    case MS_VALUE_FLOAT: lua_pushnumber(L, v->negative ? -v->d : v->d); break;
     case MS_VALUE_IDENT:
-      if (!v->negative && strcmp(v->text, "true") == 0) lua_pushboolean(L, 1);
-      else if (!v->negative && strcmp(v->text, "false") == 0) lua_pushboolean(L, 0);
-      else if (v->negative) lua_pushfstring(L, "-%s", v->text);
-      else lua_pushstring(L, v->text);
+      if (!v->negative && strcmp(v->text, "true") == 0)
+        lua_pushboolean(L, 1);
+      else if (!v->negative && strcmp(v->text, "false") == 0)
+        lua_pushboolean(L, 0);
+      else if (v->negative)
+        lua_pushfstring(L, "-%s", v->text);
+      else
+        lua_pushstring(L, v->text);
       break;
-    case MS_VALUE_STRING:
-      lua_pushlstring(L, v->text, v->text_len);
-      break;
+    case MS_VALUE_STRING: lua_pushlstring(L, v->text, v->text_len); break;
     default:
       lua_createtable(L, 0, 1);
       set_str(L, "aggregate", v->text);
@@ -209,7 +211,7 @@ static void push(Bridge *b, const void *node, FillFn fill) {
     return;
   }
   if (!push_node(b, node)) return;
-  lua_newtable(L);          /* raw */
+  lua_newtable(L); /* raw */
   if (b->pending_count == b->pending_cap) {
     b->pending_cap = b->pending_cap ? b->pending_cap * 2 : 1024;
     Pending *grown = realloc(b->pending, b->pending_cap * sizeof *grown);
@@ -222,8 +224,8 @@ static void push(Bridge *b, const void *node, FillFn fill) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, b->raws);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, (lua_Integer)b->pending_count);
-  lua_pop(L, 1);            /* raw */
-  make_read_only(L);        /* proxy */
+  lua_pop(L, 1); /* raw */
+  make_read_only(L); /* proxy */
   remember_node(b, node);
 }
 
@@ -237,7 +239,7 @@ static void fill_pending(Bridge *b) {
     lua_rawgeti(L, -1, (lua_Integer)i + 1);
     lua_pushnil(L);
     lua_rawseti(L, -3, (lua_Integer)i + 1);
-    lua_remove(L, -2);      /* raw */
+    lua_remove(L, -2); /* raw */
     p.fill(b, p.node);
     lua_pop(L, 1);
   }
@@ -323,9 +325,7 @@ static void fill_field(Bridge *b, const void *node) {
   set_str(L, "label", ms_label_name(f->label));
   set_str(L, "type", f->map_entry ? "map" : ms_type_name(f->type));
   set_str(L, "wire_type", ms_type_name(f->type));
-  const char *type_name = f->message_type ? f->message_type->full_name
-                          : f->enum_type  ? f->enum_type->full_name
-                                          : NULL;
+  const char *type_name = f->message_type ? f->message_type->full_name : f->enum_type ? f->enum_type->full_name : NULL;
   set_str(L, "type_name", type_name);
   if (f->message_type && !f->map_entry) set_node(b, "type_ref", f->message_type, fill_message);
   if (f->enum_type) set_node(b, "type_ref", f->enum_type, fill_enum);

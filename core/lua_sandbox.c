@@ -95,8 +95,8 @@ static lua_State *volatile budget_state;
 static void stop_script(lua_State *L, lua_Debug *ar) {
   lua_sethook(L, NULL, 0, 0);
   lua_getinfo(L, "Sl", ar);
-  lua_pushfstring(L, "%s:%d: budget of Lua CPU time exhausted (--lua-budget): is there an endless loop?",
-                  ar->short_src, ar->currentline);
+  lua_pushfstring(L, "%s:%d: budget of Lua CPU time exhausted (--lua-budget): is there an endless loop?", ar->short_src,
+                  ar->currentline);
   lua_error(L);
 }
 

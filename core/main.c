@@ -17,7 +17,8 @@
 static const char usage_text[] =
     "usage: moonstub [options] FILE...\n"
     "\n"
-    "Reads .proto, Fory IDL (.fdl) and FlatBuffers (.fbs) schemas, checks them, and generates Python through Lua rules and emitters.\n"
+    "Reads .proto, Fory IDL (.fdl) and FlatBuffers (.fbs) schemas, checks them, and generates Python through Lua rules "
+    "and emitters.\n"
     "A FILE of - is read from stdin (as stdin.proto, or the path given by --stdin-name).\n"
     "\n"
     "options:\n"

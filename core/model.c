@@ -2,10 +2,9 @@
 
 #include <string.h>
 
-static const char *const type_names[] = {
-    "", "double", "float", "int64", "uint64", "int32", "fixed64", "fixed32",
-    "bool", "string", "group", "message", "bytes", "uint32", "enum",
-    "sfixed32", "sfixed64", "sint32", "sint64"};
+static const char *const type_names[] = {"",        "double",   "float",    "int64",  "uint64",  "int32", "fixed64",
+                                         "fixed32", "bool",     "string",   "group",  "message", "bytes", "uint32",
+                                         "enum",    "sfixed32", "sfixed64", "sint32", "sint64"};
 
 const char *ms_type_name(ms_Type t) {
   return (unsigned)t < sizeof type_names / sizeof *type_names ? type_names[t] : "";
@@ -14,8 +13,7 @@ const char *ms_type_name(ms_Type t) {
 ms_Type ms_type_from_keyword(const char *s, unsigned len) {
   for (unsigned i = 1; i < sizeof type_names / sizeof *type_names; i++) {
     if (i == MS_TYPE_GROUP || i == MS_TYPE_MESSAGE || i == MS_TYPE_ENUM) continue;
-    if (strlen(type_names[i]) == len && memcmp(type_names[i], s, len) == 0)
-      return (ms_Type)i;
+    if (strlen(type_names[i]) == len && memcmp(type_names[i], s, len) == 0) return (ms_Type)i;
   }
   return MS_TYPE_NAMED;
 }
@@ -38,13 +36,9 @@ const char *ms_syntax_name(ms_Syntax s) {
   }
 }
 
-bool ms_type_is_scalar(ms_Type t) {
-  return t != MS_TYPE_NAMED && t != MS_TYPE_GROUP && t != MS_TYPE_MESSAGE;
-}
+bool ms_type_is_scalar(ms_Type t) { return t != MS_TYPE_NAMED && t != MS_TYPE_GROUP && t != MS_TYPE_MESSAGE; }
 
-bool ms_type_is_packable(ms_Type t) {
-  return ms_type_is_scalar(t) && t != MS_TYPE_STRING && t != MS_TYPE_BYTES;
-}
+bool ms_type_is_packable(ms_Type t) { return ms_type_is_scalar(t) && t != MS_TYPE_STRING && t != MS_TYPE_BYTES; }
 
 ms_Option *ms_find_option(const ms_Vec *options, const char *name) {
   for (unsigned i = 0; i < options->count; i++) {
@@ -54,9 +48,7 @@ ms_Option *ms_find_option(const ms_Vec *options, const char *name) {
   return NULL;
 }
 
-bool ms_value_is_true(const ms_Value *v) {
-  return v->kind == MS_VALUE_IDENT && strcmp(v->text, "true") == 0;
-}
+bool ms_value_is_true(const ms_Value *v) { return v->kind == MS_VALUE_IDENT && strcmp(v->text, "true") == 0; }
 
 bool ms_option_is_true(const ms_Vec *options, const char *name) {
   const ms_Option *o = ms_find_option(options, name);
@@ -89,10 +81,9 @@ const char *ms_default_json_name(ms_Arena *arena, const char *name) {
   return out;
 }
 
-static const char *const scalar_names[] = {
-    "", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "bfloat16", "float32", "float64", "string", "bytes", "date", "timestamp",
-    "duration", "decimal", "any"};
+static const char *const scalar_names[] = {"",       "bool",   "int8",   "int16",     "int32",    "int64",   "uint8",
+                                           "uint16", "uint32", "uint64", "float16",   "bfloat16", "float32", "float64",
+                                           "string", "bytes",  "date",   "timestamp", "duration", "decimal", "any"};
 
 const char *ms_scalar_name(ms_Scalar s) {
   return (unsigned)s < sizeof scalar_names / sizeof *scalar_names ? scalar_names[s] : "";
@@ -145,7 +136,7 @@ uint32_t ms_fory_type_hash(const char *name) {
   uint32_t k = 0;
   switch (len & 3) {
     case 3: k ^= (uint32_t)tail[2] << 16; /* fall through */
-    case 2: k ^= (uint32_t)tail[1] << 8;  /* fall through */
+    case 2: k ^= (uint32_t)tail[1] << 8; /* fall through */
     case 1: k ^= tail[0]; h ^= scramble_block(k);
   }
   h ^= (uint32_t)len;

@@ -67,11 +67,11 @@ typedef struct ms_Features {
 } ms_Features;
 
 typedef enum ms_ValueKind {
-  MS_VALUE_IDENT,     /* true, FOO, inf (sign in `negative`) */
-  MS_VALUE_INT,       /* uint64 magnitude in `u`, sign in `negative` */
-  MS_VALUE_FLOAT,     /* `d` */
-  MS_VALUE_STRING,    /* `text`/`text_len`: decoded bytes */
-  MS_VALUE_AGGREGATE  /* `text`: the text-format body between the braces */
+  MS_VALUE_IDENT, /* true, FOO, inf (sign in `negative`) */
+  MS_VALUE_INT, /* uint64 magnitude in `u`, sign in `negative` */
+  MS_VALUE_FLOAT, /* `d` */
+  MS_VALUE_STRING, /* `text`/`text_len`: decoded bytes */
+  MS_VALUE_AGGREGATE /* `text`: the text-format body between the braces */
 } ms_ValueKind;
 
 typedef struct ms_Value {
@@ -86,7 +86,7 @@ typedef struct ms_Value {
 
 /* One `option` or `[...]` entry as written: `(my.ext).sub = value`. */
 typedef struct ms_Option {
-  const char *name;      /* as written, normalised: "(my.ext).sub" */
+  const char *name; /* as written, normalised: "(my.ext).sub" */
   const char *extension; /* first component if parenthesised: "my.ext", else NULL */
   ms_Value value;
   ms_Loc loc;
@@ -101,7 +101,7 @@ typedef struct ms_Comment {
 
 typedef struct ms_Range {
   int64_t start; /* inclusive */
-  int64_t end;   /* inclusive */
+  int64_t end; /* inclusive */
   ms_Loc loc;
   ms_Vec options; /* extension ranges: [declaration = {...}, verification = ...] */
   bool end_is_max; /* written "to max" */
@@ -124,60 +124,75 @@ struct ms_Oneof;
 
 typedef enum ms_Scalar {
   MS_SCALAR_NONE = 0, /* a named type */
-  MS_SCALAR_BOOL, MS_SCALAR_INT8, MS_SCALAR_INT16, MS_SCALAR_INT32, MS_SCALAR_INT64,
-  MS_SCALAR_UINT8, MS_SCALAR_UINT16, MS_SCALAR_UINT32, MS_SCALAR_UINT64,
-  MS_SCALAR_FLOAT16, MS_SCALAR_BFLOAT16, MS_SCALAR_FLOAT32, MS_SCALAR_FLOAT64,
-  MS_SCALAR_STRING, MS_SCALAR_BYTES, MS_SCALAR_DATE, MS_SCALAR_TIMESTAMP,
-  MS_SCALAR_DURATION, MS_SCALAR_DECIMAL, MS_SCALAR_ANY
+  MS_SCALAR_BOOL,
+  MS_SCALAR_INT8,
+  MS_SCALAR_INT16,
+  MS_SCALAR_INT32,
+  MS_SCALAR_INT64,
+  MS_SCALAR_UINT8,
+  MS_SCALAR_UINT16,
+  MS_SCALAR_UINT32,
+  MS_SCALAR_UINT64,
+  MS_SCALAR_FLOAT16,
+  MS_SCALAR_BFLOAT16,
+  MS_SCALAR_FLOAT32,
+  MS_SCALAR_FLOAT64,
+  MS_SCALAR_STRING,
+  MS_SCALAR_BYTES,
+  MS_SCALAR_DATE,
+  MS_SCALAR_TIMESTAMP,
+  MS_SCALAR_DURATION,
+  MS_SCALAR_DECIMAL,
+  MS_SCALAR_ANY
 } ms_Scalar;
 
 typedef enum ms_Collection {
   MS_COLLECTION_NONE = 0,
-  MS_COLLECTION_LIST,  /* list<T>, repeated T, FlatBuffers [T] of non-numbers */
+  MS_COLLECTION_LIST, /* list<T>, repeated T, FlatBuffers [T] of non-numbers */
   MS_COLLECTION_ARRAY, /* array<T>, FlatBuffers [T] of numbers and [T:N] */
-  MS_COLLECTION_MAP    /* map<K, V> */
+  MS_COLLECTION_MAP /* map<K, V> */
 } ms_Collection;
 
 /* One type position: a field's type, a list element, a map key or value. */
 typedef struct ms_TypeRef {
   ms_Scalar scalar;
-  const char *encoding;  /* "fixed", "varint", "tagged" or NULL; "array": this list element or
+  const char *encoding; /* "fixed", "varint", "tagged" or NULL; "array": this list element or
                             map value is itself array<scalar> (foryc's one nested collection) */
   const char *type_name; /* as written, for named types */
   struct ms_Message *message; /* resolved: message, union, struct or table */
-  struct ms_Enum *enum_type;  /* resolved */
-  bool optional;         /* the value may be null (`optional`, nullable) */
-  bool ref;              /* reference-tracked (`ref`) */
-  ms_Vec ref_options;    /* ms_Option*: weak_ref, thread_safe_pointer */
+  struct ms_Enum *enum_type; /* resolved */
+  bool optional; /* the value may be null (`optional`, nullable) */
+  bool ref; /* reference-tracked (`ref`) */
+  ms_Vec ref_options; /* ms_Option*: weak_ref, thread_safe_pointer */
   ms_Loc loc;
 } ms_TypeRef;
 
 typedef struct ms_IdlField {
   ms_Collection collection;
-  ms_TypeRef value;      /* the field's type; the element or the map value */
-  ms_TypeRef key;        /* map key */
-  bool nullable;         /* the field itself may be null */
-  bool ref;              /* the field itself is reference-tracked */
-  ms_Vec ref_options;    /* of the field itself */
+  ms_TypeRef value; /* the field's type; the element or the map value */
+  ms_TypeRef key; /* map key */
+  bool nullable; /* the field itself may be null */
+  bool ref; /* the field itself is reference-tracked */
+  ms_Vec ref_options; /* of the field itself */
   bool written_repeated; /* `repeated T` rather than `list<T>` */
   unsigned fixed_length; /* FlatBuffers [T:N] */
-  bool has_id;           /* FlatBuffers (id: N): number is N + 1 */
+  bool has_id; /* FlatBuffers (id: N): number is N + 1 */
 } ms_IdlField;
 
 typedef enum ms_IdlKind {
   MS_IDL_MESSAGE = 0, /* .proto and .fdl message */
-  MS_IDL_UNION,       /* .fdl union, .fbs union: one exclusive case */
-  MS_IDL_STRUCT,      /* .fbs struct (fixed layout: not evolving) */
-  MS_IDL_TABLE        /* .fbs table */
+  MS_IDL_UNION, /* .fdl union, .fbs union: one exclusive case */
+  MS_IDL_STRUCT, /* .fbs struct (fixed layout: not evolving) */
+  MS_IDL_TABLE /* .fbs table */
 } ms_IdlKind;
 
 /* Fory type identity of a message, union or enum. */
 typedef struct ms_TypeId {
   uint32_t id;
-  bool has_id;        /* registered by id (explicit, or hashed) */
-  bool generated;     /* hashed from `source` */
+  bool has_id; /* registered by id (explicit, or hashed) */
+  bool generated; /* hashed from `source` */
   const char *source; /* the qualified name hashed */
-  ms_Loc loc;         /* of [id = N] when explicit */
+  ms_Loc loc; /* of [id = N] when explicit */
 } ms_TypeId;
 
 typedef enum ms_Kind {
@@ -198,14 +213,14 @@ typedef struct ms_Field {
   const char *full_name;
   int64_t number;
   ms_Label written_label; /* as written */
-  ms_Label label;         /* resolved */
-  ms_Type type;           /* resolved; MS_TYPE_NAMED until linked */
-  const char *type_name;  /* as written, for named types */
+  ms_Label label; /* resolved */
+  ms_Type type; /* resolved; MS_TYPE_NAMED until linked */
+  const char *type_name; /* as written, for named types */
   struct ms_Message *message_type; /* for message and group fields */
-  struct ms_Enum *enum_type;       /* for enum fields */
-  struct ms_Message *map_entry;    /* for map fields: the synthetic entry */
+  struct ms_Enum *enum_type; /* for enum fields */
+  struct ms_Message *map_entry; /* for map fields: the synthetic entry */
   struct ms_Oneof *oneof;
-  struct ms_Message *parent;  /* containing message, NULL for file scope */
+  struct ms_Message *parent; /* containing message, NULL for file scope */
   struct ms_File *file;
   /* extensions */
   const char *extendee_name; /* as written */
@@ -220,13 +235,13 @@ typedef struct ms_Field {
   bool is_group_syntax; /* written as `group` */
   ms_Features features;
   ms_Value *default_value; /* [default = ...] */
-  const char *json_name;   /* resolved */
-  bool has_json_name;      /* written explicitly */
-  ms_Vec options;          /* ms_Option* */
+  const char *json_name; /* resolved */
+  bool has_json_name; /* written explicitly */
+  ms_Vec options; /* ms_Option* */
   ms_Comment comments;
   ms_Loc loc, name_loc, number_loc, type_loc, label_loc;
   /* front-end specific properties (Fory IDL, FlatBuffers) */
-  ms_IdlField *idl;  /* NULL for .proto fields */
+  ms_IdlField *idl; /* NULL for .proto fields */
   ms_Vec attributes; /* ms_Option*: FlatBuffers attributes, verbatim */
   void *extra;
 } ms_Field;
@@ -264,7 +279,7 @@ typedef struct ms_Enum {
   struct ms_Message *parent;
   ms_Vec values; /* ms_EnumValue* */
   ms_Vec reserved_ranges; /* ms_Range* */
-  ms_Vec reserved_names;  /* ms_ReservedName* */
+  ms_Vec reserved_names; /* ms_ReservedName* */
   bool closed;
   bool allow_alias;
   ms_Features features;
@@ -273,7 +288,7 @@ typedef struct ms_Enum {
   ms_Loc loc;
   ms_TypeId type_id;
   const char *base_type; /* FlatBuffers `enum E : ubyte` */
-  bool bit_flags;        /* FlatBuffers (bit_flags) */
+  bool bit_flags; /* FlatBuffers (bit_flags) */
 } ms_Enum;
 
 typedef struct ms_Message {
@@ -282,14 +297,14 @@ typedef struct ms_Message {
   const char *full_name;
   struct ms_File *file;
   struct ms_Message *parent;
-  ms_Vec fields;     /* ms_Field* in declaration order */
-  ms_Vec oneofs;     /* ms_Oneof*, real ones first, then synthetic */
-  ms_Vec messages;   /* nested ms_Message* (map entries and groups included) */
-  ms_Vec enums;      /* ms_Enum* */
+  ms_Vec fields; /* ms_Field* in declaration order */
+  ms_Vec oneofs; /* ms_Oneof*, real ones first, then synthetic */
+  ms_Vec messages; /* nested ms_Message* (map entries and groups included) */
+  ms_Vec enums; /* ms_Enum* */
   ms_Vec extensions; /* ms_Field* declared in `extend` blocks inside */
   ms_Vec extension_ranges; /* ms_Range* */
-  ms_Vec reserved_ranges;  /* ms_Range* */
-  ms_Vec reserved_names;   /* ms_ReservedName* */
+  ms_Vec reserved_ranges; /* ms_Range* */
+  ms_Vec reserved_names; /* ms_ReservedName* */
   bool is_map_entry;
   bool is_group; /* the body of a group field */
   bool message_set_wire_format;
@@ -336,9 +351,9 @@ typedef struct ms_Import {
 
 typedef struct ms_File {
   ms_Kind kind; /* MS_KIND_FILE */
-  const char *path;      /* virtual path, relative to its import root */
+  const char *path; /* virtual path, relative to its import root */
   const char *disk_path; /* where it was read from */
-  bool builtin;          /* its text is one of the .proto files the binary carries (the well-known types) */
+  bool builtin; /* its text is one of the .proto files the binary carries (the well-known types) */
   ms_Source source;
   ms_Syntax syntax;
   const char *edition; /* "2023", "2024" or NULL */
@@ -352,10 +367,10 @@ typedef struct ms_File {
   const char *file_identifier;
   const char *file_extension;
   ms_Vec declared_attributes; /* ms_ReservedName*: `attribute "x";` */
-  ms_Vec imports;    /* ms_Import* */
-  ms_Vec messages;   /* ms_Message* */
-  ms_Vec enums;      /* ms_Enum* */
-  ms_Vec services;   /* ms_Service* */
+  ms_Vec imports; /* ms_Import* */
+  ms_Vec messages; /* ms_Message* */
+  ms_Vec enums; /* ms_Enum* */
+  ms_Vec services; /* ms_Service* */
   ms_Vec extensions; /* ms_Field* from top-level extend blocks */
   ms_Features features;
   ms_Vec options;

@@ -92,8 +92,8 @@ static int compare_insertions(const void *pa, const void *pb) {
 
 /* The first of the sorted insertions [lo, hi) whose path and point are
  * these (point NULL: whose path is this), or hi. */
-static unsigned first_insertion_at(ms_Insertion **all, unsigned lo, unsigned hi, const char *path,
-                                   const char *point, size_t point_len) {
+static unsigned first_insertion_at(ms_Insertion **all, unsigned lo, unsigned hi, const char *path, const char *point,
+                                   size_t point_len) {
   while (lo < hi) {
     unsigned mid = lo + (hi - lo) / 2;
     int c = strcmp(all[mid]->path, path);
@@ -101,15 +101,16 @@ static unsigned first_insertion_at(ms_Insertion **all, unsigned lo, unsigned hi,
       c = strncmp(all[mid]->point, point, point_len);
       if (c == 0 && all[mid]->point[point_len] != '\0') c = 1;
     }
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
 
 static bool insertion_is_at(const ms_Insertion *ins, const char *path, const char *point, size_t point_len) {
-  return strcmp(ins->path, path) == 0 && strncmp(ins->point, point, point_len) == 0 &&
-         ins->point[point_len] == '\0';
+  return strcmp(ins->path, path) == 0 && strncmp(ins->point, point, point_len) == 0 && ins->point[point_len] == '\0';
 }
 
 /* A growing text, on the heap while it is built. */
@@ -244,8 +245,8 @@ static bool same_content(const char *path, const char *content, size_t len) {
 /* Phase 1 of a write: the content goes to "<path>.tmp.<pid>"; returns the
  * temporary path, or NULL when the file is unchanged (nothing to do) or on
  * error (*ok cleared). */
-static char *write_temporary(const char *dir, const ms_OutputFile *f, ms_Diag *diag, char **final,
-                             bool *ok, ms_Vec *created, ms_Arena *arena) {
+static char *write_temporary(const char *dir, const ms_OutputFile *f, ms_Diag *diag, char **final, bool *ok,
+                             ms_Vec *created, ms_Arena *arena) {
   size_t n = strlen(dir) + strlen(f->path) + 64;
   char *full = malloc(n), *tmp = malloc(n);
   if (!full || !tmp) abort();
@@ -313,8 +314,10 @@ static bool replace_keeping_backup(const char *tmp, const char *final, char **ba
 static void roll_back(char **final, char **backup, const bool *placed, unsigned n) {
   for (unsigned i = n; i-- > 0;) {
     if (!placed[i]) continue;
-    if (backup[i]) rename(backup[i], final[i]);
-    else unlink(final[i]);
+    if (backup[i])
+      rename(backup[i], final[i]);
+    else
+      unlink(final[i]);
   }
 }
 
@@ -338,8 +341,10 @@ static bool python_is_utf8(const ms_Output *o, ms_Diag *diag) {
     if (bad == f->len) continue;
     unsigned line = 1;
     for (size_t k = 0; k < bad; k++) line += f->content[k] == '\n';
-    ms_diag_plain(diag, MS_ERROR, "generated %s is not valid UTF-8 (byte 0x%02X on line %u); is a file name or "
-                  "a script's text in another encoding?", f->path, (unsigned char)f->content[bad], line);
+    ms_diag_plain(diag, MS_ERROR,
+                  "generated %s is not valid UTF-8 (byte 0x%02X on line %u); is a file name or "
+                  "a script's text in another encoding?",
+                  f->path, (unsigned char)f->content[bad], line);
     ok = false;
   }
   return ok;
@@ -348,7 +353,7 @@ static bool python_is_utf8(const ms_Output *o, ms_Diag *diag) {
 bool ms_output_write_all(const ms_Output *o, ms_Diag *diag, const char *dir, const char *extra_dir) {
   if (!python_is_utf8(o, diag)) return false;
   unsigned n = o->files.count;
-  char **tmp = calloc(n ? n : 1, sizeof *tmp), **final = calloc(n ? n : 1, sizeof *final);
+  char **tmp = calloc(n ? n : 1, sizeof *tmp), ** final = calloc(n ? n : 1, sizeof *final);
   char **backup = calloc(n ? n : 1, sizeof *backup);
   bool *placed = calloc(n ? n : 1, sizeof *placed);
   if (!tmp || !final || !backup || !placed) abort();

@@ -19,7 +19,7 @@ typedef struct ms_OutputFile {
 
 typedef struct ms_Output {
   ms_Arena *arena;
-  ms_Vec files;      /* ms_OutputFile* */
+  ms_Vec files; /* ms_OutputFile* */
   ms_Vec insertions; /* ms_Insertion*, until ms_output_apply_insertions */
 } ms_Output;
 

@@ -12,12 +12,37 @@
 #include "parse_util.h"
 
 /* attributes flatc knows, Fory's, and those declared with `attribute` */
-static const char *const known_attributes[] = {
-    "id", "deprecated", "required", "key", "hash", "force_align", "bit_flags", "nested_flatbuffer",
-    "flexbuffer", "original_order", "shared", "native_inline", "native_type", "native_default",
-    "native_custom_alloc", "cpp_type", "cpp_ptr_type", "cpp_ptr_type_get", "cpp_str_type",
-    "cpp_str_flex_ctor", "private", "streaming", "idempotent", "ref", "nullable", "weak_ref",
-    "thread_safe_pointer", "evolving", "alias", "type_id", NULL};
+static const char *const known_attributes[] = {"id",
+                                               "deprecated",
+                                               "required",
+                                               "key",
+                                               "hash",
+                                               "force_align",
+                                               "bit_flags",
+                                               "nested_flatbuffer",
+                                               "flexbuffer",
+                                               "original_order",
+                                               "shared",
+                                               "native_inline",
+                                               "native_type",
+                                               "native_default",
+                                               "native_custom_alloc",
+                                               "cpp_type",
+                                               "cpp_ptr_type",
+                                               "cpp_ptr_type_get",
+                                               "cpp_str_type",
+                                               "cpp_str_flex_ctor",
+                                               "private",
+                                               "streaming",
+                                               "idempotent",
+                                               "ref",
+                                               "nullable",
+                                               "weak_ref",
+                                               "thread_safe_pointer",
+                                               "evolving",
+                                               "alias",
+                                               "type_id",
+                                               NULL};
 
 static ms_Scalar scalar_of(const ms_Token *t) {
   return t->kind == MS_TOK_IDENT ? ms_fbs_scalar(t->start, t->len) : MS_SCALAR_NONE;
@@ -42,8 +67,10 @@ static bool parse_constant(Parser *p, ms_Value *v) {
     pu_check_utf8(p, s.str, s.str_len, s.loc, "a string value");
     return true;
   }
-  if (try_consume_symbol(p, '-')) v->negative = true;
-  else try_consume_symbol(p, '+');
+  if (try_consume_symbol(p, '-'))
+    v->negative = true;
+  else
+    try_consume_symbol(p, '+');
   const ms_Token *t = peek(p);
   if (t->kind == MS_TOK_INT || t->kind == MS_TOK_FLOAT) {
     if (!pu_take_number(p, v)) return false;
@@ -123,8 +150,10 @@ static bool parse_field_type(Parser *p, ms_IdlField *idl) {
     const ms_Token *e = peek(p);
     t->loc = e->loc;
     t->scalar = scalar_of(e);
-    if (t->scalar != MS_SCALAR_NONE && !ms_tok_is_symbol(peek_at(p, 1), '.')) next(p);
-    else if (!parse_dotted_name(p, false, "a vector element type", &t->type_name, NULL)) return false;
+    if (t->scalar != MS_SCALAR_NONE && !ms_tok_is_symbol(peek_at(p, 1), '.'))
+      next(p);
+    else if (!parse_dotted_name(p, false, "a vector element type", &t->type_name, NULL))
+      return false;
     idl->collection = is_number_scalar(t->scalar) ? MS_COLLECTION_ARRAY : MS_COLLECTION_LIST;
     if (try_consume_symbol(p, ':')) {
       int64_t n;
@@ -154,8 +183,10 @@ static void apply_fory_attributes(ms_Field *f) {
     if (!yes) continue;
     if (strcmp(o->name, "nullable") == 0) idl->nullable = true;
     if (strcmp(o->name, "ref") == 0 || strcmp(o->name, "weak_ref") == 0) {
-      if (idl->collection == MS_COLLECTION_NONE) idl->ref = true;
-      else idl->value.ref = true;
+      if (idl->collection == MS_COLLECTION_NONE)
+        idl->ref = true;
+      else
+        idl->value.ref = true;
     }
   }
 }
@@ -273,8 +304,8 @@ static bool parse_enum(Parser *p) {
   next(p); /* enum */
   if (!expect_ident(p, "an enum name", &e->name, &e->loc)) return false;
   if (!try_consume_symbol(p, ':')) {
-    ms_error(p->diag, peek(p)->loc, "enum \"%s\" needs an underlying integer type, e.g. 'enum %s : byte'",
-             e->name, e->name);
+    ms_error(p->diag, peek(p)->loc, "enum \"%s\" needs an underlying integer type, e.g. 'enum %s : byte'", e->name,
+             e->name);
     return false;
   }
   ms_Loc base_loc = peek(p)->loc;
@@ -338,8 +369,10 @@ static bool parse_union(Parser *p) {
       f->name = ms_idl_snake_name(p->arena, first);
     }
     f->idl->value.loc = f->type_loc;
-    if (try_consume_symbol(p, '=')) parse_integer(p, "a union member value", &f->number, &f->number_loc);
-    else f->number = (int64_t)u->fields.count + 1;
+    if (try_consume_symbol(p, '='))
+      parse_integer(p, "a union member value", &f->number, &f->number_loc);
+    else
+      f->number = (int64_t)u->fields.count + 1;
     f->oneof = o;
     ms_vec_push(p->arena, &u->fields, f);
     ms_vec_push(p->arena, &o->fields, f);
@@ -492,8 +525,9 @@ static bool parse_top_statement(Parser *p) {
   }
   if (looking_at(p, "file_identifier")) return parse_string_statement(p, &f->file_identifier, "file_identifier");
   if (looking_at(p, "file_extension")) return parse_string_statement(p, &f->file_extension, "file_extension");
-  return fail(p, "a declaration (\"table\", \"struct\", \"enum\", \"union\", \"rpc_service\", \"namespace\", "
-                 "\"include\", \"attribute\", \"root_type\", \"file_identifier\" or \"file_extension\")");
+  return fail(p,
+              "a declaration (\"table\", \"struct\", \"enum\", \"union\", \"rpc_service\", \"namespace\", "
+              "\"include\", \"attribute\", \"root_type\", \"file_identifier\" or \"file_extension\")");
 }
 
 void ms_parse_fbs(ms_Arena *arena, ms_Diag *diag, ms_File *file) {

@@ -11,19 +11,34 @@
 #include "parse.h"
 #include "parse_util.h"
 
-static const char *const file_options[] = {
-    "java_package", "java_outer_classname", "java_multiple_files", "go_package", "kotlin_package",
-    "csharp_namespace", "deprecated", "use_record_for_java_message", "polymorphism",
-    "enable_auto_type_id", "go_nested_type_style", "swift_namespace_style",
-    "rust_use_chrono_temporal_types", "evolving", NULL};
-static const char *const field_options[] = {
-    "deprecated", "json_name", "packed", "lazy", "unverified_lazy", "weak", "debug_redact",
-    "retention", "targets", "edition_defaults", "features", "ref", "nullable", "thread_safe_pointer",
-    "thread_safe", "weak_ref", "java_array", NULL};
+static const char *const file_options[] = {"java_package",
+                                           "java_outer_classname",
+                                           "java_multiple_files",
+                                           "go_package",
+                                           "kotlin_package",
+                                           "csharp_namespace",
+                                           "deprecated",
+                                           "use_record_for_java_message",
+                                           "polymorphism",
+                                           "enable_auto_type_id",
+                                           "go_nested_type_style",
+                                           "swift_namespace_style",
+                                           "rust_use_chrono_temporal_types",
+                                           "evolving",
+                                           NULL};
+static const char *const field_options[] = {"deprecated",      "json_name",
+                                            "packed",          "lazy",
+                                            "unverified_lazy", "weak",
+                                            "debug_redact",    "retention",
+                                            "targets",         "edition_defaults",
+                                            "features",        "ref",
+                                            "nullable",        "thread_safe_pointer",
+                                            "thread_safe",     "weak_ref",
+                                            "java_array",      NULL};
 static const char *const ref_options[] = {"weak", "weak_ref", "thread_safe", "thread_safe_pointer", NULL};
 static const char *const enum_options[] = {"id", "deprecated", "alias", NULL};
-static const char *const message_options[] = {"id", "alias", "evolving", "use_record_for_java", "deprecated",
-                                              "namespace", NULL};
+static const char *const message_options[] = {"id",         "alias",     "evolving", "use_record_for_java",
+                                              "deprecated", "namespace", NULL};
 static const char *const union_options[] = {"id", "alias", "deprecated", NULL};
 static const char *const service_options[] = {"deprecated", NULL};
 
@@ -115,15 +130,13 @@ static bool parse_option_statement(Parser *p, ms_Vec *into, const char *const *k
 }
 
 /* [id = N, ...] on a type: the id becomes the type's Fory id. */
-static bool parse_type_options(Parser *p, ms_Vec *options, ms_TypeId *id, const char *const *known,
-                               bool allow_zero) {
+static bool parse_type_options(Parser *p, ms_Vec *options, ms_TypeId *id, const char *const *known, bool allow_zero) {
   if (!parse_bracket_list(p, options, known, "type")) return false;
   ms_Option *o = ms_find_option(options, "id");
   if (!o) return true;
   if (o->value.kind != MS_VALUE_INT || o->value.negative || (o->value.u == 0 && !allow_zero) ||
       o->value.u > UINT32_MAX) {
-    ms_error(p->diag, o->value.loc, "type option \"id\" must be an integer from %d to 4294967295",
-             allow_zero ? 0 : 1);
+    ms_error(p->diag, o->value.loc, "type option \"id\" must be an integer from %d to 4294967295", allow_zero ? 0 : 1);
     return true;
   }
   id->id = (uint32_t)o->value.u;
@@ -250,8 +263,8 @@ static bool parse_type(Parser *p, ms_TypeRef *t, bool allow_collection, ms_IdlFi
     if (ok && strcmp(t->encoding, "tagged") == 0) ok = scalar == MS_SCALAR_INT64 || scalar == MS_SCALAR_UINT64;
     if (!ok) {
       ms_error(p->diag, s->loc, "\"%s\" applies to %s only, not to \"%.*s\"", t->encoding,
-               strcmp(t->encoding, "tagged") == 0 ? "int64 and uint64" : "int32, int64, uint32 and uint64",
-               (int)s->len, s->start);
+               strcmp(t->encoding, "tagged") == 0 ? "int64 and uint64" : "int32, int64, uint32 and uint64", (int)s->len,
+               s->start);
       next(p);
       return false;
     }
@@ -285,16 +298,20 @@ static bool parse_field_modifiers(Parser *p, Modifiers *m) {
     const ms_Token *t = peek(p);
     bool followed = peek_at(p, 1)->kind == MS_TOK_IDENT;
     if (ms_tok_is(t, "optional") && followed) {
-      if (m->repeated) m->element_optional = true;
-      else m->optional = true;
+      if (m->repeated)
+        m->element_optional = true;
+      else
+        m->optional = true;
       m->optional_loc = t->loc;
       next(p);
     } else if (ms_tok_is(t, "ref") && (followed || ms_tok_is_symbol(peek_at(p, 1), '('))) {
       m->ref_loc = t->loc;
       next(p);
       ms_Vec *opts = m->repeated ? &m->element_ref_options : &m->ref_options;
-      if (m->repeated) m->element_ref = true;
-      else m->ref = true;
+      if (m->repeated)
+        m->element_ref = true;
+      else
+        m->ref = true;
       if (!parse_ref_options(p, opts)) return false;
     } else if (ms_tok_is(t, "repeated") && followed) {
       if (m->repeated) {
@@ -316,8 +333,10 @@ static void apply_field_options(Parser *p, ms_Field *f, ms_IdlField *idl) {
     if (strcmp(o->name, "nullable") == 0 && yes) {
       idl->nullable = true;
     } else if (strcmp(o->name, "ref") == 0 && yes) {
-      if (idl->collection == MS_COLLECTION_NONE) idl->ref = true;
-      else idl->value.ref = true;
+      if (idl->collection == MS_COLLECTION_NONE)
+        idl->ref = true;
+      else
+        idl->value.ref = true;
     } else if (strcmp(o->name, "json_name") == 0 && o->value.kind == MS_VALUE_STRING) {
       f->json_name = o->value.text;
       f->has_json_name = true;
@@ -505,10 +524,14 @@ static bool parse_body(Parser *p, ms_Message *m, ms_Loc open, bool is_union) {
       return false;
     }
     bool ok;
-    if (!is_union) ok = parse_message_statement(p, m);
-    else if (try_consume_symbol(p, ';')) ok = true;
-    else if (looking_at(p, "reserved")) ok = parse_reserved(p, &m->reserved_ranges, &m->reserved_names);
-    else ok = parse_union_case(p, m);
+    if (!is_union)
+      ok = parse_message_statement(p, m);
+    else if (try_consume_symbol(p, ';'))
+      ok = true;
+    else if (looking_at(p, "reserved"))
+      ok = parse_reserved(p, &m->reserved_ranges, &m->reserved_names);
+    else
+      ok = parse_union_case(p, m);
     if (!ok) skip_statement(p);
   }
   p->depth--;
@@ -665,7 +688,9 @@ static bool parse_top_statement(Parser *p) {
   if (looking_at(p, "import")) return parse_import(p);
   if (looking_at(p, "package")) return parse_package(p);
   if (looking_at(p, "option")) return parse_option_statement(p, &f->options, file_options, "file");
-  return fail(p, "a top-level statement (\"package\", \"import\", \"option\", \"message\", \"enum\", \"union\" or \"service\")");
+  return fail(
+      p,
+      "a top-level statement (\"package\", \"import\", \"option\", \"message\", \"enum\", \"union\" or \"service\")");
 }
 
 void ms_parse_fdl(ms_Arena *arena, ms_Diag *diag, ms_File *file) {

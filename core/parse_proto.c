@@ -10,7 +10,6 @@
 #include "parse.h"
 #include "parse_util.h"
 
-
 /* The text between '{' and its matching '}' (both consumed). */
 static bool parse_aggregate(Parser *p, ms_Value *v) {
   ms_Token open = next(p); /* '{' */
@@ -48,19 +47,16 @@ static bool parse_value(Parser *p, ms_Value *v) {
   const ms_Token *t = peek(p);
   switch (t->kind) {
     case MS_TOK_INT:
-    case MS_TOK_FLOAT:
-      return pu_take_number(p, v);
+    case MS_TOK_FLOAT: return pu_take_number(p, v);
     case MS_TOK_IDENT:
-      if (v->negative && !ms_tok_is(t, "inf") && !ms_tok_is(t, "nan") &&
-          !ms_tok_is(t, "infinity"))
+      if (v->negative && !ms_tok_is(t, "inf") && !ms_tok_is(t, "nan") && !ms_tok_is(t, "infinity"))
         return fail(p, "a number after \"-\"");
       v->kind = MS_VALUE_IDENT;
       v->text = token_text(p, t);
       v->text_len = t->len;
       next(p);
       return true;
-    default:
-      return fail(p, "an option value");
+    default: return fail(p, "an option value");
   }
 }
 
@@ -124,7 +120,6 @@ static bool parse_bracket_options(Parser *p, ms_Vec *options, ClaimFn claim, voi
 
 /* ---- numbers and ranges ------------------------------------------------- */
 
-
 /* reserved 2, 15, 9 to 11;  or  reserved "foo", "bar";  (or identifiers in editions) */
 static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names, int64_t max_value) {
   next(p); /* reserved */
@@ -144,8 +139,7 @@ static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names, int64_t max
         pu_check_utf8(p, n->name, len, n->loc, "a reserved name");
       } else if (t->kind == MS_TOK_IDENT) {
         if (!editions) {
-          ms_error(p->diag, t->loc,
-                   "reserved names must be string literals (only editions accept identifiers)");
+          ms_error(p->diag, t->loc, "reserved names must be string literals (only editions accept identifiers)");
         }
         ms_Token u = next(p);
         n->name = token_text(p, &u);
@@ -195,16 +189,15 @@ static bool claim_field_option(Parser *p, ms_Option *o, void *target) {
 }
 
 typedef struct FieldScope {
-  ms_Message *message;        /* containing message, NULL at file level */
-  ms_Oneof *oneof;            /* when inside a oneof */
-  const char *extendee;       /* when inside an extend block */
+  ms_Message *message; /* containing message, NULL at file level */
+  ms_Oneof *oneof; /* when inside a oneof */
+  const char *extendee; /* when inside an extend block */
   ms_Loc extendee_loc;
-  ms_Vec *fields;             /* where the field goes */
-  ms_Vec *nested;             /* where groups and map entries go */
+  ms_Vec *fields; /* where the field goes */
+  ms_Vec *nested; /* where groups and map entries go */
 } FieldScope;
 
 static bool parse_message_body(Parser *p, ms_Message *m, ms_Loc open);
-
 
 /* ---- Fory's extensions of .proto, as foryc reads them --------------------
  * The field types int8, int16, uint8, uint16 and float16, and the (fory)
@@ -417,7 +410,7 @@ static bool parse_field(Parser *p, FieldScope *s) {
   if (is_label_word(p)) {
     ms_Token t = next(p);
     f->label_loc = t.loc;
-    f->written_label = ms_tok_is(&t, "optional") ? MS_LABEL_OPTIONAL
+    f->written_label = ms_tok_is(&t, "optional")   ? MS_LABEL_OPTIONAL
                        : ms_tok_is(&t, "required") ? MS_LABEL_REQUIRED
                                                    : MS_LABEL_REPEATED;
     if (s->oneof) {
@@ -439,8 +432,8 @@ static bool parse_field(Parser *p, FieldScope *s) {
     if (s->oneof) ms_vec_push(p->arena, &s->oneof->fields, f);
     return true;
   }
-  bool is_group = looking_at(p, "group") && peek_at(p, 1)->kind == MS_TOK_IDENT &&
-                  !ms_tok_is_symbol(peek_at(p, 2), '.');
+  bool is_group =
+      looking_at(p, "group") && peek_at(p, 1)->kind == MS_TOK_IDENT && !ms_tok_is_symbol(peek_at(p, 2), '.');
   if (is_group) {
     ms_Token g = next(p);
     f->type_loc = g.loc;
@@ -545,8 +538,7 @@ static bool parse_extend(Parser *p, ms_Message *scope, ms_Vec *extensions, ms_Ve
   take_leading_comments(p, &comments);
   next(p); /* extend */
   FieldScope s = {.message = scope, .fields = extensions, .nested = nested};
-  if (!parse_dotted_name(p, true, "a message type to extend", &s.extendee, &s.extendee_loc))
-    return false;
+  if (!parse_dotted_name(p, true, "a message type to extend", &s.extendee, &s.extendee_loc)) return false;
   ms_Loc open = peek(p)->loc;
   if (!end_declaration(p, '{', &comments)) return false;
   unsigned before = extensions->count;
@@ -648,8 +640,7 @@ static bool parse_message_statement(Parser *p, ms_Message *m) {
       ((looking_at(p, "export") || looking_at(p, "local")) && ms_tok_is(peek_at(p, 1), "enum")))
     return parse_enum(p, &m->enums, m);
   if (looking_at(p, "extensions")) return parse_extensions(p, m);
-  if (looking_at(p, "reserved"))
-    return parse_reserved(p, &m->reserved_ranges, &m->reserved_names, MAX_FIELD_NUMBER);
+  if (looking_at(p, "reserved")) return parse_reserved(p, &m->reserved_ranges, &m->reserved_names, MAX_FIELD_NUMBER);
   if (looking_at(p, "option")) return parse_option_statement(p, &m->options);
   if (looking_at(p, "oneof")) return parse_oneof(p, m);
   if (looking_at(p, "extend")) return parse_extend(p, m, &m->extensions, &m->messages);
@@ -805,8 +796,8 @@ static bool parse_syntax(Parser *p) {
   } else if (strcmp(value, "proto3") == 0) {
     p->file->syntax = MS_SYNTAX_PROTO3;
   } else {
-    ms_error(p->diag, loc, "unrecognized syntax identifier \"%s\"; this parser only recognizes \"proto2\" and \"proto3\"",
-             value);
+    ms_error(p->diag, loc,
+             "unrecognized syntax identifier \"%s\"; this parser only recognizes \"proto2\" and \"proto3\"", value);
     p->file->syntax = MS_SYNTAX_PROTO3; /* the least strict about labels: no cascade of errors */
   }
   return end_declaration(p, ';', &p->file->comments);
@@ -866,8 +857,8 @@ static bool parse_top_statement(Parser *p) {
   if (looking_at(p, "package")) return parse_package(p);
   if (looking_at(p, "option")) return parse_option_statement(p, &f->options);
   if (looking_at(p, "syntax") || looking_at(p, "edition")) {
-    ms_error(p->diag, peek(p)->loc, "\"%.*s\" must be the first statement of the file",
-             (int)peek(p)->len, peek(p)->start);
+    ms_error(p->diag, peek(p)->loc, "\"%.*s\" must be the first statement of the file", (int)peek(p)->len,
+             peek(p)->start);
     return false;
   }
   return fail(p, "a top-level statement (e.g. \"message\")");

@@ -22,9 +22,7 @@ bool pu_expect_word(Parser *p, const char *word) {
   return fail(p, what);
 }
 
-char *pu_token_text(Parser *p, const ms_Token *t) {
-  return ms_arena_strndup(p->arena, t->start, t->len);
-}
+char *pu_token_text(Parser *p, const ms_Token *t) { return ms_arena_strndup(p->arena, t->start, t->len); }
 
 bool pu_expect_ident(Parser *p, const char *what, const char **out, ms_Loc *loc) {
   if (peek(p)->kind != MS_TOK_IDENT) return fail(p, what);
@@ -89,8 +87,7 @@ bool pu_end_declaration(Parser *p, char c, ms_Comment *comments) {
 /* ---- names and values --------------------------------------------------- */
 
 /* ident ('.' ident)*, with an optional leading '.' when `allow_leading_dot`. */
-bool pu_parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what,
-               const char **out, ms_Loc *loc) {
+bool pu_parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what, const char **out, ms_Loc *loc) {
   const ms_Token *first = peek(p);
   ms_Loc start = first->loc;
   size_t cap = 64, len = 0;
@@ -160,8 +157,10 @@ bool pu_parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_
 bool pu_check_utf8(Parser *p, const char *s, size_t len, ms_Loc loc, const char *what) {
   size_t bad = ms_utf8_invalid_at(s, len);
   if (bad == len) return true;
-  ms_error(p->diag, loc, "%s is not valid UTF-8 (byte 0x%02X at offset %zu); text must be UTF-8 "
-           "(only bytes values may hold other bytes)", what, (unsigned char)s[bad], bad);
+  ms_error(p->diag, loc,
+           "%s is not valid UTF-8 (byte 0x%02X at offset %zu); text must be UTF-8 "
+           "(only bytes values may hold other bytes)",
+           what, (unsigned char)s[bad], bad);
   return false;
 }
 

@@ -51,8 +51,7 @@ void pu_skip_statement(Parser *p);
 void pu_skip_rest_of_block(Parser *p);
 void pu_take_leading_comments(Parser *p, ms_Comment *c);
 bool pu_end_declaration(Parser *p, char c, ms_Comment *comments);
-bool pu_parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what,
-                              const char **out, ms_Loc *loc);
+bool pu_parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what, const char **out, ms_Loc *loc);
 bool pu_parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_Loc *loc);
 /* Text (a name, json_name, a string default) must be UTF-8 also when escapes
  * spell its bytes: false after a located error naming `what`. */
@@ -64,16 +63,28 @@ static inline bool fail(Parser *p, const char *what) { return pu_fail(p, what); 
 static inline bool expect_symbol(Parser *p, char c) { return pu_expect_symbol(p, c); }
 static inline bool expect_word(Parser *p, const char *word) { return pu_expect_word(p, word); }
 static inline char *token_text(Parser *p, const ms_Token *t) { return pu_token_text(p, t); }
-static inline bool expect_ident(Parser *p, const char *what, const char **out, ms_Loc *loc) { return pu_expect_ident(p, what, out, loc); }
+static inline bool expect_ident(Parser *p, const char *what, const char **out, ms_Loc *loc) {
+  return pu_expect_ident(p, what, out, loc);
+}
 static inline void skip_statement(Parser *p) { pu_skip_statement(p); }
 static inline void skip_rest_of_block(Parser *p) { pu_skip_rest_of_block(p); }
 static inline void take_leading_comments(Parser *p, ms_Comment *c) { pu_take_leading_comments(p, c); }
-static inline bool end_declaration(Parser *p, char c, ms_Comment *comments) { return pu_end_declaration(p, c, comments); }
-static inline bool parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what,
-                              const char **out, ms_Loc *loc) { return pu_parse_dotted_name(p, allow_leading_dot, what, out, loc); }
-static inline bool parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_Loc *loc) { return pu_parse_string_literal(p, out, out_len, loc); }
-static inline bool parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc) { return pu_parse_integer(p, what, out, loc); }
-static inline bool parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) { return pu_parse_ranges(p, into, max_value); }
+static inline bool end_declaration(Parser *p, char c, ms_Comment *comments) {
+  return pu_end_declaration(p, c, comments);
+}
+static inline bool parse_dotted_name(Parser *p, bool allow_leading_dot, const char *what, const char **out,
+                                     ms_Loc *loc) {
+  return pu_parse_dotted_name(p, allow_leading_dot, what, out, loc);
+}
+static inline bool parse_string_literal(Parser *p, const char **out, unsigned *out_len, ms_Loc *loc) {
+  return pu_parse_string_literal(p, out, out_len, loc);
+}
+static inline bool parse_integer(Parser *p, const char *what, int64_t *out, ms_Loc *loc) {
+  return pu_parse_integer(p, what, out, loc);
+}
+static inline bool parse_ranges(Parser *p, ms_Vec *into, int64_t max_value) {
+  return pu_parse_ranges(p, into, max_value);
+}
 
 /* Every statement until the end of the file, with recovery. */
 void pu_parse_statements_to_eof(Parser *p, bool (*statement)(Parser *p));

@@ -115,8 +115,10 @@ int ms_plugin_main(FILE *in, FILE *out) {
   if (ms_load_code_generator_request(c, request, len, &parameter)) {
     parse_parameter(c, parameter, &run, &dump_model);
     if (ms_compiler_link(c)) {
-      if (dump_model) add_model_json(c, &files);
-      else ms_lua_run(c, &files, &run);
+      if (dump_model)
+        add_model_json(c, &files);
+      else
+        ms_lua_run(c, &files, &run);
     }
   }
   write_response(out, c, &files);

@@ -20,8 +20,7 @@ void ms_table_free(ms_Table *t) {
   memset(t, 0, sizeof *t);
 }
 
-static ms_TableSlot *find_slot(ms_TableSlot *slots, size_t cap, const char *key, size_t len,
-                               uint64_t h) {
+static ms_TableSlot *find_slot(ms_TableSlot *slots, size_t cap, const char *key, size_t len, uint64_t h) {
   size_t i = (size_t)h & (cap - 1);
   for (;;) {
     ms_TableSlot *s = &slots[i];
@@ -54,9 +53,7 @@ void *ms_table_getn(const ms_Table *t, const char *key, size_t len) {
   return s->hash ? s->value : NULL;
 }
 
-void *ms_table_get(const ms_Table *t, const char *key) {
-  return ms_table_getn(t, key, strlen(key));
-}
+void *ms_table_get(const ms_Table *t, const char *key) { return ms_table_getn(t, key, strlen(key)); }
 
 void *ms_table_put(ms_Table *t, const char *key, void *value) {
   if ((t->count + 1) * 4 >= t->cap * 3) grow(t);

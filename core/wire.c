@@ -52,13 +52,17 @@ void ms_skip(ms_Reader *r, uint32_t wire_type) {
   switch (wire_type) {
     case 0: ms_read_varint(r); return;
     case 1:
-      if (r->end - r->p < 8) r->ok = false;
-      else r->p += 8;
+      if (r->end - r->p < 8)
+        r->ok = false;
+      else
+        r->p += 8;
       return;
     case 2: ms_read_bytes(r); return;
     case 5:
-      if (r->end - r->p < 4) r->ok = false;
-      else r->p += 4;
+      if (r->end - r->p < 4)
+        r->ok = false;
+      else
+        r->p += 4;
       return;
     case 3: {
       /* a group up to its end, nested groups counted rather than recursed

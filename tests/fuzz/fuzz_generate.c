@@ -23,8 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   const char *env = getenv("MOONSTUB_FUZZ_ROOTS");
   char *list = strdup(env ? env : FUZZ_ROOTS);
-  for (char *save = NULL, *dir = strtok_r(list, ":", &save); dir && nroots < 16;
-       dir = strtok_r(NULL, ":", &save))
+  for (char *save = NULL, *dir = strtok_r(list, ":", &save); dir && nroots < 16; dir = strtok_r(NULL, ":", &save))
     roots[nroots++] = dir;
   roots[nroots++] = "/nonexistent-moonstub-fuzz-root";
   return 0;

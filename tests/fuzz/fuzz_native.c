@@ -24,9 +24,9 @@ PyMODINIT_FUNC PyInit__native(void);
 
 /* The fuzz target's fixed state, built once in LLVMFuzzerInitialize. */
 typedef struct {
-  PyObject *codecs;        /* list of native MessageType, one per class */
-  PyObject *decode_error;  /* _moonstub.DecodeError */
-  PyObject *encode_error;  /* _moonstub.EncodeError */
+  PyObject *codecs; /* list of native MessageType, one per class */
+  PyObject *decode_error; /* _moonstub.DecodeError */
+  PyObject *encode_error; /* _moonstub.EncodeError */
 } FuzzWorld;
 
 static FuzzWorld world; /* libFuzzer's entry points take no context argument */

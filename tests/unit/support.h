@@ -24,14 +24,11 @@ static inline ms_Compiler *compile_text(const char *path, const char *text) {
 
 static inline const char *diag_text(const ms_Compiler *c) { return c->diag.text ? c->diag.text : ""; }
 
-static inline ms_File *first_file(ms_Compiler *c) {
-  return c->schema.files.items[c->schema.files.count - 1];
-}
+static inline ms_File *first_file(ms_Compiler *c) { return c->schema.files.items[c->schema.files.count - 1]; }
 
-#define assert_diag_contains(c, needle)                                        \
-  do {                                                                         \
-    if (!strstr(diag_text(c), (needle)))                                       \
-      fail_msg("diagnostics lack \"%s\":\n%s", (needle), diag_text(c));        \
+#define assert_diag_contains(c, needle)                                                                    \
+  do {                                                                                                     \
+    if (!strstr(diag_text(c), (needle))) fail_msg("diagnostics lack \"%s\":\n%s", (needle), diag_text(c)); \
   } while (0)
 
 #endif

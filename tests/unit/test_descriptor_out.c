@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "support.h"
 #include "descriptor.h"
 #include "descriptor_out.h"
+#include "support.h"
 
 /* Options merged and ordered by number, a source-retention option dropped, a
  * packed repeated option, a map entry, proto3 optional, an empty method body. */
@@ -119,20 +119,20 @@ static void test_idl_files_have_none(void **state) {
 /* v.proto as protoc hands an imported file to a plugin: its options in the
  * order they were written, one of them with source retention, the option
  * message split in two; and a source_code_info the plugin must drop. */
-static const uint8_t v_request_file[] = {
-    0x0a, 0x07, 'v', '.', 'p', 'r', 'o', 't', 'o',              /* name */
-    0x12, 0x01, 'v',                                            /* package */
-    0x1a, 0x07, 'u', '.', 'p', 'r', 'o', 't', 'o',              /* dependency */
-    0x22, 0x15, 0x0a, 0x01, 'V',                                /* message V */
-    0x3a, 0x10,                                                 /*   options */
-    0x90, 0xb5, 0x18, 0x01,                                     /*     (src) = 1 */
-    0x8a, 0xb5, 0x18, 0x02, 0x10, 0x02,                         /*     (opt) {b: 2} unpacked */
-    0x8a, 0xb5, 0x18, 0x02, 0x08, 0x05,                         /*     (opt) {a: 5} */
-    0x4a, 0x02, 0x0a, 0x00,                                     /* source_code_info */
-    0x62, 0x06, 'p', 'r', 'o', 't', 'o', '3'};                  /* syntax */
+static const uint8_t v_request_file[] = {0x0a, 0x07, 'v',  '.',  'p',  'r',  'o', 't', 'o', /* name */
+                                         0x12, 0x01, 'v', /* package */
+                                         0x1a, 0x07, 'u',  '.',  'p',  'r',  'o', 't', 'o', /* dependency */
+                                         0x22, 0x15, 0x0a, 0x01, 'V', /* message V */
+                                         0x3a, 0x10, /*   options */
+                                         0x90, 0xb5, 0x18, 0x01, /*     (src) = 1 */
+                                         0x8a, 0xb5, 0x18, 0x02, 0x10, 0x02, /*     (opt) {b: 2} unpacked */
+                                         0x8a, 0xb5, 0x18, 0x02, 0x08, 0x05, /*     (opt) {a: 5} */
+                                         0x4a, 0x02, 0x0a, 0x00, /* source_code_info */
+                                         0x62, 0x06, 'p',  'r',  'o',  't',  'o', '3'}; /* syntax */
 
-static const char v_descriptor[] = "0a07762e70726f746f1201761a07752e70726f746f220e0a01563a098ab518050805120102"
-                                   "620670726f746f33";
+static const char v_descriptor[] =
+    "0a07762e70726f746f1201761a07752e70726f746f220e0a01563a098ab518050805120102"
+    "620670726f746f33";
 
 static void add_file(ms_Writer *request, const uint8_t *data, size_t len) {
   ms_write_bytes_field(request, 15, data, len);

@@ -114,7 +114,7 @@ static void test_comment_attachment(void **state) {
         "d = 4;\n");
   ms_Token t;
   for (int i = 0; i < 4; i++) t = ms_lex_next(&f.lx); /* a = 1 ; */
-  t = ms_lex_next(&f.lx);                            /* b */
+  t = ms_lex_next(&f.lx); /* b */
   assert_string_equal(t.comments.trailing, " trailing a\n");
   assert_string_equal(t.comments.leading, " leading b\n");
   for (int i = 0; i < 4; i++) t = ms_lex_next(&f.lx); /* = 2 ; c */
@@ -140,12 +140,9 @@ static void test_block_comment_strips_stars(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_tokens_and_positions),
-      cmocka_unit_test(test_numbers),
-      cmocka_unit_test(test_string_escapes),
-      cmocka_unit_test(test_unterminated_string_is_reported),
-      cmocka_unit_test(test_comment_attachment),
-      cmocka_unit_test(test_block_comment_strips_stars),
+      cmocka_unit_test(test_tokens_and_positions), cmocka_unit_test(test_numbers),
+      cmocka_unit_test(test_string_escapes),       cmocka_unit_test(test_unterminated_string_is_reported),
+      cmocka_unit_test(test_comment_attachment),   cmocka_unit_test(test_block_comment_strips_stars),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,9 +35,8 @@ static void test_relative_and_qualified_names(void **state) {
 
 static void test_dependencies_come_first(void **state) {
   (void)state;
-  const char *files[] = {"x.proto", "syntax = \"proto3\"; package x; message X {}",
-                         "y.proto", "syntax = \"proto3\"; import \"x.proto\"; package y; message Y { x.X x = 1; }",
-                         NULL};
+  const char *files[] = {"x.proto", "syntax = \"proto3\"; package x; message X {}", "y.proto",
+                         "syntax = \"proto3\"; import \"x.proto\"; package y; message Y { x.X x = 1; }", NULL};
   ms_Compiler *c = compile_files(files, "y.proto");
   assert_string_equal(diag_text(c), "");
   assert_int_equal(c->schema.files.count, 2);
@@ -49,10 +48,10 @@ static void test_dependencies_come_first(void **state) {
 
 static void test_public_imports_are_visible_transitively(void **state) {
   (void)state;
-  const char *files[] = {"x.proto", "syntax = \"proto3\"; package x; message X {}",
-                         "p.proto", "syntax = \"proto3\"; import public \"x.proto\";",
-                         "n.proto", "syntax = \"proto3\"; import \"x.proto\";",
-                         "ok.proto", "syntax = \"proto3\"; import \"p.proto\"; message A { x.X x = 1; }",
+  const char *files[] = {"x.proto",   "syntax = \"proto3\"; package x; message X {}",
+                         "p.proto",   "syntax = \"proto3\"; import public \"x.proto\";",
+                         "n.proto",   "syntax = \"proto3\"; import \"x.proto\";",
+                         "ok.proto",  "syntax = \"proto3\"; import \"p.proto\"; message A { x.X x = 1; }",
                          "bad.proto", "syntax = \"proto3\"; import \"n.proto\"; message A { x.X x = 1; }",
                          NULL};
   ms_Compiler *c = compile_files(files, "ok.proto");
@@ -65,8 +64,8 @@ static void test_public_imports_are_visible_transitively(void **state) {
 
 static void test_import_cycle(void **state) {
   (void)state;
-  const char *files[] = {"a.proto", "syntax = \"proto3\"; import \"b.proto\";",
-                         "b.proto", "syntax = \"proto3\"; import \"a.proto\";", NULL};
+  const char *files[] = {"a.proto", "syntax = \"proto3\"; import \"b.proto\";", "b.proto",
+                         "syntax = \"proto3\"; import \"a.proto\";", NULL};
   ms_Compiler *c = compile_files(files, "a.proto");
   assert_diag_contains(c, "b.proto:1:27: error: import cycle: a.proto -> b.proto -> a.proto");
   ms_compiler_free(c);
@@ -143,7 +142,8 @@ static void test_enum_value_scoping(void **state) {
                                 "package p;\n"
                                 "enum A { NONE = 0; }\n"
                                 "enum B { NONE = 0; }\n");
-  assert_diag_contains(c, "a.proto:4:10: error: \"NONE\" is already defined in \"p\"; enum values use C++ scoping rules");
+  assert_diag_contains(c,
+                       "a.proto:4:10: error: \"NONE\" is already defined in \"p\"; enum values use C++ scoping rules");
   ms_compiler_free(c);
 }
 

@@ -12,17 +12,17 @@
 static void test_utf8_sequence_len(void **state) {
   (void)state;
   assert_int_equal(ms_utf8_sequence_len("a", 1), 1);
-  assert_int_equal(ms_utf8_sequence_len("\xC3\xA9", 2), 2);         /* é */
-  assert_int_equal(ms_utf8_sequence_len("\xE2\x82\xAC", 3), 3);     /* € */
+  assert_int_equal(ms_utf8_sequence_len("\xC3\xA9", 2), 2); /* é */
+  assert_int_equal(ms_utf8_sequence_len("\xE2\x82\xAC", 3), 3); /* € */
   assert_int_equal(ms_utf8_sequence_len("\xF0\x9F\x98\x80", 4), 4); /* U+1F600 */
-  assert_int_equal(ms_utf8_sequence_len("\xE9", 1), 0);             /* Latin-1 é */
+  assert_int_equal(ms_utf8_sequence_len("\xE9", 1), 0); /* Latin-1 é */
   assert_int_equal(ms_utf8_sequence_len("\xE9t", 2), 0);
-  assert_int_equal(ms_utf8_sequence_len("\x80", 1), 0);             /* stray continuation */
-  assert_int_equal(ms_utf8_sequence_len("\xC0\x80", 2), 0);         /* overlong */
-  assert_int_equal(ms_utf8_sequence_len("\xE0\x80\x80", 3), 0);     /* overlong */
-  assert_int_equal(ms_utf8_sequence_len("\xED\xA0\x80", 3), 0);     /* a surrogate */
+  assert_int_equal(ms_utf8_sequence_len("\x80", 1), 0); /* stray continuation */
+  assert_int_equal(ms_utf8_sequence_len("\xC0\x80", 2), 0); /* overlong */
+  assert_int_equal(ms_utf8_sequence_len("\xE0\x80\x80", 3), 0); /* overlong */
+  assert_int_equal(ms_utf8_sequence_len("\xED\xA0\x80", 3), 0); /* a surrogate */
   assert_int_equal(ms_utf8_sequence_len("\xF4\x90\x80\x80", 4), 0); /* past U+10FFFF */
-  assert_int_equal(ms_utf8_sequence_len("\xE2\x82", 2), 0);         /* cut short */
+  assert_int_equal(ms_utf8_sequence_len("\xE2\x82", 2), 0); /* cut short */
   assert_int_equal(ms_utf8_invalid_at("caf\xC3\xA9", 5), 5);
   assert_int_equal(ms_utf8_invalid_at("caf\xE9!", 5), 3);
   /* the ASCII fast path goes 8 bytes at a time: a bad byte anywhere is found */
@@ -144,14 +144,16 @@ static void test_text_from_escapes_must_be_utf8(void **state) {
                                 "  optional string ok = 3 [default = \"\\303\\251\"];\n"
                                 "}\n");
   assert_int_equal(c->diag.errors, 2);
-  assert_diag_contains(c, "t.proto:3:36: error: the default of a string field is not valid UTF-8 (byte 0xFF at offset 0)");
+  assert_diag_contains(c,
+                       "t.proto:3:36: error: the default of a string field is not valid UTF-8 (byte 0xFF at offset 0)");
   assert_diag_contains(c, "t.proto:3:56: error: json_name is not valid UTF-8 (byte 0xE9 at offset 1)");
   ms_compiler_free(c);
 }
 
 static void test_fdl_and_fbs_strings_are_checked(void **state) {
   (void)state;
-  ms_Compiler *c = compile_text("t.fdl", "package p;\n// caf\xE9\nmessage M [alias = \"\\xe9\"] {\n  string s = 1;\n}\n");
+  ms_Compiler *c =
+      compile_text("t.fdl", "package p;\n// caf\xE9\nmessage M [alias = \"\\xe9\"] {\n  string s = 1;\n}\n");
   assert_int_equal(c->diag.warnings, 1);
   assert_diag_contains(c, "t.fdl:3:20: error: a string value is not valid UTF-8 (byte 0xE9 at offset 0)");
   ms_compiler_free(c);
