@@ -84,7 +84,11 @@ local function preset(name)
   if not PRESETS[name] then
     error(string.format("unknown rules preset %q (presets: %s)", name, table.concat(sorted_keys(PRESETS), ", ")), 0)
   end
-  return require("rules." .. name)
+  -- a fresh instance: binding it to a policy changes no other rule set
+  local module = require("rules." .. name)
+  -- (a replacement file over the built-in, without a new() of its own, is used as it is)
+  local fresh = rawget(module, "new")
+  return fresh and fresh() or module
 end
 
 -- Levenshtein distance, for "did you mean" suggestions.

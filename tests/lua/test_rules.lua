@@ -16,3 +16,15 @@ for i, m in ipairs(svc.methods) do
 end
 t.eq(rules.field(file.messages[1].fields[1]), "class_", "keyword field escaped")
 t.eq(rules.escape("grpc", { grpc = true }), "grpc_", "names the module defines")
+
+-- Two rule sets in one Lua state: binding one instance to a policy leaves the
+-- other (and the module's own instance) as they were.
+local driver = require("emitters.driver")
+local quiet = { report = function() end }
+local first, second = rules.new(), rules.new()
+local policy = driver.apply_policy(first, { module = function(f, default) return "corp." .. default(f) end },
+  quiet, "policy.lua")
+first.bind(policy)
+t.eq(policy.grpc_module(file), "corp.acme_names_v1_grpc", "the bound instance routes its hooks through the policy")
+t.eq(second.grpc_module(file), "acme_names_v1_grpc", "another instance is untouched")
+t.eq(rules.grpc_module(file), "acme_names_v1_grpc", "the module's own instance is untouched")
