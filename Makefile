@@ -1,7 +1,7 @@
 # moonstub — build, test, demo, bench.
 #
 #   make          build build/moonstub (static Lua 5.4 + LPeg, scripts embedded)
-#   make test     every suite: unit (cmocka), diagnostics, Lua, corpus
+#   make test     every suite: unit (cmocka), diagnostics, Lua, corpus, Python (3.11, smoke on 3.10/3.13)
 #   make demo     the greeter example
 #   make bench    benchmarks (bench/)
 #
@@ -148,7 +148,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(BUILD)/libmoonstub.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmoonstub.a $(LUA_LIBS) -lcmocka
 
-test: test-unit test-diag test-lua test-corpus test-py test-conformance
+test: test-unit test-diag test-lua test-corpus test-py test-conformance test-pyversions
 	@echo "make test: all suites passed"
 
 test-unit: $(UNIT_TESTS)
@@ -167,6 +167,15 @@ test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
 	  $(VPY) -m pytest -q -o asyncio_default_fixture_loop_scope=function tests/py
+
+# the other CPythons (pyenv): greeter sync server and stubs, well-known types,
+# conformance on both codecs (tests/pyversions/run.sh)
+PY_VERSIONS ?= 3.10 3.13
+
+.PHONY: test-pyversions
+test-pyversions: $(BUILD)/moonstub venv
+	@for v in $(PY_VERSIONS); do echo "== python $$v"; \
+	  CONFORMANCE_RUNNER=$(abspath $(CONFORMANCE_RUNNER)) tests/pyversions/run.sh $(BUILD)/moonstub $$v $(BUILD) || exit 1; done
 
 CONFORMANCE_RUNNER ?= $(firstword $(wildcard ../shared/tools/conformance-runner /work/shared/tools/conformance-runner) ../shared/tools/conformance-runner)
 
@@ -204,7 +213,7 @@ lint: venv
 
 # ---- demo and bench ------------------------------------------------------------
 
-demo: $(BUILD)/moonstub venv
+demo: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub venv
 	$(BUILD)/moonstub --summary -I examples/greeter examples/greeter/greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto

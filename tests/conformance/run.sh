@@ -15,8 +15,10 @@ inc=$("$runner" --include-dir)
 mkdir -p "$work"
 work=$(realpath "$work")
 rm -rf "$work/gen"
-wkt=$("$python" -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))')
-"$moonstub" -I "$inc" -I "$wkt" --python_out="$work/gen" \
+# the well-known types: grpcio-tools' copies where it is installed, else the ones moonstub carries
+wkt=$("$python" -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))' \
+  2>/dev/null || true)
+"$moonstub" -I "$inc" ${wkt:+-I "$wkt"} --python_out="$work/gen" \
   conformance/conformance.proto \
   google/protobuf/test_messages_proto2.proto google/protobuf/test_messages_proto3.proto \
   google/protobuf/test_messages_proto2_editions.proto google/protobuf/test_messages_proto3_editions.proto \

@@ -1256,7 +1256,9 @@ class _PureCompiler:
             w.line("pos = stop")
         assign(tmp)
 
-    def decode_field_branches(self, w: _Src, f: _PField, branch: typing.Callable[[int, typing.Callable[[], None]], None]) -> None:
+    def decode_field_branches(
+        self, w: _Src, f: _PField, branch: typing.Callable[[int, typing.Callable[[], None]], None]
+    ) -> None:
         var = "f_" + f.attr
         if f.map is not None:
 
@@ -3474,7 +3476,7 @@ class StructMixin:
         """A Struct from a mapping of str to None, bool, int, float, str,
         mappings, lists and tuples."""
         built = _struct_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast(typing.Self, built)
+        return typing.cast("typing.Self", built)
 
     def to_python(self) -> dict[str, typing.Any]:
         return _struct_to_python(typing.cast(Message, self))
@@ -3488,7 +3490,7 @@ class ValueMixin:
     @classmethod
     def from_python(cls, obj: typing.Any) -> typing.Self:
         built = _value_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast(typing.Self, built)
+        return typing.cast("typing.Self", built)
 
     def to_python(self) -> typing.Any:
         """None, bool, float, str, dict or list (None also when no kind is set)."""
@@ -3503,7 +3505,7 @@ class ListValueMixin:
     @classmethod
     def from_python(cls, obj: typing.Sequence[typing.Any]) -> typing.Self:
         built = _list_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast(typing.Self, built)
+        return typing.cast("typing.Self", built)
 
     def to_python(self) -> list[typing.Any]:
         return _list_to_python(typing.cast(Message, self))
@@ -3529,7 +3531,7 @@ class FieldMaskMixin:
     @classmethod
     def from_json_string(cls, text: str) -> typing.Self:
         built = _read_field_mask(_Parser(False), typing.cast(type[Message], cls), text)
-        return typing.cast(typing.Self, built)
+        return typing.cast("typing.Self", built)
 
 
 # Message.to_json and friends reach the functions above through this module object.
