@@ -213,6 +213,10 @@ def test_generated_modules_register_protocs_bytes(aio_set: types.SimpleNamespace
     for s in (aio_set, sync_set):
         files = s.refl.registered_files()
         for name, data in catalog_files.items():
+            if s is aio_set and name.startswith("google/protobuf/"):
+                # the installed runtime is the whole session's: another test may have
+                # registered another copy of a well-known file first (the first is kept)
+                continue
             assert files[name].descriptor == data, name
             assert files[name].dependencies == tuple(descriptor_pb2.FileDescriptorProto.FromString(data).dependency)
     # the installed runtime's registry and the vendored one are apart
@@ -226,7 +230,7 @@ def test_client_resolves_everything(request: pytest.FixtureRequest, catalog_file
                                     mode: str, version: str) -> None:
     s = request.getfixturevalue(f"{mode}_set")
     with catalog_server(s, mode) as address:
-        check_reflection(address, version, catalog_files, [CATALOG], SERVICES)
+        check_reflection(address, version, catalog_files, [CATALOG], SERVICES, wkt_from_elsewhere=mode == "aio")
         # the generated service still works beside reflection
         with grpc.insecure_channel(address) as channel:
             stub = s.grpc.CatalogStub(channel) if mode == "sync" else None
