@@ -188,7 +188,8 @@ def load_peer(peer: str, gen: Path) -> tuple[dict[str, Any], dict[str, Callable[
         def stamp(i: int) -> Any:
             return Timestamp(seconds=STAMP0 + i, nanos=123000)
 
-        note = "Rust extension (protobuf_ext)" if _native_message.NativeMessageClass else "pure Python (no protobuf_ext)"
+        note = ("Rust extension (protobuf_ext)" if _native_message.NativeMessageClass
+                else "pure Python (no protobuf_ext)")
     elif peer == "betterproto2":
         sys.path.insert(0, str(gen / "betterproto2"))
         from bp2gen import bench as mod  # type: ignore[import-not-found,no-redef]

@@ -171,10 +171,12 @@ def main() -> int:
         for path in files:  # warm the page cache once, untimed
             (root / path).read_bytes()
         inc = [".", wkt]
-        result["googleapis"] = {"files": len(files), "messages": count_messages([ms, *[f"-I{i}" for i in inc], *files], root)}
+        result["googleapis"] = {"files": len(files),
+                                "messages": count_messages([ms, *[f"-I{i}" for i in inc], *files], root)}
         cases += [
             Case("googleapis", "moonstub parse+link", moonstub_cmd(ms, inc, files, out_flag=False), root),
-            Case("googleapis", "moonstub --dump-model", moonstub_cmd(ms, inc, files, "--dump-model", out_flag=False), root),
+            Case("googleapis", "moonstub --dump-model",
+                 moonstub_cmd(ms, inc, files, "--dump-model", out_flag=False), root),
             Case("googleapis", "moonstub", moonstub_cmd(ms, inc, files), root),
             Case("googleapis", "moonstub --grpc", moonstub_cmd(ms, inc, files, "--grpc"), root),
             Case("googleapis", "protoc", protoc_cmd(inc, files, "--python_out", "--grpc_python_out"), root),
@@ -183,7 +185,8 @@ def main() -> int:
                               "--include_imports", *files], root),
         ]
         sub = sorted(f for f in files if str(Path(f).parent) in SUBSET)
-        result["core-subset"] = {"files": len(sub), "messages": count_messages([ms, *[f"-I{i}" for i in inc], *sub], root)}
+        result["core-subset"] = {"files": len(sub),
+                                 "messages": count_messages([ms, *[f"-I{i}" for i in inc], *sub], root)}
         cases += [
             Case("core-subset", "moonstub --grpc", moonstub_cmd(ms, inc, sub, "--grpc"), root),
             Case("core-subset", "protoc", protoc_cmd(inc, sub, "--python_out", "--grpc_python_out"), root),
@@ -198,7 +201,8 @@ def main() -> int:
         lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip() and "warning" not in ln]
         result["notes"]["aristaproto_bigquery_v2"] = (f"exit {proc.returncode}: " + " / ".join(lines[-2:])[:400]
                                                       if proc.returncode else "ok")
-        proc = subprocess.run([FORYC, "-I.", f"-I{wkt}", f"--python_out={probe}", "--grpc", "google/pubsub/v1/pubsub.proto"],
+        proc = subprocess.run([FORYC, "-I.", f"-I{wkt}", f"--python_out={probe}", "--grpc",
+                               "google/pubsub/v1/pubsub.proto"],
                               cwd=root, capture_output=True, text=True)
         result["notes"]["foryc_pubsub"] = (f"exit {proc.returncode}: " + (proc.stderr or proc.stdout).strip()
                                            .splitlines()[-1][:300] if proc.returncode else "ok")
@@ -286,7 +290,8 @@ def main() -> int:
     result["rounds"] = rounds_done
     result["cases"] = [{"workload": c.workload, "peer": c.peer, "size": c.size, "note": c.note, "single": c.single,
                         "out_bytes": c.out_bytes, "runs": c.runs,
-                        **({k: summary([run[k] for run in c.runs]) for k in ("wall", "cpu", "rss_mb")} if c.runs else {})}
+                        **({k: summary([run[k] for run in c.runs]) for k in ("wall", "cpu", "rss_mb")}
+                           if c.runs else {})}
                        for c in cases]
     result["seconds"] = time.time() - started
     write_json(args.json, result)

@@ -192,7 +192,8 @@ def render(data: dict[str, Any]) -> str:
     st = data["stats"]
     lines = ["# Import: google/cloud/compute/v1", "",
              f"`{TARGET}` ({data['messages']:,} messages) and its imports; {data['rounds']} rounds, "
-             f"{data['warm_runs']} warm runs each. Median (min-max). See bench/bench_import.py and bench/REPORT.md.", "",
+             f"{data['warm_runs']} warm runs each. Median (min-max). "
+             "See bench/bench_import.py and bench/REPORT.md.", "",
              "| peer | state | import s | wall s | peak RSS MiB | first use ms | written MB | .pyc MB |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for p in PEERS:

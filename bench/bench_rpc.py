@@ -216,7 +216,8 @@ else:
 def generate(moonstub: str, gen: Path) -> dict[str, Path]:
     proto = str(PROTO_DIR / "greeter.proto")
     dirs = {"moonstub aio": gen / "ms-aio", "moonstub sync": gen / "ms-sync", "moonstub grpclib": gen / "ms-grpclib",
-            "grpcio-tools aio": gen / "tools", "grpcio-tools sync": gen / "tools", "aristaproto grpclib": gen / "arista"}
+            "grpcio-tools aio": gen / "tools", "grpcio-tools sync": gen / "tools",
+            "aristaproto grpclib": gen / "arista"}
     base = [moonstub, f"-I{PROTO_DIR}", proto]
     subprocess.run([*base, f"--python_out={dirs['moonstub aio']}", "--grpc"], check=True)
     subprocess.run([*base, f"--python_out={dirs['moonstub sync']}", "--grpc-python-mode=sync"], check=True)
@@ -245,7 +246,8 @@ def _version(name: str) -> str:
 def render(stats: dict[str, dict[str, dict[str, float]]], args: argparse.Namespace, rounds: int) -> str:
     lines = ["# RPC overhead (loopback)", "",
              f"Greeter: {args.calls} sequential unary calls (after 200 warm-up calls) and a bidi stream of "
-             f"{args.messages} messages (in streams of {args.messages // args.blocks}) per side and round; the two sides "
+             f"{args.messages} messages (in streams of {args.messages // args.blocks}) per side and round; "
+             "the two sides "
              f"of a pair alternate in blocks inside one process; {rounds} rounds; median (min-max). "
              "The ratio is moonstub's over the peer's, oriented so that above 1.00 moonstub is better "
              f"(throughput: ours/theirs; latency: theirs/ours). Python {platform.python_version()}; "

@@ -341,13 +341,15 @@ def gen_section(gen: dict[str, Any], out: list[str], targets: list[list[str]], f
             f"Peers take turns, {gen['rounds']} rounds (slow peers at large sizes run once, as marked `n=1`); "
             "median wall time with min-max, the median of the per-round ratios to moonstub, CPU time (user + sys "
             "of the whole process tree, steadier than wall time on a shared machine), peak RSS of the largest "
-            "process (GNU time's %M), and the bytes written. protoc is grpcio-tools' (`python -m grpc_tools.protoc`), as "
+            "process (GNU time's %M), and the bytes written. protoc is grpcio-tools' "
+            "(`python -m grpc_tools.protoc`), as "
             "the aristaproto plugin is run.", ""]
     ga = gen.get("googleapis")
     if ga:
         base = cs[("googleapis", "moonstub --grpc")]
         out += [f"### googleapis ({ga['files']:,} files outside `preview/`, {ga['messages']:,} messages)", "",
-                "| generator | wall s (min-max, n) | wall / moonstub --grpc's (min-max) | CPU s | CPU / moonstub --grpc's | peak RSS MiB | output MB |",
+                "| generator | wall s (min-max, n) | wall / moonstub --grpc's (min-max) | CPU s "
+                "| CPU / moonstub --grpc's | peak RSS MiB | output MB |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for peer in ("moonstub parse+link", "moonstub --dump-model", "moonstub", "moonstub --grpc", "protoc",
                      "protoc --descriptor_set_out"):
@@ -364,19 +366,22 @@ def gen_section(gen: dict[str, Any], out: list[str], targets: list[list[str]], f
             rm = paired([x["wall"] for x in p["runs"]], [x["wall"] for x in m["runs"]])
             met = r["median"] > 1
             targets.append(["moonstub --grpc faster than protoc on googleapis",
-                            f"protoc takes {fmt_ratio(r['median'])} moonstub's wall time (CPU: {fmt_ratio(rc['median'])}; "
+                            f"protoc takes {fmt_ratio(r['median'])} moonstub's wall time "
+                            f"(CPU: {fmt_ratio(rc['median'])}; "
                             f"messages only: {fmt_ratio(rm['median'])})", "met" if met else
                             f"missed: moonstub is {100 * (1 / r['median'] - 1):.0f}% slower"])
     sub = gen.get("core-subset")
     if sub:
         base = cs[("core-subset", "moonstub --grpc")]
-        out += [f"### googleapis core subset ({sub['files']} files, {sub['messages']:,} messages) — the set aristaproto can do", "",
+        out += [f"### googleapis core subset ({sub['files']} files, {sub['messages']:,} messages) "
+                "— the set aristaproto can do", "",
                 "Folders: " + ", ".join(f"`{s}`" for s in gen["subset"]) + ". "
                 f"aristaproto on all of googleapis is not attempted: on `google/cloud/bigquery/v2` alone it ends with "
                 f"`{gen['notes'].get('aristaproto_bigquery_v2', '?')[:160]}` (its plugin pipes every module through "
                 "`ruff check --fix`, which rejects that output), and a trial over the whole tree ran for over 10 "
                 "minutes before failing the same way.", "",
-                "| generator | wall s (min-max, n) | wall / moonstub --grpc's (min-max) | CPU s | CPU / moonstub --grpc's | peak RSS MiB | output MB |",
+                "| generator | wall s (min-max, n) | wall / moonstub --grpc's (min-max) | CPU s "
+                "| CPU / moonstub --grpc's | peak RSS MiB | output MB |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for peer in ("moonstub --grpc", "protoc", "aristaproto"):
             c = cs.get(("core-subset", peer))
@@ -445,7 +450,8 @@ def gen_section(gen: dict[str, Any], out: list[str], targets: list[list[str]], f
         if peer == "protoc":
             targets.append([f"moonstub --grpc vs protoc at {big:,} messages (no target; for scale)",
                             f"protoc's time / moonstub's: {r['median']:.2f}",
-                            "moonstub faster" if r["median"] > 1 else f"moonstub {100 * (1 / r['median'] - 1):.0f}% slower"])
+                            "moonstub faster" if r["median"] > 1
+                            else f"moonstub {100 * (1 / r['median'] - 1):.0f}% slower"])
     for kind, peer in (("proto", "aristaproto"), ("fdl", "foryc")):
         largest = [(n, cs[(f"synth-{kind}-{n}", peer)]) for n in gen["sizes"]
                    if cs.get((f"synth-{kind}-{n}", peer), {}).get("runs")]
@@ -461,7 +467,8 @@ def gen_section(gen: dict[str, Any], out: list[str], targets: list[list[str]], f
             r0 = paired([x["wall"] for x in c0["runs"]], [x["wall"] for x in b0["runs"]])
             growth = f" (at {n0:,}: {fmt_ratio(r0['median'])})"
         status = "met" if r["median"] >= 20 else f"missed by {100 * (1 - r['median'] / 20):.0f}%"
-        label = "moonstub at least 20x faster than " + ("aristaproto" if peer == "aristaproto" else "foryc --grpc (.fdl)")
+        label = "moonstub at least 20x faster than " + ("aristaproto" if peer == "aristaproto"
+                                                         else "foryc --grpc (.fdl)")
         targets.append([f"{label}, synthetic, largest size it was run at ({n:,} messages)",
                         f"{fmt_ratio(r['median'])}{growth}", status])
         if big > n:
@@ -513,7 +520,8 @@ def profile_section(gen: dict[str, Any], out: list[str], findings: list[str]) ->
         summ = vals.get("moonstub --summary", (None,))[0]
         parts = [f"parse+link is {100 * front / total:.0f}% of the CPU time of `--grpc`"]
         if summ is not None:
-            parts.append(f"getting the model into Lua and naming it (`--summary`) brings it to {100 * summ / total:.0f}%")
+            parts.append("getting the model into Lua and naming it (`--summary`) brings it to "
+                         f"{100 * summ / total:.0f}%")
         if emit is not None:
             parts.append(f"emitting without writing (`--check`) to {100 * emit / total:.0f}%; writing the "
                          f"{cs[('googleapis', 'moonstub --grpc')]['out_bytes'] / 1e6:,.0f} MB of output is the rest")
@@ -701,7 +709,8 @@ def goals(codec: Any, imp: Any, output: Any) -> tuple[list[list[str]], list[str]
                          "yes" if worst < 1 else f"no (worst {worst:.2f}x)"])
         else:
             sp = codec_span(codec, "moonstub-python", "protobuf-py", ["encode", "decode"])
-            rows.append([target, "native codec missing" + (f"; pure Python: {sp[0]:.1f}x to {sp[1]:.1f}x" if sp else ""),
+            rows.append([target,
+                         "native codec missing" + (f"; pure Python: {sp[0]:.1f}x to {sp[1]:.1f}x" if sp else ""),
                          "not measured"])
         if not native:
             notes.append(f"- **Native codec**: not measured: {why}. The pure-Python figures are in section 2.")
@@ -790,7 +799,8 @@ def render() -> None:
                 "Every figure is a ratio against peers measured in the same run, peers taking turns; the machine is "
                 "shared, so absolute times are only context.", "",
                 "## Machine and versions", "",
-                f"- CPU: {env['cpu']}, {env['cores']} cores; RAM {env['mem_gib']} GiB; {env['os']}, kernel {env['kernel']} ({env['machine']})",
+                f"- CPU: {env['cpu']}, {env['cores']} cores; RAM {env['mem_gib']} GiB; {env['os']}, "
+                f"kernel {env['kernel']} ({env['machine']})",
                 f"- Load average (1 min) at start / end: {env['load_start']:.2f} / {env['load_end']:.2f} "
                 "(other jobs share the machine)",
                 f"- moonstub: `{env['moonstub']}`"
@@ -800,7 +810,8 @@ def render() -> None:
                 + (f", built with uncommitted changes in {', '.join(env['dirty'])}" if env["dirty"] else "")
                 + (f" — {env['label']}" if env.get("label") else "")
                 + f"; gcc {env['gcc']}",
-                f"- Python {env['python']}; protobuf backend `{env['protobuf_backend']}`; {env['protoc']} (grpcio-tools)",
+                f"- Python {env['python']}; protobuf backend `{env['protobuf_backend']}`; "
+                f"{env['protoc']} (grpcio-tools)",
                 "- " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
                 f"- {env['perf'] or 'perf not available'}", ""]
     body: list[str] = []
@@ -856,7 +867,8 @@ def why_missed(gen: Any, codec: Any, targets: list[list[str]]) -> list[str]:
                 f"{fmt_s(front['cpu']['median']) if front else '?'} s of CPU. The Lua emitters are: moonstub writes "
                 f"{m['out_bytes'] / 1e6:,.0f} MB where protoc writes {p['out_bytes'] / 1e6:,.0f} MB "
                 f"({ratio_bytes:.1f}x: each message gets a generated class, encoder, decoder and field table; "
-                f"protoc's `_pb2` is mostly a serialized descriptor), all of it built as Lua strings and held in memory until the "
+                f"protoc's `_pb2` is mostly a serialized descriptor), all of it built as Lua strings and held "
+                "in memory until the "
                 f"end (peak RSS {m['rss_mb']['median']:,.0f} MiB vs protoc's {p['rss_mb']['median']:,.0f} MiB). "
                 + (f"In the profile {lua:.0f}% of the samples are in the Lua VM, {gc:.0f}% in its garbage "
                    "collector alone." if perf else ""))
@@ -888,7 +900,8 @@ def growth_text(gen: dict[str, Any], kind: str, peer: str) -> str:
     r0 = c0["wall"]["median"] / b0["wall"]["median"]
     r1 = c1["wall"]["median"] / b1["wall"]["median"]
     smallest = pts[0]
-    text = (f"Between {n0:,} and {n1:,} messages {peer}'s time grows as n^{ef:.2f} and moonstub's as n^{em:.2f}, so the "
+    text = (f"Between {n0:,} and {n1:,} messages {peer}'s time grows as n^{ef:.2f} "
+            f"and moonstub's as n^{em:.2f}, so the "
             f"ratio moves from {fmt_ratio(r0)} to {fmt_ratio(r1)}")
     if ef > em and r1 < 20:
         at = n1 * (20 / r1) ** (1 / (ef - em))
@@ -912,7 +925,8 @@ def slow_spots(gen: Any, codec: Any, rpc: Any) -> list[str]:
         if full and front and full.get("runs") and front.get("runs"):
             total = full["cpu"]["median"]
             fr = front["cpu"]["median"]
-            text = f"- **The Lua half of generation.** On googleapis, `--grpc` takes {fmt_s(total)} s of CPU; parse+link is {fmt_s(fr)} s ({100 * fr / total:.0f}%)."
+            text = (f"- **The Lua half of generation.** On googleapis, `--grpc` takes {fmt_s(total)} s of CPU; "
+                    f"parse+link is {fmt_s(fr)} s ({100 * fr / total:.0f}%).")
             if "moonstub --summary" in ph and "moonstub --check --grpc (emit, no write)" in ph:
                 su = ph["moonstub --summary"]["cpu"]
                 em = ph["moonstub --check --grpc (emit, no write)"]["cpu"]
@@ -958,7 +972,8 @@ def slow_spots(gen: Any, codec: Any, rpc: Any) -> list[str]:
                 "field per message) protoc's time / moonstub's is " + ", ".join(rows) + " messages: there moonstub "
                 f"is the slower one. At {big:,} messages moonstub writes {m['out_bytes'] / 1e6:,.0f} MB "
                 f"({m['out_bytes'] / max(1, p['out_bytes']):.1f}x protoc's {p['out_bytes'] / 1e6:,.0f} MB) and peaks "
-                f"at {m['rss_mb']['median']:,.0f} MiB: its cost follows the generated code (a class, an encoder, a decoder "
+                f"at {m['rss_mb']['median']:,.0f} MiB: its cost follows the generated code "
+                "(a class, an encoder, a decoder "
                 "and a field table per message), protoc's the descriptor bytes.")
     if rpc:
         for label, ours, theirs in rpc["pairs"]:
@@ -994,14 +1009,16 @@ def write_parse_md(gen: dict[str, Any], env: Any) -> None:
         return
     r = paired([x["wall"] for x in p["runs"]], [x["wall"] for x in m["runs"]])
     lines = ["# Parse and link: googleapis", "",
-             f"{gen['googleapis']['files']} files outside `preview/`, one invocation each, {m['wall']['n']} alternating "
+             f"{gen['googleapis']['files']} files outside `preview/`, one invocation each, "
+             f"{m['wall']['n']} alternating "
              f"runs, median (min-max) in seconds, from `make bench` (bench/bench_gen.py; see bench/REPORT.md). "
              + (f"Machine: {env['machine']}, Linux {env['kernel']}, Python {env['python']}, {env['protoc']} "
                 "(grpcio-tools)." if env else ""), "",
              "| tool | median s | spread s | vs protoc |", "| --- | --- | --- | --- |",
              f"| moonstub (parse + link) | {m['wall']['median']:.3f} | {m['wall']['min']:.3f}-{m['wall']['max']:.3f} | "
              f"{r['median']:.1f}x faster |",
-             f"| protoc --descriptor_set_out | {p['wall']['median']:.3f} | {p['wall']['min']:.3f}-{p['wall']['max']:.3f} | 1.0x |",
+             f"| protoc --descriptor_set_out | {p['wall']['median']:.3f} | "
+             f"{p['wall']['min']:.3f}-{p['wall']['max']:.3f} | 1.0x |",
              "", "Regenerate with `make bench`."]
     (HERE / "parse.md").write_text("\n".join(lines) + "\n")
 

@@ -448,7 +448,6 @@ class Compare:
 
     def ms_diff(self, a: object, b: object, path: str = "", unknown: bool = True) -> str | None:
         """None if equal (NaN equals NaN, -0.0 differs from 0.0), else where they differ."""
-        ms = self.ms
         path = path or type(a).__name__
         if type(a) is not type(b):
             return f"{path}: type {type(a).__name__} vs {type(b).__name__}"

@@ -136,7 +136,8 @@ def test_binary_input_is_shown_escaped(tmp_path: Path) -> None:
 # ---- user mistakes: one line, exit 1, nothing written --------------------------------------------------
 
 OPTIONS = ("client_async_transport, client_generation, codec, descriptors, google_protobuf_descriptors, grpc, "
-           "grpc_python_mode, imports, pydantic_dataclasses, rules, runtime, server_async_transport, server_generation, "
+           "grpc_python_mode, imports, pydantic_dataclasses, rules, runtime, server_async_transport, "
+           "server_generation, "
            "M<file or package>")
 
 MISTAKES = [
@@ -212,7 +213,8 @@ def test_no_input_and_unknown_flag(proj: Path) -> None:
 
 
 def test_script_error_is_one_line_and_traceback_with_verbose(proj: Path) -> None:
-    (proj / "boom.lua").write_text('local function f()\n  error("boom")\nend\nreturn { emit = function(ctx) f() end }\n')
+    (proj / "boom.lua").write_text('local function f()\n  error("boom")\nend\n'
+                                   'return { emit = function(ctx) f() end }\n')
     result = run("-I.", "greeter.proto", "--out=o", "--emitter=boom.lua", cwd=proj)
     assert_one_error(result, "boom.lua:2: boom")
     verbose = run("-I.", "greeter.proto", "--out=o", "--emitter=boom.lua", "--verbose", cwd=proj)
@@ -370,7 +372,8 @@ def test_progress_on_a_terminal_is_one_updating_line(many: Path) -> None:
     assert text.startswith("\rmoonstub: ")
     assert "\n" not in text[:-2]
     assert re.search(r"\rmoonstub: generating: 40 files parsed, \d+ modules? generated, \d+\.\ds\x1b\[K", text)
-    assert re.search(r"\rmoonstub: done: 40 files parsed, 40 modules generated, 40 files written, \d+\.\ds\x1b\[K\r?\n$",
+    assert re.search(r"\rmoonstub: done: 40 files parsed, 40 modules generated, 40 files written, "
+                     r"\d+\.\ds\x1b\[K\r?\n$",
                      text)
 
 

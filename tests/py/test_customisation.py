@@ -4,8 +4,6 @@ errors, unchanged files and --check, and the two examples."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import os
 import subprocess
 import sys

@@ -210,7 +210,8 @@ def test_mutated_encodings_agree_with_protobuf(gen, full_name, st_data):
     if got is None and pb is not None and pb_has_field_zero(pb):
         return  # upb's leniency, see pb_has_field_zero
     assert (got is None) == (pb is None), \
-        f"input {data.hex()}: protobuf {'rejects' if pb is None else 'accepts'}, moonstub {'rejects' if got is None else 'accepts'}"
+        f"input {data.hex()}: protobuf {'rejects' if pb is None else 'accepts'}, " \
+        f"moonstub {'rejects' if got is None else 'accepts'}"
     if got is None:
         return
     if full_name not in NO_MAP_TYPES:

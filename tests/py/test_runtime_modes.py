@@ -52,8 +52,8 @@ def test_the_default_runtime_is_the_installed_package(tmp_path: Path) -> None:
 
 def test_a_vendored_runtime_needs_no_moonstub_package(tmp_path: Path) -> None:
     out = generate(tmp_path, "--opt", "runtime=vendored")
-    assert sorted(p.name for p in out.iterdir()) == ["_moonstub.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
-                                                          "rt_demo.py"]
+    assert sorted(p.name for p in out.iterdir()) == ["_moonstub.py", "_moonstub_reflection.py",
+                                                     "_moonstub_text_format.py", "rt_demo.py"]
     assert "import _moonstub as _ms\n" in (out / "rt_demo.py").read_text()
     # an interpreter without the moonstub package on its path: -S skips site-packages
     proc = subprocess.run([sys.executable, "-S", "-c", ROUND_TRIP + "import _moonstub, _moonstub_reflection; "
@@ -92,7 +92,8 @@ def test_an_incompatible_runtime_is_an_import_error_naming_both(tmp_path: Path, 
     version = moonstub_version()
     text = module.read_text()
     assert f'_ms.check_version(__name__, "{version}")' in text
-    module.write_text(text.replace(f'_ms.check_version(__name__, "{version}")', f'_ms.check_version(__name__, "{claimed}")'))
+    module.write_text(text.replace(f'_ms.check_version(__name__, "{version}")',
+                                   f'_ms.check_version(__name__, "{claimed}")'))
     proc = run(out, "import rt_demo")
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]

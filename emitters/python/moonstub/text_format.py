@@ -620,7 +620,8 @@ class _Parser:
                 f"the Any's type {url.rpartition('/')[2]} is not loaded (import the module that defines it)", at.start
             )
         by_name = _rt._table(cls).by_name
-        if not self.allow_overwrites and (getattr(msg, by_name["type_url"].attr) or getattr(msg, by_name["value"].attr)):
+        if not self.allow_overwrites and (getattr(msg, by_name["type_url"].attr)
+                                          or getattr(msg, by_name["value"].attr)):
             raise self.tok.error("the Any is given twice", at.start)
         self.try_symbol(":")
         payload = payload_cls()

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import arista_helpers
+import arista_helpers  # noqa: E402 (needs the sys.path entry above)
 
 
 @pytest.fixture(scope="session", autouse=True)

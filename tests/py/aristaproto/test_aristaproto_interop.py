@@ -138,8 +138,10 @@ def test_unknown_fields_survive_moonstub(ar: types.ModuleType, ms: types.SimpleN
 # ---- RPCs in both directions, both transports, every shape ----------------------------------------
 
 PEER_CLIENTS = [(name, cls, kind) for name, spec in h.PEER_SETS.items() for cls, kind in spec["clients"].items()]
-MS_CLIENTS = [("ar_sync_async_grpcio", "MyServiceStub", "sync"), ("ar_sync_async_grpcio", "MyServiceAsyncStub", "grpcio"),
-              ("ar_async_sync_grpclib", "MyServiceStub", "grpclib"), ("ar_async_sync_grpclib", "MyServiceSyncStub", "sync")]
+MS_CLIENTS = [("ar_sync_async_grpcio", "MyServiceStub", "sync"),
+              ("ar_sync_async_grpcio", "MyServiceAsyncStub", "grpcio"),
+              ("ar_async_sync_grpclib", "MyServiceStub", "grpclib"),
+              ("ar_async_sync_grpclib", "MyServiceSyncStub", "sync")]
 MS_BASES = [("ar_sync_async_grpcio", "grpcio"), ("ar_async_sync_grpclib", "grpclib")]
 
 

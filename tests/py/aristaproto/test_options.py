@@ -158,7 +158,8 @@ def test_default_rules_support_modules(mode: str, options: dict[str, str]) -> No
     uses_grpclib = "import _moonstub_grpclib" in text
     assert (out / "_moonstub_grpclib.py").is_file() == uses_grpclib
     assert (out / "_moonstub_grpc.py").is_file()
-    has_async_client = options.get("client_generation") in ("async", "sync_async", "async_sync", "sync_async_no_default")
+    has_async_client = options.get("client_generation") in ("async", "sync_async", "async_sync",
+                                                            "sync_async_no_default")
     want_grpclib = has_async_client and options.get("client_async_transport") is None
     want_grpclib |= options.get("server_generation") == "async" and options.get("server_async_transport") is None
     assert uses_grpclib == want_grpclib
@@ -268,7 +269,7 @@ def _bad_run(mode: str, tmp_path: Path, options: dict[str, str]) -> str:
 def test_unknown_option_key(mode: str, tmp_path: Path) -> None:
     err = _bad_run(mode, tmp_path, {"client_generation": "sync", "client_genration": "sync"})
     assert '"client_genration"' in err
-    line = next(l for l in err.splitlines() if "client_genration" in l)
+    line = next(ln for ln in err.splitlines() if "client_genration" in ln)
     for key in VALID:
         assert key in line, (key, line)
 
@@ -277,7 +278,7 @@ def test_unknown_option_key(mode: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("key", list(VALID))
 def test_bad_option_value(mode: str, key: str, tmp_path: Path) -> None:
     err = _bad_run(mode, tmp_path, {key: "bogus"})
-    line = next(l for l in err.splitlines() if '"bogus"' in l)
+    line = next(ln for ln in err.splitlines() if '"bogus"' in ln)
     assert key in line
     for value in VALID[key]:
         assert value in line, (value, line)
@@ -492,7 +493,8 @@ async def test_aio_client_wait_for_ready(aio_kit: Kit) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await waiting.my_rpc(m.Request(name="w"), wait_for_ready=False)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
-        by_call = asyncio.ensure_future(aio_kit.cls(channel).my_rpc(m.Request(name="c"), wait_for_ready=True, timeout=10))
+        by_call = asyncio.ensure_future(aio_kit.cls(channel).my_rpc(m.Request(name="c"), wait_for_ready=True,
+                                                                    timeout=10))
         by_default = asyncio.ensure_future(waiting.my_rpc(m.Request(name="d")))
         await asyncio.sleep(0.3)
         assert not by_call.done() and not by_default.done()
@@ -1067,7 +1069,8 @@ async def test_grpcio_base_streaming_return_rules(
             # half-close; grpc.aio reports the lost race as INTERNAL "Failed
             # execute_batch" (grpcio's, see test_aio.then_hold): retry those
             for attempt in range(5):
-                responses = stub.versions(m.VersionRequest()) if method == "versions" else stub.chat([m.VersionRequest()])
+                responses = (stub.versions(m.VersionRequest()) if method == "versions"
+                             else stub.chat([m.VersionRequest()]))
                 try:
                     assert [r async for r in responses] == []
                     return

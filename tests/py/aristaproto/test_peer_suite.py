@@ -166,7 +166,8 @@ def _run(work: Path, generator: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function",
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+           "-o", "asyncio_default_fixture_loop_scope=function",
            "--rootdir", str(work), f"--junitxml={report}", *TEST_FILES]
     for node in NOT_RUN:
         cmd += ["--deselect", node]

@@ -30,8 +30,12 @@ def _fory(compatible: bool, ref: bool = False) -> pyfory.Fory:
 
 
 def checks(compatible: bool) -> dict[str, typing.Callable[[], None]]:
-    f = lambda: _fory(compatible)
-    g = lambda: _fory(compatible, ref=True)
+    def f() -> typing.Any:
+        return _fory(compatible)
+
+    def g() -> typing.Any:
+        return _fory(compatible, ref=True)
+
     out: dict[str, typing.Callable[[], None]] = {
         "addressbook": lambda: (r.bytes_roundtrip_addressbook(r.build_address_book()),
                                 r.local_roundtrip(f(), r.build_address_book())),

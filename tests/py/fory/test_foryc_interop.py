@@ -254,11 +254,11 @@ def test_nested_type_in_list_interoperates(tmp_path: Path) -> None:
     F = load_set(fc_dir, "nl_fc", ("nestedlists",))["nestedlists"]
 
     def value(K: typing.Any, relative_only: bool = False) -> typing.Any:
-        I = K.Outer.Inner
+        Inner = K.Outer.Inner
         if relative_only:
-            return K.Outer(relative=[I(tag="a"), I(tag="b")], relative_map={"k": I(tag="c")})
-        return K.Outer(relative=[I(tag="a"), I(tag="b")], qualified=[I(tag="q")],
-                       relative_map={"k": I(tag="c")}, qualified_map={"m": I(tag="d"), "n": I(tag="e")})
+            return K.Outer(relative=[Inner(tag="a"), Inner(tag="b")], relative_map={"k": Inner(tag="c")})
+        return K.Outer(relative=[Inner(tag="a"), Inner(tag="b")], qualified=[Inner(tag="q")],
+                       relative_map={"k": Inner(tag="c")}, qualified_map={"m": Inner(tag="d"), "n": Inner(tag="e")})
 
     for src, dst in ((M, F), (F, M)):
         assert_same(dst.Outer.from_bytes(value(src).to_bytes()), value(dst))

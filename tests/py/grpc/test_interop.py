@@ -70,7 +70,8 @@ def build_item(msgs: types.ModuleType, spec: dict[str, typing.Any] | None) -> ty
     return msgs.Item(**kw)
 
 
-def build(msgs: types.ModuleType, cls: str, item: dict[str, typing.Any] | None = None, **fields: typing.Any) -> typing.Any:
+def build(msgs: types.ModuleType, cls: str, item: dict[str, typing.Any] | None = None,
+          **fields: typing.Any) -> typing.Any:
     """``msgs.<cls>(**fields)`` plus the item built from its spec."""
     obj = getattr(msgs, cls)(**fields)
     if item is not None:

@@ -159,7 +159,8 @@ def kits(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str,
     out: dict[str, types.SimpleNamespace] = {}
     for mode in ("sync", "aio"):
         target = tmp_path_factory.mktemp(f"interop_ms_{mode}")
-        cmd = [moonstub_bin, "-I", str(INTEROP), *(str(INTEROP / p) for p in PROTOS), f"--python_out={target}", "--grpc"]
+        cmd = [moonstub_bin, "-I", str(INTEROP), *(str(INTEROP / p) for p in PROTOS), f"--python_out={target}",
+               "--grpc"]
         if mode == "sync":
             cmd.append("--grpc-python-mode=sync")
         _run(cmd)

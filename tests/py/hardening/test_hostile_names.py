@@ -368,12 +368,14 @@ def test_keyword_package_and_services(tmp_path, rules):
     gen = Generated(tmp_path, ["keyword_package.proto"], rules, grpc="aio")
     if rules == "default":
         msgs_name, companion_name = "class_import_def", "class_import_def_grpc"
-        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
+        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py",
+                               "_moonstub_text_format.py",
                                "class_import_def.py",
                                "class_import_def_grpc.py"]
     else:
         msgs_name, companion_name = "class_.import_.def_", "class_.import_.def_._grpc"
-        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py", "_moonstub_text_format.py",
+        assert gen.files() == ["_moonstub.py", "_moonstub_grpc.py", "_moonstub_reflection.py",
+                               "_moonstub_text_format.py",
                                "class_/__init__.py",
                                "class_/import_/__init__.py", "class_/import_/def_/__init__.py",
                                "class_/import_/def_/_grpc.py"]
@@ -405,7 +407,8 @@ def test_keyword_package_and_services(tmp_path, rules):
                 assert [r.text async for r in stub.lambda_([Req(text="a"), Req(text="b")], timeout=10)] == \
                     ["Lambda:a", "Lambda:b"]
                 assert (await companion.AwaitStub(channel).yield_(Req(text="y"), timeout=10)).text == "Yield:y"
-                assert (await service_class(companion, "add_servicerStub")(channel).add(Req(text="z"), timeout=10)).text == "Add:z"
+                add_stub = service_class(companion, "add_servicerStub")(channel)
+                assert (await add_stub.add(Req(text="z"), timeout=10)).text == "Add:z"
                 # the wire paths keep the IDL names
                 raw = channel.unary_unary("/class.import.def.class/Import")
                 assert msgs.Rep.FromString(await raw(bytes(Req(text="w")), timeout=10)).text == "Import:w"

@@ -69,7 +69,8 @@ class Installed:
         env["PYTHONNOUSERSITE"] = "1"
         return env
 
-    def run(self, *args: str | Path, cwd: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    def run(self, *args: str | Path, cwd: Path | None = None,
+            input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         """A command in the venv; fails the test on a nonzero status."""
         proc = subprocess.run(
             [str(a) for a in args], check=False, cwd=cwd or self.work, env=self.env(), input=input, capture_output=True
@@ -150,7 +151,8 @@ def test_wheel_contents(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as whl:
         infos = {i.filename: i for i in whl.infolist()}
     names = set(infos)
-    for required in ("moonstub/__init__.py", "moonstub/__main__.py", "moonstub/_cli.py", "moonstub/py.typed", "moonstub/bin/moonstub"):
+    for required in ("moonstub/__init__.py", "moonstub/__main__.py", "moonstub/_cli.py", "moonstub/py.typed",
+                     "moonstub/bin/moonstub"):
         assert required in names, sorted(names)
     assert [n for n in names if re.fullmatch(r"moonstub/_native\..*\.so", n)], sorted(names)
     assert "moonstub/_native.c" not in names
@@ -226,7 +228,8 @@ def test_generate_roundtrip_and_plugin(installed: Installed, case: str, option: 
     cli_out.mkdir()
     plugin_out.mkdir()
 
-    cli: list[str | Path] = [installed.bin / "moonstub", "-I", "protos", "protos/greeter.proto", f"--python_out={cli_out}"]
+    cli: list[str | Path] = [installed.bin / "moonstub", "-I", "protos", "protos/greeter.proto",
+                             f"--python_out={cli_out}"]
     if option:
         cli += ["--opt", option]
     if case == "vendored":
@@ -250,7 +253,8 @@ def test_generate_roundtrip_and_plugin(installed: Installed, case: str, option: 
         "assert data == b'\\n\\x06w\\xc3\\xb6rld', data\n"
         "back = demo_greeter.HelloRequest.FromString(data)\n"
         "assert back.name == 'w\\u00f6rld' and back == req, back\n"
-        "assert demo_greeter.HelloReply.FromString(demo_greeter.HelloReply(reply='hi').SerializeToString()).reply == 'hi'\n"
+        "assert demo_greeter.HelloReply.FromString("
+        "demo_greeter.HelloReply(reply='hi').SerializeToString()).reply == 'hi'\n"
         "import moonstub._native\n"
         "assert moonstub._native.__file__.startswith(sys.prefix), moonstub._native.__file__\n"
         "print(ms.CODEC)\n"
@@ -279,7 +283,8 @@ def test_plugin_script_speaks_protocol(installed: Installed) -> None:
     proc = installed.run(installed.bin / "protoc-gen-moonstub", input=b"")
     assert proc.stdout[:1] == b"\x10", proc.stdout[:200]
     cli = subprocess.run(
-        [str(installed.bin / "moonstub")], check=False, input=b"", cwd=installed.work, env=installed.env(), capture_output=True
+        [str(installed.bin / "moonstub")], check=False, input=b"", cwd=installed.work, env=installed.env(),
+        capture_output=True,
     )
     assert cli.returncode == 1 and b"no input files" in cli.stderr, cli
 
