@@ -11,6 +11,11 @@
 #include "parse.h"
 #include "parse_util.h"
 
+/* Grammar comments above the parse functions are EBNF, as in Lua's lparser.c: [x] optional, {x} zero or more,
+ * x | y either; quoted text is literal; IDENT, INT, FLOAT and STRING are lexer tokens, EOF the end of the file.
+ * From parse_util.c: dotted ::= IDENT {'.' IDENT}   strlit ::= STRING {STRING}   integer ::= ['-'] INT
+ * Here: scalartype: a FlatBuffers scalar type name (bool, byte, ubyte, short, ..., double, string). */
+
 /* attributes flatc knows, Fory's, and those declared with `attribute` */
 static const char *const known_attributes[] = {"id",
                                                "deprecated",
@@ -54,6 +59,7 @@ static bool is_number_scalar(ms_Scalar s) {
 
 /* ---- values and metadata ---------------------------------------------------------- */
 
+/* constant ::= STRING | ['-' | '+'] (INT | FLOAT | IDENT) */
 /* A scalar constant: integer (decimal or hex), float, true/false, an enum
  * value name, inf/nan, or a string. */
 static bool parse_constant(Parser *p, ms_Value *v) {
@@ -87,6 +93,8 @@ static bool parse_constant(Parser *p, ms_Value *v) {
   return fail(p, "a value");
 }
 
+/* metadata ::= ['(' [attr {',' attr} [',']] ')']
+ * attr ::= IDENT [':' constant]   (a bare attr is true; a 'fory_' prefix of IDENT is dropped) */
 /* ( name [: value], ... ) */
 static bool parse_metadata(Parser *p, ms_Vec *into) {
   if (!try_consume_symbol(p, '(')) return true;
@@ -138,6 +146,7 @@ static void check_attributes_declared(Parser *p, const ms_Vec *attributes) {
 
 /* ---- types --------------------------------------------------------------------------- */
 
+/* fieldtype ::= type | '[' type [':' integer] ']'   type ::= scalartype | dotted */
 /* T, [T] or [T:N] */
 static bool parse_field_type(Parser *p, ms_IdlField *idl) {
   ms_TypeRef *t = &idl->value;
@@ -191,6 +200,7 @@ static void apply_fory_attributes(ms_Field *f) {
   }
 }
 
+/* field ::= IDENT ':' fieldtype ['=' constant] metadata ';' */
 /* name : type [= default] (attributes) ; */
 static bool parse_field(Parser *p, ms_Message *m) {
   ms_Field *f = ms_idl_new_field(p->arena, p->file, m);
@@ -226,6 +236,7 @@ static bool parse_field(Parser *p, ms_Message *m) {
   return true;
 }
 
+/* fields ::= {';' | field} '}' [';'] */
 static bool parse_fields(Parser *p, ms_Message *m, ms_Loc open) {
   for (;;) {
     if (try_consume_symbol(p, '}')) break;
@@ -240,6 +251,7 @@ static bool parse_fields(Parser *p, ms_Message *m, ms_Loc open) {
   return true;
 }
 
+/* object ::= ('table' | 'struct') IDENT metadata '{' fields */
 /* table Name (attributes) { fields }  /  struct Name ... */
 static bool parse_object(Parser *p, ms_IdlKind kind) {
   ms_Message *m = ms_idl_new_message(p->arena, p->file, NULL, kind);
@@ -254,6 +266,8 @@ static bool parse_object(Parser *p, ms_IdlKind kind) {
   return parse_fields(p, m, open);
 }
 
+/* enumvalues ::= [enumvalue {',' enumvalue} [',']] '}' [';']
+ * enumvalue ::= IDENT ['=' integer] */
 static bool parse_enum_values(Parser *p, ms_Enum *e, ms_Loc open) {
   int64_t next_value = 0;
   bool next_overflows = false; /* the previous value was INT64_MAX */
@@ -297,6 +311,7 @@ static bool parse_enum_values(Parser *p, ms_Enum *e, ms_Loc open) {
   return true;
 }
 
+/* enum ::= 'enum' IDENT ':' IDENT metadata '{' enumvalues */
 /* enum Name : base (attributes) { A, B = 3, C } */
 static bool parse_enum(Parser *p) {
   ms_Enum *e = ms_idl_new_enum(p->arena, p->file, NULL);
@@ -330,6 +345,8 @@ static bool parse_enum(Parser *p) {
   return true;
 }
 
+/* union ::= 'union' IDENT metadata '{' [member {',' member} [',']] '}' [';']
+ * member ::= dotted [':' dotted] ['=' integer]   (alias ':' type, or a type) */
 /* union Name (attributes) { TableA, alias: TableB } */
 static bool parse_union(Parser *p) {
   ms_Message *u = ms_idl_new_message(p->arena, p->file, NULL, MS_IDL_UNION);
@@ -389,6 +406,7 @@ static bool parse_union(Parser *p) {
   return true;
 }
 
+/* rpcmethod ::= IDENT '(' dotted ')' ':' dotted metadata ';' */
 /* rpc_service Name { Method(Request):Response (streaming: "server"); } */
 static bool parse_rpc_method(Parser *p, ms_Service *s) {
   ms_Method *m = MS_NEW(p->arena, ms_Method);
@@ -421,6 +439,7 @@ static bool parse_rpc_method(Parser *p, ms_Service *s) {
   return true;
 }
 
+/* service ::= 'rpc_service' IDENT metadata '{' {';' | rpcmethod} '}' [';'] */
 static bool parse_service(Parser *p) {
   ms_Service *s = MS_NEW(p->arena, ms_Service);
   s->kind = MS_KIND_SERVICE;
@@ -447,6 +466,7 @@ static bool parse_service(Parser *p) {
 
 /* ---- file level ------------------------------------------------------------------------ */
 
+/* stringstat ::= ('file_identifier' | 'file_extension') strlit ';' */
 static bool parse_string_statement(Parser *p, const char **out, const char *what) {
   ms_Token kw = next(p);
   const char *value;
@@ -459,6 +479,7 @@ static bool parse_string_statement(Parser *p, const char **out, const char *what
   return end_declaration(p, ';', NULL);
 }
 
+/* namespace ::= 'namespace' dotted ';' */
 static bool parse_namespace(Parser *p) {
   ms_Loc kw = peek(p)->loc;
   take_leading_comments(p, &p->file->comments);
@@ -478,6 +499,7 @@ static bool parse_namespace(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* include ::= ('include' | 'native_include') strlit ';' */
 static bool parse_include(Parser *p) {
   ms_Import *imp = MS_NEW(p->arena, ms_Import);
   imp->loc = peek(p)->loc;
@@ -491,6 +513,7 @@ static bool parse_include(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* attribute ::= 'attribute' (STRING | IDENT) ';' */
 static bool parse_attribute_declaration(Parser *p) {
   next(p); /* attribute */
   ms_ReservedName *n = MS_NEW(p->arena, ms_ReservedName);
@@ -506,6 +529,8 @@ static bool parse_attribute_declaration(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* topstat ::= ';' | object | enum | union | service | namespace | include | attribute
+ *           | 'root_type' dotted ';' | stringstat */
 static bool parse_top_statement(Parser *p) {
   ms_File *f = p->file;
   if (try_consume_symbol(p, ';')) return true;
@@ -530,6 +555,7 @@ static bool parse_top_statement(Parser *p) {
               "\"include\", \"attribute\", \"root_type\", \"file_identifier\" or \"file_extension\")");
 }
 
+/* schema ::= {topstat} EOF */
 void ms_parse_fbs(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
   Parser p = {0};
   p.arena = arena;

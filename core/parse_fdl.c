@@ -11,6 +11,11 @@
 #include "parse.h"
 #include "parse_util.h"
 
+/* Grammar comments above the parse functions are EBNF, as in Lua's lparser.c: [x] optional, {x} zero or more,
+ * x | y either; quoted text is literal; IDENT, INT, FLOAT and STRING are lexer tokens, EOF the end of the file.
+ * From parse_util.c: dotted ::= IDENT {'.' IDENT}   strlit ::= STRING {STRING}   integer ::= ['-'] INT
+ * Here: scalartype: a Fory scalar type name (bool, int8, ..., float64, string, ...). */
+
 static const char *const file_options[] = {"java_package",
                                            "java_outer_classname",
                                            "java_multiple_files",
@@ -44,6 +49,7 @@ static const char *const service_options[] = {"deprecated", NULL};
 
 /* ---- options ---------------------------------------------------------------- */
 
+/* value ::= STRING | IDENT | integer */
 /* value: string, true, false, integer, identifier */
 static bool parse_simple_value(Parser *p, ms_Value *v) {
   memset(v, 0, sizeof *v);
@@ -82,6 +88,7 @@ static void warn_if_unknown(Parser *p, const ms_Option *o, const char *const *kn
   ms_warning(p->diag, o->loc, "unknown %s option \"%s\" is ignored", what, o->name);
 }
 
+/* assignment ::= IDENT '=' value   (with ':' as the separator: IDENT [':' value]) */
 /* name = value */
 static ms_Option *parse_assignment(Parser *p, char separator) {
   ms_Option *o = MS_NEW(p->arena, ms_Option);
@@ -105,6 +112,7 @@ static ms_Option *parse_assignment(Parser *p, char separator) {
   return o;
 }
 
+/* optionlist ::= ['[' assignment {',' assignment} ']'] */
 /* [a = 1, b = "x"] after a type name or a field */
 static bool parse_bracket_list(Parser *p, ms_Vec *into, const char *const *known, const char *what) {
   if (!try_consume_symbol(p, '[')) return true;
@@ -119,6 +127,7 @@ static bool parse_bracket_list(Parser *p, ms_Vec *into, const char *const *known
   }
 }
 
+/* optionstat ::= 'option' assignment ';' */
 /* option name = value ; */
 static bool parse_option_statement(Parser *p, ms_Vec *into, const char *const *known, const char *what) {
   next(p); /* option */
@@ -129,6 +138,7 @@ static bool parse_option_statement(Parser *p, ms_Vec *into, const char *const *k
   return end_declaration(p, ';', NULL);
 }
 
+/* typeoptions ::= optionlist */
 /* [id = N, ...] on a type: the id becomes the type's Fory id. */
 static bool parse_type_options(Parser *p, ms_Vec *options, ms_TypeId *id, const char *const *known, bool allow_zero) {
   if (!parse_bracket_list(p, options, known, "type")) return false;
@@ -149,6 +159,7 @@ static bool parse_type_options(Parser *p, ms_Vec *options, ms_TypeId *id, const 
 
 static bool parse_type(Parser *p, ms_TypeRef *t, bool allow_collection, ms_IdlField *idl);
 
+/* refoptions ::= ['(' assignment {',' assignment} ')'] */
 /* ( name = value, ... ) after `ref` */
 static bool parse_ref_options(Parser *p, ms_Vec *into) {
   if (!try_consume_symbol(p, '(')) return true;
@@ -164,6 +175,7 @@ static bool parse_ref_options(Parser *p, ms_Vec *into) {
   }
 }
 
+/* elementmods ::= {'optional' | 'ref' refoptions}   (each only before IDENT, 'ref' also before '(') */
 /* optional / ref(...) before a list element or a map value */
 static bool parse_element_modifiers(Parser *p, ms_TypeRef *t) {
   for (;;) {
@@ -182,6 +194,7 @@ static bool parse_element_modifiers(Parser *p, ms_TypeRef *t) {
 
 static bool is_collection_start(Parser *p);
 
+/* elementtype ::= 'array' '<' type '>' | type   (type without a collection) */
 /* An element or map value: a type, or `array<T>` — the one nested collection
  * foryc accepts for Python (list<array<int32>>, map<string, array<uint8>>),
  * kept as the element's encoding "array". Other nesting is an error. */
@@ -205,6 +218,8 @@ static bool parse_element_type(Parser *p, ms_TypeRef *t) {
   return parse_type(p, t, false, NULL);
 }
 
+/* collection ::= 'map' '<' type ',' elementmods elementtype '>' | 'list' '<' elementmods elementtype '>'
+ *              | 'array' '<' type '>'   (type without a collection) */
 static bool parse_collection(Parser *p, ms_IdlField *idl) {
   ms_Token kw = next(p);
   idl->value.loc = kw.loc;
@@ -239,6 +254,8 @@ static bool is_collection_start(Parser *p) {
          ms_tok_is_symbol(peek_at(p, 1), '<');
 }
 
+/* type ::= collection | encoding inttype | scalartype | dotted   (collection only if allow_collection)
+ * encoding ::= 'fixed' | 'varint' | 'tagged'   inttype ::= 'int32' | 'int64' | 'uint32' | 'uint64' (tagged: 64-bit) */
 /* A scalar (with an optional encoding), a named type, or — when `idl` is
  * given — a collection. */
 static bool parse_type(Parser *p, ms_TypeRef *t, bool allow_collection, ms_IdlField *idl) {
@@ -293,6 +310,8 @@ typedef struct Modifiers {
   ms_Loc optional_loc, ref_loc;
 } Modifiers;
 
+/* fieldmods ::= {'optional' | 'ref' refoptions | 'repeated'}   (each only before IDENT, 'ref' also before '(';
+ * after 'repeated', 'optional' and 'ref' apply to the element) */
 static bool parse_field_modifiers(Parser *p, Modifiers *m) {
   for (;;) {
     const ms_Token *t = peek(p);
@@ -357,6 +376,7 @@ static void shape_field(Parser *p, ms_Field *f, ms_Message *m, ms_Vec *nested) {
   (void)idl;
 }
 
+/* fieldtail ::= IDENT '=' integer optionlist ';' */
 static bool parse_field_tail(Parser *p, ms_Field *f, const char *what) {
   if (peek(p)->kind != MS_TOK_IDENT) return fail(p, what);
   ms_Token name = next(p);
@@ -368,6 +388,7 @@ static bool parse_field_tail(Parser *p, ms_Field *f, const char *what) {
   return end_declaration(p, ';', &f->comments);
 }
 
+/* field ::= fieldmods type fieldtail   (after 'repeated': elementtype instead of type) */
 static bool parse_field(Parser *p, ms_Message *m) {
   ms_Field *f = ms_idl_new_field(p->arena, p->file, m);
   take_leading_comments(p, &f->comments);
@@ -396,6 +417,7 @@ static bool parse_field(Parser *p, ms_Message *m) {
   return true;
 }
 
+/* unioncase ::= 'repeated' elementtype fieldtail | type fieldtail */
 static bool parse_union_case(Parser *p, ms_Message *u) {
   ms_Field *f = ms_idl_new_field(p->arena, p->file, u);
   take_leading_comments(p, &f->comments);
@@ -424,6 +446,8 @@ static bool parse_union_case(Parser *p, ms_Message *u) {
   return true;
 }
 
+/* reserved ::= 'reserved' reserveditem {',' reserveditem} ';'
+ * reserveditem ::= STRING | integer ['to' (integer | 'max')] */
 /* reserved 2, 9 to 11, 40 to max, "old_name"; */
 static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names) {
   next(p); /* reserved */
@@ -457,6 +481,8 @@ static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names) {
 
 /* ---- types ---------------------------------------------------------------------- */
 
+/* enum ::= 'enum' IDENT typeoptions '{' {';' | reserved | enumvalue} '}'
+ * enumvalue ::= IDENT '=' integer optionlist ';' */
 static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Enum *e = ms_idl_new_enum(p->arena, p->file, parent);
   take_leading_comments(p, &e->comments);
@@ -497,6 +523,7 @@ static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
 static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent);
 static bool parse_union(Parser *p, ms_Vec *into, ms_Message *parent);
 
+/* messagestat ::= ';' | message | enum | union | reserved | field */
 static bool parse_message_statement(Parser *p, ms_Message *m) {
   if (try_consume_symbol(p, ';')) return true;
   if (looking_at(p, "message") && peek_at(p, 1)->kind == MS_TOK_IDENT) return parse_message(p, &m->messages, m);
@@ -509,6 +536,7 @@ static bool parse_message_statement(Parser *p, ms_Message *m) {
   return parse_field(p, m);
 }
 
+/* body ::= {messagestat} '}'   (of a union: {';' | reserved | unioncase} '}') */
 static bool parse_body(Parser *p, ms_Message *m, ms_Loc open, bool is_union) {
   if (++p->depth > MAX_NESTING) {
     ms_error(p->diag, open, "types are nested more than %d levels deep", MAX_NESTING);
@@ -538,6 +566,7 @@ static bool parse_body(Parser *p, ms_Message *m, ms_Loc open, bool is_union) {
   return true;
 }
 
+/* message ::= 'message' IDENT typeoptions '{' body */
 static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Message *m = ms_idl_new_message(p->arena, p->file, parent, MS_IDL_MESSAGE);
   take_leading_comments(p, &m->comments);
@@ -552,6 +581,7 @@ static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
   return parse_body(p, m, open, false);
 }
 
+/* union ::= 'union' IDENT typeoptions '{' body */
 static bool parse_union(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Message *u = ms_idl_new_message(p->arena, p->file, parent, MS_IDL_UNION);
   take_leading_comments(p, &u->comments);
@@ -569,6 +599,7 @@ static bool parse_union(Parser *p, ms_Vec *into, ms_Message *parent) {
 
 /* ---- services ------------------------------------------------------------------- */
 
+/* rpctype ::= '(' ['stream'] dotted ')' */
 static bool parse_rpc_type(Parser *p, bool *streaming, const char **name, ms_Loc *loc) {
   if (!expect_symbol(p, '(')) return false;
   if (looking_at(p, "stream") && peek_at(p, 1)->kind == MS_TOK_IDENT) {
@@ -579,6 +610,7 @@ static bool parse_rpc_type(Parser *p, bool *streaming, const char **name, ms_Loc
   return expect_symbol(p, ')');
 }
 
+/* rpc ::= 'rpc' IDENT rpctype 'returns' rpctype (';' | '{' {';' | optionstat} '}') */
 static bool parse_method(Parser *p, ms_Service *s) {
   ms_Method *m = MS_NEW(p->arena, ms_Method);
   m->kind = MS_KIND_METHOD;
@@ -611,6 +643,7 @@ static bool parse_method(Parser *p, ms_Service *s) {
   return true;
 }
 
+/* service ::= 'service' IDENT '{' {';' | optionstat | rpc} '}' */
 static bool parse_service(Parser *p) {
   ms_Service *s = MS_NEW(p->arena, ms_Service);
   s->kind = MS_KIND_SERVICE;
@@ -643,6 +676,7 @@ static bool parse_service(Parser *p) {
 
 /* ---- file level ----------------------------------------------------------------- */
 
+/* package ::= 'package' dotted ['alias' dotted] ';' */
 static bool parse_package(Parser *p) {
   ms_Loc kw = peek(p)->loc;
   take_leading_comments(p, &p->file->comments);
@@ -661,6 +695,7 @@ static bool parse_package(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* import ::= 'import' strlit ';' */
 static bool parse_import(Parser *p) {
   ms_Import *imp = MS_NEW(p->arena, ms_Import);
   imp->loc = peek(p)->loc;
@@ -678,6 +713,7 @@ static bool parse_import(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* topstat ::= ';' | message | union | enum | service | import | package | optionstat */
 static bool parse_top_statement(Parser *p) {
   ms_File *f = p->file;
   if (try_consume_symbol(p, ';')) return true;
@@ -693,6 +729,7 @@ static bool parse_top_statement(Parser *p) {
       "a top-level statement (\"package\", \"import\", \"option\", \"message\", \"enum\", \"union\" or \"service\")");
 }
 
+/* fdl ::= {topstat} EOF */
 void ms_parse_fdl(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
   Parser p = {0};
   p.arena = arena;

@@ -10,6 +10,13 @@
 #include "parse.h"
 #include "parse_util.h"
 
+/* Grammar comments above the parse functions are EBNF, as in Lua's lparser.c: [x] optional, {x} zero or more,
+ * x | y either; quoted text is literal; IDENT, INT, FLOAT and STRING are lexer tokens, EOF the end of the file.
+ * From parse_util.c: dotted ::= IDENT {'.' IDENT}   strlit ::= STRING {STRING}   integer ::= ['-'] INT
+ * ranges ::= range {',' range}   range ::= integer ['to' (integer | 'max')]
+ * Here: typename ::= ['.'] dotted   scalartype: a protobuf scalar type (double, int32, bytes, ...). */
+
+/* aggregate ::= '{' {aggregate | any token but '{' and '}'} '}' */
 /* The text between '{' and its matching '}' (both consumed). */
 static bool parse_aggregate(Parser *p, ms_Value *v) {
   ms_Token open = next(p); /* '{' */
@@ -35,6 +42,7 @@ static bool parse_aggregate(Parser *p, ms_Value *v) {
   }
 }
 
+/* value ::= aggregate | strlit | ['-'] (INT | FLOAT) | '-' ('inf' | 'infinity' | 'nan') | IDENT */
 static bool parse_value(Parser *p, ms_Value *v) {
   memset(v, 0, sizeof *v);
   v->loc = peek(p)->loc;
@@ -60,6 +68,7 @@ static bool parse_value(Parser *p, ms_Value *v) {
   }
 }
 
+/* optionname ::= namepart {'.' namepart}   namepart ::= IDENT | '(' typename ')' */
 /* Option name: `ident` or `(ext.name)`, then `.ident` or `.(ext)` parts. */
 static bool parse_option_name(Parser *p, ms_Option *o) {
   o->loc = peek(p)->loc;
@@ -85,6 +94,7 @@ static bool parse_option_name(Parser *p, ms_Option *o) {
   return true;
 }
 
+/* optionassign ::= optionname '=' value */
 /* `name = value` of an `option` statement or a `[...]` entry. */
 static ms_Option *parse_option_assignment(Parser *p) {
   ms_Option *o = MS_NEW(p->arena, ms_Option);
@@ -94,6 +104,7 @@ static ms_Option *parse_option_assignment(Parser *p) {
   return o;
 }
 
+/* optionstat ::= 'option' optionassign ';' */
 /* option NAME = VALUE ; */
 static bool parse_option_statement(Parser *p, ms_Vec *options) {
   next(p); /* option */
@@ -106,6 +117,7 @@ static bool parse_option_statement(Parser *p, ms_Vec *options) {
 /* [a = 1, (b).c = "x"] — `on_entry` may claim special entries (default,
  * json_name); the rest land in `options`. */
 typedef bool (*ClaimFn)(Parser *p, ms_Option *o, void *target);
+/* bracketopts ::= ['[' optionassign {',' optionassign} ']'] */
 static bool parse_bracket_options(Parser *p, ms_Vec *options, ClaimFn claim, void *target) {
   if (!looking_at_symbol(p, '[')) return true;
   next(p);
@@ -120,6 +132,8 @@ static bool parse_bracket_options(Parser *p, ms_Vec *options, ClaimFn claim, voi
 
 /* ---- numbers and ranges ------------------------------------------------- */
 
+/* reserved ::= 'reserved' (ranges | reservedname {',' reservedname}) ';'
+ * reservedname ::= strlit | IDENT   (IDENT only in editions, strlit only before them) */
 /* reserved 2, 15, 9 to 11;  or  reserved "foo", "bar";  (or identifiers in editions) */
 static bool parse_reserved(Parser *p, ms_Vec *ranges, ms_Vec *names, int64_t max_value) {
   next(p); /* reserved */
@@ -344,6 +358,7 @@ static ms_Field *new_field(Parser *p, const char *name, ms_Type type) {
   return f;
 }
 
+/* mapfield ::= 'map' '<' typename ',' typename '>' IDENT '=' integer bracketopts ';' */
 /* map<K, V> name = N [opts]; — builds the synthetic NameEntry message. */
 static bool parse_map_field(Parser *p, FieldScope *s, ms_Field *f) {
   next(p); /* map */
@@ -396,6 +411,11 @@ static bool is_label_word(Parser *p) {
   return looking_at(p, "optional") || looking_at(p, "required") || looking_at(p, "repeated");
 }
 
+/* field ::= [label] (mapfield | group | type IDENT '=' integer bracketopts ';')
+ * label ::= 'optional' | 'required' | 'repeated'
+ * group ::= 'group' IDENT '=' integer bracketopts '{' messagebody
+ * type ::= scalartype | forytype | typename
+ * forytype ::= 'int8' | 'int16' | 'uint8' | 'uint16' | 'float16'   (Fory's extension of .proto) */
 static bool parse_field(Parser *p, FieldScope *s) {
   ms_Field *f = new_field(p, NULL, MS_TYPE_NAMED);
   take_leading_comments(p, &f->comments);
@@ -498,6 +518,7 @@ static bool parse_field(Parser *p, FieldScope *s) {
 
 /* ---- oneof, extend, extensions ------------------------------------------ */
 
+/* oneof ::= 'oneof' IDENT '{' {optionstat | ';' | field} '}' */
 static bool parse_oneof(Parser *p, ms_Message *m) {
   ms_Oneof *o = MS_NEW(p->arena, ms_Oneof);
   o->kind = MS_KIND_ONEOF;
@@ -533,6 +554,7 @@ static bool parse_oneof(Parser *p, ms_Message *m) {
   return true;
 }
 
+/* extend ::= 'extend' typename '{' {';' | field} '}' */
 static bool parse_extend(Parser *p, ms_Message *scope, ms_Vec *extensions, ms_Vec *nested) {
   ms_Comment comments = {0};
   take_leading_comments(p, &comments);
@@ -562,6 +584,7 @@ static bool parse_extend(Parser *p, ms_Message *scope, ms_Vec *extensions, ms_Ve
   return true;
 }
 
+/* extensions ::= 'extensions' ranges bracketopts ';' */
 static bool parse_extensions(Parser *p, ms_Message *m) {
   next(p); /* extensions */
   unsigned before = m->extension_ranges.count;
@@ -575,6 +598,7 @@ static bool parse_extensions(Parser *p, ms_Message *m) {
 
 /* ---- enums -------------------------------------------------------------- */
 
+/* enumvalue ::= IDENT '=' integer bracketopts ';' */
 static bool parse_enum_value(Parser *p, ms_Enum *e) {
   ms_EnumValue *v = MS_NEW(p->arena, ms_EnumValue);
   v->kind = MS_KIND_ENUM_VALUE;
@@ -591,6 +615,7 @@ static bool parse_enum_value(Parser *p, ms_Enum *e) {
 
 static bool skip_visibility_keyword(Parser *p);
 
+/* enum ::= [visibility] 'enum' IDENT '{' {';' | optionstat | reserved | enumvalue} '}' */
 static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Enum *e = MS_NEW(p->arena, ms_Enum);
   e->kind = MS_KIND_ENUM;
@@ -631,6 +656,7 @@ static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
 
 static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent);
 
+/* messagestat ::= ';' | message | enum | extensions | reserved | optionstat | oneof | extend | field */
 static bool parse_message_statement(Parser *p, ms_Message *m) {
   if (try_consume_symbol(p, ';')) return true;
   if (looking_at(p, "message") ||
@@ -648,6 +674,7 @@ static bool parse_message_statement(Parser *p, ms_Message *m) {
   return parse_field(p, &s);
 }
 
+/* messagebody ::= {messagestat} '}' */
 static bool parse_message_body(Parser *p, ms_Message *m, ms_Loc open) {
   if (++p->depth > MAX_NESTING) {
     ms_error(p->diag, open, "messages are nested more than %d levels deep", MAX_NESTING);
@@ -668,6 +695,7 @@ static bool parse_message_body(Parser *p, ms_Message *m, ms_Loc open) {
   return true;
 }
 
+/* visibility ::= 'export' | 'local'   (from edition 2024; taken only before another IDENT) */
 static bool skip_visibility_keyword(Parser *p) {
   if ((looking_at(p, "export") || looking_at(p, "local")) && peek_at(p, 1)->kind == MS_TOK_IDENT) {
     ms_Token t = next(p);
@@ -679,6 +707,7 @@ static bool skip_visibility_keyword(Parser *p) {
   return false;
 }
 
+/* message ::= [visibility] 'message' IDENT '{' messagebody */
 static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_Message *m = MS_NEW(p->arena, ms_Message);
   m->kind = MS_KIND_MESSAGE;
@@ -696,6 +725,7 @@ static bool parse_message(Parser *p, ms_Vec *into, ms_Message *parent) {
 
 /* ---- services ----------------------------------------------------------- */
 
+/* rpctype ::= '(' ['stream'] typename ')' */
 /* ( [stream] Type ) */
 static bool parse_rpc_type(Parser *p, bool *streaming, const char **name, ms_Loc *loc) {
   if (!expect_symbol(p, '(')) return false;
@@ -707,6 +737,7 @@ static bool parse_rpc_type(Parser *p, bool *streaming, const char **name, ms_Loc
   return expect_symbol(p, ')');
 }
 
+/* rpc ::= 'rpc' IDENT rpctype 'returns' rpctype (';' | '{' {';' | optionstat} '}' [';']) */
 static bool parse_method(Parser *p, ms_Service *s) {
   ms_Method *m = MS_NEW(p->arena, ms_Method);
   m->kind = MS_KIND_METHOD;
@@ -742,6 +773,7 @@ static bool parse_method(Parser *p, ms_Service *s) {
   return end_declaration(p, ';', &m->comments);
 }
 
+/* service ::= 'service' IDENT '{' {';' | optionstat | rpc} '}' */
 static bool parse_service(Parser *p) {
   ms_Service *s = MS_NEW(p->arena, ms_Service);
   s->kind = MS_KIND_SERVICE;
@@ -774,6 +806,7 @@ static bool parse_service(Parser *p) {
 
 /* ---- file level --------------------------------------------------------- */
 
+/* syntax ::= ('syntax' | 'edition') '=' strlit ';' */
 static bool parse_syntax(Parser *p) {
   take_leading_comments(p, &p->file->comments);
   ms_Token kw = next(p);
@@ -803,6 +836,7 @@ static bool parse_syntax(Parser *p) {
   return end_declaration(p, ';', &p->file->comments);
 }
 
+/* import ::= 'import' ['public' | 'weak' | 'option'] strlit ';'   ('option' from edition 2024) */
 static bool parse_import(Parser *p) {
   ms_Import *imp = MS_NEW(p->arena, ms_Import);
   imp->loc = peek(p)->loc;
@@ -827,6 +861,7 @@ static bool parse_import(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* package ::= 'package' dotted ';' */
 static bool parse_package(Parser *p) {
   ms_Loc kw = peek(p)->loc;
   next(p); /* package */
@@ -842,6 +877,7 @@ static bool parse_package(Parser *p) {
   return end_declaration(p, ';', NULL);
 }
 
+/* topstat ::= ';' | message | enum | service | extend | import | package | optionstat */
 static bool parse_top_statement(Parser *p) {
   ms_File *f = p->file;
   if (try_consume_symbol(p, ';')) return true;
@@ -864,6 +900,7 @@ static bool parse_top_statement(Parser *p) {
   return fail(p, "a top-level statement (e.g. \"message\")");
 }
 
+/* proto ::= [syntax] {topstat} EOF */
 void ms_parse_proto(ms_Arena *arena, ms_Diag *diag, ms_File *file) {
   Parser p = {0};
   p.arena = arena;
