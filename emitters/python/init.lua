@@ -79,6 +79,20 @@ local function write_support(ctx, path, text)
   ctx:record_output({ path = path, kind = "support" })
 end
 
+-- A module of the runtime package (moonstub/<name>.py) written beside the
+-- vendored runtime as _moonstub_<name>.py, its import of moonstub.runtime
+-- turned into an import of the vendored copy.
+local function write_vendored_companion(ctx, name)
+  local module = SUPPORT .. "_" .. name
+  local source = ctx.host.builtin_source("emitters/python/moonstub/" .. name .. ".py")
+  local import = table.concat(ctx.import_lines({ name = module, path = module .. ".py" }, SUPPORT, "_rt"), "\n")
+  local replaced
+  source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n",
+    function() return "\n" .. import .. "\n" end)
+  assert(replaced == 1, name .. ".py: the runtime import line moved")
+  write_support(ctx, module .. ".py", source)
+end
+
 function M.emit(ctx)
   local rules, host = ctx.rules, ctx.host
   local names = names_mod.new(rules)
@@ -152,31 +166,16 @@ function M.emit(ctx)
   if ctx.runtime == "vendored" then
     write_support(ctx, SUPPORT .. ".py", host.builtin_source("emitters/python/moonstub/runtime.py"))
   end
-  local registers_files = false
-  for _, mod in ipairs(order) do registers_files = registers_files or mod.registers_files end
-  if ctx.runtime == "vendored" and registers_files then
-    -- server reflection beside it, reading the vendored runtime's registry
-    local name = SUPPORT .. "_reflection"
-    local source = host.builtin_source("emitters/python/moonstub/reflection.py")
-    local import = table.concat(ctx.import_lines({ name = name, path = name .. ".py" }, SUPPORT, "_rt"), "\n")
-    local replaced
-    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n",
-      function() return "\n" .. import .. "\n" end)
-    assert(replaced == 1, "reflection.py: the runtime import line moved")
-    write_support(ctx, name .. ".py", source)
+  local registers_files, protobuf_codec = false, false
+  for _, mod in ipairs(order) do
+    registers_files = registers_files or mod.registers_files
+    protobuf_codec = protobuf_codec or not mod.fory
   end
-  local protobuf_codec = false
-  for _, mod in ipairs(order) do protobuf_codec = protobuf_codec or not mod.fory end
-  if ctx.runtime == "vendored" and protobuf_codec then
-    -- the text format beside the vendored runtime, which imports it on first use
-    local name = SUPPORT .. "_text_format"
-    local source = host.builtin_source("emitters/python/moonstub/text_format.py")
-    local import = table.concat(ctx.import_lines({ name = name, path = name .. ".py" }, SUPPORT, "_rt"), "\n")
-    local replaced
-    source, replaced = source:gsub("\nfrom moonstub import runtime as _rt\n",
-      function() return "\n" .. import .. "\n" end)
-    assert(replaced == 1, "text_format.py: the runtime import line moved")
-    write_support(ctx, name .. ".py", source)
+  if ctx.runtime == "vendored" then
+    -- server reflection beside it, reading the vendored runtime's registry
+    if registers_files then write_vendored_companion(ctx, "reflection") end
+    -- the text format, which the vendored runtime imports on first use
+    if protobuf_codec then write_vendored_companion(ctx, "text_format") end
   end
   local support_written = false
   for _, mod in ipairs(order) do
