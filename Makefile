@@ -164,7 +164,7 @@ test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 	$(VPY) tests/corpus/check_python.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 
-test-py: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
+test-py: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp venv
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
 	  $(VPY) -m pytest -q -o asyncio_default_fixture_loop_scope=function tests/py
 
