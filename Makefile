@@ -29,7 +29,7 @@ VPY       := $(VENV)/bin/python
 
 LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c core/parse_fdl.c core/parse_fbs.c core/idl_common.c core/link_idl.c \
              core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
-             core/lua_model.c core/lua_host.c core/lua_search.c core/lua_sandbox.c core/lua_profile.c \
+             core/lua_model.c core/lua_host.c core/lua_search.c core/lua_sandbox.c core/lua_profile.c core/lua_workers.c core/lua_native.c \
              core/wire.c core/descriptor.c core/plugin.c core/descriptor_out.c core/descriptor_options.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 # the Lua/Python scripts, and the .proto files found without -I (core/include: the well-known types)
@@ -39,7 +39,7 @@ HEADERS   := $(wildcard core/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all native deps venv test test-unit test-diag test-lua test-corpus test-py test-conformance demo bench clean lint
+.PHONY: all native deps venv test test-unit test-diag test-lua test-corpus test-golden golden-update test-py test-conformance demo bench clean lint
 
 all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub native
 
@@ -148,7 +148,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(BUILD)/libmoonstub.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmoonstub.a $(LUA_LIBS) -lcmocka
 
-test: test-unit test-diag test-lua test-corpus test-py test-conformance test-pyversions
+test: test-unit test-diag test-lua test-corpus test-golden test-py test-conformance test-pyversions
 	@echo "make test: all suites passed"
 
 test-unit: $(UNIT_TESTS)
@@ -163,6 +163,15 @@ test-lua: $(BUILD)/moonstub
 test-corpus: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
 	$(VPY) tests/corpus/run_corpus.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
 	$(VPY) tests/corpus/check_python.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --work $(BUILD)/corpus-work
+
+# generated Python for a googleapis subset, byte for byte against tests/golden/googleapis.sha256
+# (command line, both rules presets, and the protoc plugin); tests/golden/README.md
+test-golden: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp venv
+	$(VPY) tests/golden/run.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --keep $(BUILD)/golden-reference
+
+# rewrite the manifest from this build's output: only after reviewing what `make test-golden` reports
+golden-update: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp venv
+	$(VPY) tests/golden/run.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --keep $(BUILD)/golden-reference --update
 
 test-py: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp venv
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \

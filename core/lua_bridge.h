@@ -22,6 +22,7 @@ typedef struct ms_RunOptions {
   const char *out; /* output folder of --emitter files (default: python_out) */
   unsigned long budget; /* CPU seconds scripts may take (0: the default, 120) */
   unsigned long memory_mb; /* memory scripts may use, in MB (0: the default, 8192) */
+  unsigned jobs; /* worker processes for host.parallel (0: one per core, large schemas only) */
   ms_Vec keys, values; /* --opt KEY=VALUE pairs, as strings */
 } ms_RunOptions;
 

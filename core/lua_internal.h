@@ -7,6 +7,7 @@
 #include <lua.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "descriptor_out.h"
 #include "lua_bridge.h"
@@ -24,10 +25,14 @@ typedef struct Bridge {
   ms_Compiler *c;
   ms_Output *out;
   int cache; /* registry ref: lightuserdata(node) -> proxy */
-  int raws; /* registry ref: array of raw tables waiting to be filled */
-  Pending *pending; /* nodes whose tables are created but not filled yet */
+  int lazy; /* registry ref: unfilled proxy -> its slot in pending, from 1 */
+  Pending *pending; /* every lazy proxy's node and fill function */
   size_t pending_count, pending_cap;
   ms_DescriptorEncoder *descriptors; /* file.descriptor, made on first use */
+  unsigned jobs; /* worker processes for host.parallel (0: automatic) */
+  unsigned long budget_seconds, memory_mb; /* the scripts' budgets, for workers */
+  FILE *stream; /* in a worker: where writes, insertions and reports go */
+  int progress; /* in a worker: a byte per file written goes there */
 } Bridge;
 
 /* ---- setters: table on top of the stack, field k -------------------------- */
@@ -48,8 +53,10 @@ static inline void set_int(lua_State *L, const char *k, long long v) {
 
 /* ---- lua_model.c: the model as read-only tables --------------------------- */
 
-/* Pushes the schema: { files = {...} }, every node filled. */
+/* Pushes the schema: { files = {...} }, each node filled on first read. */
 void push_schema(Bridge *b);
+/* host.release(file) */
+int host_release(lua_State *L);
 
 /* ---- lua_host.c: the host table's functions ------------------------------- */
 
@@ -59,8 +66,18 @@ int host_write(lua_State *L);
 int host_insert(lua_State *L);
 int host_apply_insertions(lua_State *L);
 int host_report(lua_State *L);
+/* A diagnostic from a script, printed once however often it is reported;
+ * `file` empty: no location. */
+void report_diagnostic(Bridge *b, const char *severity, const char *msg, const char *file, int line, int col);
 int host_builtin_source(lua_State *L);
 int host_load_script(lua_State *L);
+
+/* ---- lua_workers.c: host.parallel -------------------------------------------- */
+
+int host_parallel(lua_State *L);
+/* One record of a worker's stream: a tag, then `count` fields (lens NULL:
+ * NUL-terminated). */
+void stream_record(FILE *f, char tag, unsigned count, const char *const *fields, const size_t *lens);
 
 /* ---- lua_search.c: the searchers of `require` ----------------------------- */
 
@@ -84,6 +101,10 @@ void open_libraries(lua_State *L, const ms_Vec *dirs);
 void start_budget(lua_State *L, unsigned long seconds);
 void stop_budget(void);
 void *limited_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+/* ---- lua_native.c: require("moonstub.native") ------------------------------- */
+
+int luaopen_native(lua_State *L);
 
 /* ---- lua_profile.c: MOONSTUB_LUA_PROFILE=1 -------------------------------- */
 

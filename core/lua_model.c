@@ -1,6 +1,9 @@
-/* The model as Lua sees it: every node of the linked schema converted once
- * into a read-only table (a proxy), references between nodes kept as
- * references, file.descriptor encoded on first read. */
+/* The model as Lua sees it: every node of the linked schema a read-only
+ * table (a proxy), references between nodes kept as references. The
+ * proxies are lazy: a node's fields are converted the first time any of them
+ * is read (or the node is counted or iterated), so a run converts what its
+ * emitters touch, and a worker process (lua_workers.c) only its share.
+ * file.descriptor is encoded on first read. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
@@ -16,27 +19,27 @@ static int refuse_write(lua_State *L) {
   return luaL_error(L, "the schema model is read-only (tried to set \"%s\")", luaL_tolstring(L, 2, NULL));
 }
 
+static void push_raw(lua_State *L, int proxy);
+
 static int proxy_len(lua_State *L) {
-  lua_getmetatable(L, 1);
-  lua_getfield(L, -1, "__index");
+  push_raw(L, 1);
   lua_len(L, -1);
   return 1;
 }
 
 static int proxy_pairs(lua_State *L) {
   lua_getglobal(L, "next");
-  lua_getmetatable(L, 1);
-  lua_getfield(L, -1, "__index");
-  lua_remove(L, -2);
+  push_raw(L, 1);
   lua_pushnil(L);
   return 3;
 }
 
-/* Replaces the table on top of the stack with a read-only proxy of it. */
-static void make_read_only(lua_State *L) {
-  lua_newtable(L); /* t proxy */
-  lua_createtable(L, 0, 5); /* t proxy mt */
-  lua_pushvalue(L, -3);
+/* Pushes a metatable that makes a proxy read-only, its reads going to
+ * `index` (the stack slot of the raw table, or of the lazy filler). */
+static void push_read_only_metatable(lua_State *L, int index) {
+  index = lua_absindex(L, index);
+  lua_createtable(L, 0, 5);
+  lua_pushvalue(L, index);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, refuse_write);
   lua_setfield(L, -2, "__newindex");
@@ -46,23 +49,27 @@ static void make_read_only(lua_State *L) {
   lua_setfield(L, -2, "__pairs");
   lua_pushliteral(L, "read-only");
   lua_setfield(L, -2, "__metatable");
+}
+
+/* Replaces the table on top of the stack with a read-only proxy of it. */
+static void make_read_only(lua_State *L) {
+  lua_newtable(L); /* t proxy */
+  push_read_only_metatable(L, -2); /* t proxy mt */
   lua_setmetatable(L, -2); /* t proxy */
   lua_remove(L, -2); /* proxy */
 }
 
-/* Pushes the proxy of a model node, creating an empty one on first sight.
- * Returns true when the node was new (its raw table must be filled). The raw
- * table is left below the proxy when new. */
-static bool push_node(Bridge *b, const void *node) {
+/* Pushes the proxy of a model node if it was made already; false (nothing
+ * pushed) otherwise. */
+static bool push_known_node(Bridge *b, const void *node) {
   lua_State *L = b->L;
   lua_rawgeti(L, LUA_REGISTRYINDEX, b->cache);
-  lua_rawgetp(L, -1, node);
-  if (!lua_isnil(L, -1)) {
+  if (lua_rawgetp(L, -1, node) != LUA_TNIL) {
     lua_remove(L, -2);
-    return false;
+    return true;
   }
   lua_pop(L, 2);
-  return true;
+  return false;
 }
 
 static void remember_node(Bridge *b, const void *node) {
@@ -96,11 +103,6 @@ static void push_loc(lua_State *L, ms_Loc loc) {
   set_int(L, "line", loc.line);
   set_int(L, "col", loc.col);
   make_read_only(L);
-}
-
-static void set_loc(lua_State *L, ms_Loc loc) {
-  push_loc(L, loc);
-  lua_setfield(L, -2, "loc");
 }
 
 static void push_value(lua_State *L, const ms_Value *v) {
@@ -199,10 +201,111 @@ static void set_comments(lua_State *L, const ms_Comment *c) {
 
 /* ---- nodes -------------------------------------------------------------- */
 
-/* Pushes the proxy for `node`. The first time, an empty table and its proxy
- * are made and the node is queued to be filled later: the model is a graph
- * with cycles and long reference chains, so filling is a loop, not a
- * recursion (see fill_pending). */
+/* ---- lazy nodes ------------------------------------------------------------
+ *
+ * A node not read yet is an empty proxy with the shared metatable UNFILLED,
+ * whose __index (fill_then_index) converts it: b->lazy (weak keys) maps the
+ * proxy to its slot in b->pending (the C node and its fill function).
+ * Filling makes the raw table, fills it (which pushes more unfilled proxies,
+ * never recursing) and gives the proxy its own metatable reading the raw
+ * table, so every later read is a plain table lookup. host.release(file)
+ * turns the file's filled proxies back into unfilled ones: their tables
+ * become garbage, their identity stays. */
+
+static const char UNFILLED_KEY = 'u';
+
+/* Converts the unfilled proxy at `proxy`: afterwards its metatable's __index
+ * is the filled raw table. */
+static void fill_proxy(Bridge *b, int proxy) {
+  lua_State *L = b->L;
+  proxy = lua_absindex(L, proxy);
+  luaL_checkstack(L, 16, "schema model");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->lazy);
+  lua_pushvalue(L, proxy);
+  lua_rawget(L, -2);
+  lua_Integer slot = lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  if (slot < 1 || (size_t)slot > b->pending_count) luaL_error(L, "schema model: lost node");
+  Pending p = b->pending[slot - 1];
+  lua_newtable(L); /* raw */
+  p.fill(b, p.node);
+  push_read_only_metatable(L, -1); /* raw mt */
+  lua_setmetatable(L, proxy);
+  lua_pop(L, 1);
+}
+
+static bool is_unfilled(lua_State *L, int proxy) {
+  if (!lua_getmetatable(L, proxy)) return false;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &UNFILLED_KEY);
+  bool unfilled = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return unfilled;
+}
+
+/* Pushes the raw table behind the proxy at `proxy`, filling it first. */
+static void push_raw(lua_State *L, int proxy) {
+  proxy = lua_absindex(L, proxy);
+  if (is_unfilled(L, proxy)) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &UNFILLED_KEY);
+    lua_getfield(L, -1, "__index");
+    lua_getupvalue(L, -1, 1);
+    Bridge *b = lua_touserdata(L, -1);
+    lua_pop(L, 3);
+    fill_proxy(b, proxy);
+  }
+  lua_getmetatable(L, proxy);
+  lua_getfield(L, -1, "__index");
+  lua_remove(L, -2);
+}
+
+/* __index of an unfilled proxy: fills it, then reads `key` (through the raw
+ * table's own metatable, if it has one: file.descriptor). */
+static int fill_then_index(lua_State *L) {
+  Bridge *b = lua_touserdata(L, lua_upvalueindex(1));
+  fill_proxy(b, 1);
+  push_raw(L, 1);
+  lua_pushvalue(L, 2);
+  lua_gettable(L, -2);
+  return 1;
+}
+
+static void push_unfilled_metatable(Bridge *b) {
+  lua_State *L = b->L;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &UNFILLED_KEY) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  lua_pushlightuserdata(L, b);
+  lua_pushcclosure(L, fill_then_index, 1);
+  push_read_only_metatable(L, -1);
+  lua_remove(L, -2);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &UNFILLED_KEY);
+}
+
+/* Pushes a new unfilled proxy for `node`, to be filled by `fill`. */
+static void push_unfilled(Bridge *b, const void *node, FillFn fill) {
+  lua_State *L = b->L;
+  if (b->pending_count == b->pending_cap) {
+    size_t cap = b->pending_cap ? b->pending_cap * 2 : 4096;
+    Pending *grown = realloc(b->pending, cap * sizeof *grown);
+    if (!grown) luaL_error(L, "out of memory");
+    b->pending = grown;
+    b->pending_cap = cap;
+  }
+  b->pending[b->pending_count].node = node;
+  b->pending[b->pending_count].fill = fill;
+  b->pending_count++;
+  lua_newtable(L); /* proxy */
+  push_unfilled_metatable(b);
+  lua_setmetatable(L, -2);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->lazy);
+  lua_pushvalue(L, -2);
+  lua_pushinteger(L, (lua_Integer)b->pending_count);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+/* Pushes the proxy of model node `node` (nil for NULL): one proxy per node,
+ * so nodes compare and key tables by identity. */
 static void push(Bridge *b, const void *node, FillFn fill) {
   lua_State *L = b->L;
   luaL_checkstack(L, 8, "schema model");
@@ -210,39 +313,24 @@ static void push(Bridge *b, const void *node, FillFn fill) {
     lua_pushnil(L);
     return;
   }
-  if (!push_node(b, node)) return;
-  lua_newtable(L); /* raw */
-  if (b->pending_count == b->pending_cap) {
-    b->pending_cap = b->pending_cap ? b->pending_cap * 2 : 1024;
-    Pending *grown = realloc(b->pending, b->pending_cap * sizeof *grown);
-    if (!grown) luaL_error(L, "out of memory");
-    b->pending = grown;
-  }
-  b->pending[b->pending_count].node = node;
-  b->pending[b->pending_count].fill = fill;
-  b->pending_count++;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, b->raws);
-  lua_pushvalue(L, -2);
-  lua_rawseti(L, -2, (lua_Integer)b->pending_count);
-  lua_pop(L, 1); /* raw */
-  make_read_only(L); /* proxy */
+  if (push_known_node(b, node)) return;
+  push_unfilled(b, node, fill);
   remember_node(b, node);
 }
 
-/* Fills every queued table; filling may queue more. */
-static void fill_pending(Bridge *b) {
+static void fill_loc(Bridge *b, const void *node) {
+  const ms_Loc *loc = node;
   lua_State *L = b->L;
-  while (b->pending_count > 0) {
-    size_t i = --b->pending_count;
-    Pending p = b->pending[i];
-    lua_rawgeti(L, LUA_REGISTRYINDEX, b->raws);
-    lua_rawgeti(L, -1, (lua_Integer)i + 1);
-    lua_pushnil(L);
-    lua_rawseti(L, -3, (lua_Integer)i + 1);
-    lua_remove(L, -2); /* raw */
-    p.fill(b, p.node);
-    lua_pop(L, 1);
-  }
+  if (loc->src) set_str(L, "file", loc->src->path);
+  set_int(L, "line", loc->line);
+  set_int(L, "col", loc->col);
+}
+
+/* node.loc: read only by diagnostics, so converted only when read (a loc is
+ * part of its node: no identity of its own to keep). */
+static void set_loc(Bridge *b, const ms_Loc *loc) {
+  push_unfilled(b, loc, fill_loc);
+  lua_setfield(b->L, -2, "loc");
 }
 
 static void set_node(Bridge *b, const char *k, const void *node, FillFn fill) {
@@ -367,7 +455,7 @@ static void fill_field(Bridge *b, const void *node) {
   if (f->idl) set_idl_field(b, f->idl);
   set_options(L, &f->options);
   set_comments(L, &f->comments);
-  set_loc(L, f->name_loc);
+  set_loc(b, &f->name_loc);
 }
 
 static void fill_oneof(Bridge *b, const void *node) {
@@ -381,7 +469,7 @@ static void fill_oneof(Bridge *b, const void *node) {
   set_list(b, "fields", &o->fields, fill_field);
   set_options(L, &o->options);
   set_comments(L, &o->comments);
-  set_loc(L, o->loc);
+  set_loc(b, &o->loc);
 }
 
 static void fill_enum_value(Bridge *b, const void *node) {
@@ -394,7 +482,7 @@ static void fill_enum_value(Bridge *b, const void *node) {
   set_node(b, "parent", v->parent, fill_enum);
   set_options(L, &v->options);
   set_comments(L, &v->comments);
-  set_loc(L, v->loc);
+  set_loc(b, &v->loc);
 }
 
 static void fill_enum(Bridge *b, const void *node) {
@@ -413,10 +501,15 @@ static void fill_enum(Bridge *b, const void *node) {
   set_node(b, "file", e->file, fill_file);
   set_options(L, &e->options);
   set_comments(L, &e->comments);
-  set_loc(L, e->loc);
+  set_loc(b, &e->loc);
 }
 
 static void set_ranges(lua_State *L, const char *k, const ms_Vec *ranges) {
+  if (ranges->count == 0) {
+    push_shared_empty(L);
+    lua_setfield(L, -2, k);
+    return;
+  }
   lua_createtable(L, (int)ranges->count, 0);
   for (unsigned i = 0; i < ranges->count; i++) {
     const ms_Range *r = ranges->items[i];
@@ -426,6 +519,22 @@ static void set_ranges(lua_State *L, const char *k, const ms_Vec *ranges) {
     lua_pushinteger(L, r->end);
     lua_rawseti(L, -2, 2);
     make_read_only(L);
+    lua_rawseti(L, -2, i + 1);
+  }
+  make_read_only(L);
+  lua_setfield(L, -2, k);
+}
+
+/* A list of names (ms_ReservedName*), read-only. */
+static void set_names(lua_State *L, const char *k, const ms_Vec *names) {
+  if (names->count == 0) {
+    push_shared_empty(L);
+    lua_setfield(L, -2, k);
+    return;
+  }
+  lua_createtable(L, (int)names->count, 0);
+  for (unsigned i = 0; i < names->count; i++) {
+    lua_pushstring(L, ((const ms_ReservedName *)names->items[i])->name);
     lua_rawseti(L, -2, i + 1);
   }
   make_read_only(L);
@@ -455,16 +564,10 @@ static void fill_message(Bridge *b, const void *node) {
   set_list(b, "extensions", &m->extensions, fill_field);
   set_ranges(L, "extension_ranges", &m->extension_ranges);
   set_ranges(L, "reserved_ranges", &m->reserved_ranges);
-  lua_createtable(L, (int)m->reserved_names.count, 0);
-  for (unsigned i = 0; i < m->reserved_names.count; i++) {
-    lua_pushstring(L, ((const ms_ReservedName *)m->reserved_names.items[i])->name);
-    lua_rawseti(L, -2, i + 1);
-  }
-  make_read_only(L);
-  lua_setfield(L, -2, "reserved_names");
+  set_names(L, "reserved_names", &m->reserved_names);
   set_options(L, &m->options);
   set_comments(L, &m->comments);
-  set_loc(L, m->loc);
+  set_loc(b, &m->loc);
 }
 
 static void fill_method(Bridge *b, const void *node) {
@@ -480,7 +583,7 @@ static void fill_method(Bridge *b, const void *node) {
   set_node(b, "parent", m->parent, fill_service);
   set_options(L, &m->options);
   set_comments(L, &m->comments);
-  set_loc(L, m->loc);
+  set_loc(b, &m->loc);
 }
 
 static void fill_service(Bridge *b, const void *node) {
@@ -493,7 +596,7 @@ static void fill_service(Bridge *b, const void *node) {
   set_list(b, "methods", &s->methods, fill_method);
   set_options(L, &s->options);
   set_comments(L, &s->comments);
-  set_loc(L, s->loc);
+  set_loc(b, &s->loc);
 }
 
 static const char *source_language(const ms_File *f) {
@@ -544,6 +647,28 @@ static void set_descriptor_loader(Bridge *b, const ms_File *f) {
   lua_setmetatable(L, -2);
 }
 
+/* ---- file.declarations: what a file weighs ---------------------------------- */
+
+static long count_enum(const ms_Enum *e) { return 1 + (long)e->values.count; }
+
+static long count_message(const ms_Message *m) {
+  long n = 1 + (long)m->fields.count + (long)m->oneofs.count + (long)m->extensions.count;
+  for (unsigned i = 0; i < m->messages.count; i++) n += count_message(m->messages.items[i]);
+  for (unsigned i = 0; i < m->enums.count; i++) n += count_enum(m->enums.items[i]);
+  return n;
+}
+
+/* Messages, fields, oneofs, enums, values, services, methods and extensions:
+ * a measure of the work a file makes (host.parallel shares modules by it). */
+static long count_declarations(const ms_File *f) {
+  long n = (long)f->extensions.count;
+  for (unsigned i = 0; i < f->messages.count; i++) n += count_message(f->messages.items[i]);
+  for (unsigned i = 0; i < f->enums.count; i++) n += count_enum(f->enums.items[i]);
+  for (unsigned i = 0; i < f->services.count; i++)
+    n += 1 + (long)((const ms_Service *)f->services.items[i])->methods.count;
+  return n;
+}
+
 static void fill_file(Bridge *b, const void *node) {
   const ms_File *f = node;
   lua_State *L = b->L;
@@ -556,6 +681,7 @@ static void fill_file(Bridge *b, const void *node) {
   set_str(L, "edition", f->edition);
   set_str(L, "package", f->package);
   set_bool(L, "is_target", f->is_target);
+  set_int(L, "declarations", count_declarations(f));
   lua_createtable(L, (int)f->imports.count, 0);
   for (unsigned i = 0; i < f->imports.count; i++) {
     const ms_Import *imp = f->imports.items[i];
@@ -587,29 +713,85 @@ static void fill_file(Bridge *b, const void *node) {
   set_str(L, "root_type", f->root ? f->root->full_name : f->root_type);
   set_str(L, "file_identifier", f->file_identifier);
   set_str(L, "file_extension", f->file_extension);
-  lua_createtable(L, (int)f->declared_attributes.count, 0);
-  for (unsigned i = 0; i < f->declared_attributes.count; i++) {
-    lua_pushstring(L, ((const ms_ReservedName *)f->declared_attributes.items[i])->name);
-    lua_rawseti(L, -2, i + 1);
-  }
-  make_read_only(L);
-  lua_setfield(L, -2, "attributes");
+  set_names(L, "attributes", &f->declared_attributes);
   set_options(L, &f->options);
   set_comments(L, &f->comments);
   ms_Loc start = {&f->source, 1, 1};
-  set_loc(L, start);
+  push_loc(L, start);
+  lua_setfield(L, -2, "loc");
   set_descriptor_loader(b, f);
+}
+
+/* ---- host.release(file) ---------------------------------------------------- */
+
+/* Makes the proxy of `node`, if there is one and it is filled, unfilled
+ * again (its slot in b->lazy still names the node). */
+static void unfill(Bridge *b, const void *node) {
+  lua_State *L = b->L;
+  if (!push_known_node(b, node)) return;
+  if (!is_unfilled(L, -1)) {
+    push_unfilled_metatable(b);
+    lua_setmetatable(L, -2);
+  }
+  lua_pop(L, 1);
+}
+
+static void unfill_list(Bridge *b, const ms_Vec *nodes, void (*each)(Bridge *, const void *)) {
+  for (unsigned i = 0; i < nodes->count; i++) each(b, nodes->items[i]);
+}
+
+static void unfill_enum(Bridge *b, const void *node) {
+  const ms_Enum *e = node;
+  unfill_list(b, &e->values, unfill);
+  unfill(b, e);
+}
+
+static void unfill_service(Bridge *b, const void *node) {
+  const ms_Service *s = node;
+  unfill_list(b, &s->methods, unfill);
+  unfill(b, s);
+}
+
+static void unfill_message(Bridge *b, const void *node) {
+  const ms_Message *m = node;
+  unfill_list(b, &m->fields, unfill);
+  unfill_list(b, &m->oneofs, unfill);
+  unfill_list(b, &m->extensions, unfill);
+  unfill_list(b, &m->messages, unfill_message);
+  unfill_list(b, &m->enums, unfill_enum);
+  unfill(b, m);
+}
+
+/* host.release(file): the tables of the file and of every node in it go
+ * back to unconverted; read again, they are converted again. Emitters call
+ * it when a module is written, so a run holds the model of the modules at
+ * work (and of what they refer to), not of every module written so far. */
+int host_release(lua_State *L) {
+  Bridge *b = lua_touserdata(L, lua_upvalueindex(1));
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, b->lazy);
+  lua_pushvalue(L, 1);
+  lua_Integer slot = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+  if (slot < 1 || (size_t)slot > b->pending_count || b->pending[slot - 1].fill != fill_file)
+    return luaL_argerror(L, 1, "a file of the schema model");
+  const ms_File *f = b->pending[slot - 1].node;
+  unfill_list(b, &f->messages, unfill_message);
+  unfill_list(b, &f->enums, unfill_enum);
+  unfill_list(b, &f->services, unfill_service);
+  unfill_list(b, &f->extensions, unfill);
+  unfill(b, f);
+  return 0;
 }
 
 void push_schema(Bridge *b) {
   lua_State *L = b->L;
-  const ms_Vec *files = &b->c->schema.files;
-  /* everything built here stays alive: collecting while building is waste */
-  lua_gc(L, LUA_GCSTOP);
+  lua_createtable(L, 0, 1); /* proxies die with the tables that hold them */
   lua_createtable(L, 0, 1);
-  set_list(b, "files", files, fill_file);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  b->lazy = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_createtable(L, 0, 1);
+  set_list(b, "files", &b->c->schema.files, fill_file);
   make_read_only(L);
-  fill_pending(b);
-  lua_gc(L, LUA_GCRESTART);
-  lua_gc(L, LUA_GCGEN, 0, 0);
 }

@@ -39,7 +39,8 @@ void open_libraries(lua_State *L, const ms_Vec *dirs) {
   luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
   luaL_requiref(L, "lpeg", luaopen_lpeg, 1);
-  lua_pop(L, 7);
+  luaL_requiref(L, "moonstub.native", luaopen_native, 0);
+  lua_pop(L, 8);
   /* the sandbox: no files (the host writes through the output set), no
    * native code, no bytecode; io, os and debug are never opened */
   static const char *const removed_globals[] = {"dofile", "loadfile", "collectgarbage", NULL};

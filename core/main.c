@@ -42,6 +42,8 @@ static const char usage_text[] =
     "  --list-emitters           print the emitters found\n"
     "  --lua-budget=SECONDS      stop scripts after this much CPU time (default: 120)\n"
     "  --lua-memory=MB           stop scripts that use more memory (default: 8192)\n"
+    "  -j N, --jobs=N            generate modules in N worker processes (default: one per CPU core\n"
+    "                            for large schemas; 1: in this process)\n"
     "  --lua-test=SCRIPT         run a Lua test script with the model (for moonstub's own tests)\n"
     "  --stdin-name=PATH         the virtual path of the FILE read from stdin (default: stdin.proto;\n"
     "                            its extension picks the front end)\n"
@@ -192,6 +194,14 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       args->run.memory_mb = n;
+    } else if (take_value(argc, argv, &i, "--jobs", &v) || take_value(argc, argv, &i, "-j", &v)) {
+      char *end;
+      unsigned long n = v ? strtoul(v, &end, 10) : 0;
+      if (!v || *end || n == 0 || n > 256) {
+        complain("%s needs a number of processes (1 to 256)", "--jobs");
+        return PARSE_ERROR;
+      }
+      args->run.jobs = (unsigned)n;
     } else if (strcmp(a, "--check") == 0) {
       args->check = true;
     } else if (strcmp(a, "--print-search-path") == 0) {

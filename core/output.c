@@ -2,6 +2,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,41 @@ static bool path_is_safe(const char *path) {
   return true;
 }
 
+static uint64_t hash_path(const char *path) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++) h = (h ^ *p) * 1099511628211ull;
+  return h;
+}
+
+/* The slot of `path` in the index: the file's, or the empty one it would take. */
+static size_t slot_of(const ms_Output *o, const char *path) {
+  size_t mask = o->index_cap - 1;
+  for (size_t i = (size_t)hash_path(path) & mask;; i = (i + 1) & mask) {
+    unsigned n = o->index[i];
+    if (n == 0 || strcmp(((const ms_OutputFile *)o->files.items[n - 1])->path, path) == 0) return i;
+  }
+}
+
+/* Keeps the index under half full (the old array stays in the arena). */
+static void grow_index(ms_Output *o) {
+  if (o->index_cap && (o->files.count + 1) * 2 <= o->index_cap) return;
+  o->index_cap = o->index_cap ? o->index_cap * 2 : 64;
+  o->index = ms_arena_alloc(o->arena, o->index_cap * sizeof *o->index);
+  memset(o->index, 0, o->index_cap * sizeof *o->index);
+  for (unsigned i = 0; i < o->files.count; i++)
+    o->index[slot_of(o, ((const ms_OutputFile *)o->files.items[i])->path)] = i + 1;
+}
+
 bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *content, size_t len) {
   if (!path_is_safe(path)) {
     ms_diag_plain(diag, MS_ERROR, "output path \"%s\" must be relative, without \".\" or \"..\" parts", path);
     return false;
   }
-  for (unsigned i = 0; i < o->files.count; i++) {
-    ms_OutputFile *f = o->files.items[i];
-    if (strcmp(f->path, path) == 0) {
-      ms_diag_plain(diag, MS_ERROR, "output file \"%s\" was generated twice", path);
-      return false;
-    }
+  grow_index(o);
+  size_t slot = slot_of(o, path);
+  if (o->index[slot]) {
+    ms_diag_plain(diag, MS_ERROR, "output file \"%s\" was generated twice", path);
+    return false;
   }
   ms_OutputFile *f = MS_NEW(o->arena, ms_OutputFile);
   f->path = ms_arena_strdup(o->arena, path);
@@ -44,7 +69,8 @@ bool ms_output_add(ms_Output *o, ms_Diag *diag, const char *path, const char *co
   f->content = copy;
   f->len = len;
   ms_vec_push(o->arena, &o->files, f);
-  ms_progress_count(diag, MS_COUNT_GENERATED);
+  o->index[slot] = o->files.count;
+  if (!o->counted) ms_progress_count(diag, MS_COUNT_GENERATED);
   return true;
 }
 

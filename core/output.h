@@ -20,6 +20,9 @@ typedef struct ms_OutputFile {
 typedef struct ms_Output {
   ms_Arena *arena;
   ms_Vec files; /* ms_OutputFile* */
+  unsigned *index; /* open addressing over files by path: slot -> file number + 1 */
+  size_t index_cap; /* power of two, 0 before the first file */
+  bool counted; /* files added were counted already (as worker processes made them) */
   ms_Vec insertions; /* ms_Insertion*, until ms_output_apply_insertions */
 } ms_Output;
 

@@ -3,6 +3,7 @@ local messages = require("emitters.python.messages")
 local grpc = require("emitters.python.grpc")
 local names_mod = require("emitters.python.names")
 local fory = require("emitters.python.fory")
+local pack = require("emitters.pack")
 
 local M = {}
 
@@ -141,12 +142,23 @@ function M.emit(ctx)
     ctx.service_settings = require("emitters.python.services").settings(ctx.options,
       require("emitters.python.services").ARISTAPROTO_DEFAULTS)
   end
+  -- the modules, shared among worker processes (host.parallel) by weight
+  local costs = {}
+  for i, mod in ipairs(order) do
+    local cost = 1
+    for _, file in ipairs(mod.files) do cost = cost + file.declarations end
+    costs[i] = cost
+  end
+  local results = host.parallel(costs, function(i) return pack.encode(M.emit_module(ctx, order[i])) end)
   local written = {}
-  for _, mod in ipairs(order) do
-    host.write(mod.path, mod.fory and fory.module_text(ctx, mod) or messages.module_text(ctx, mod))
+  for i, mod in ipairs(order) do
+    local done = pack.decode(results[i])
+    mod.registers_files = done.registers_files
+    mod.needs_grpc_support = done.needs_grpc_support
+    mod.grpc_companion = done.grpc
     written[mod.path] = true
-    local m, e, s = contents(mod, mod.needs_grpc_support)
-    ctx:record_output({ path = mod.path, kind = "messages", module = mod.name, messages = m, enums = e, services = s })
+    ctx:record_output({ path = mod.path, kind = "messages", module = mod.name, messages = done.messages,
+      enums = done.enums, services = done.services })
   end
   -- package layouts: every parent folder is a package
   if rules.import_style == "relative" then
@@ -203,32 +215,60 @@ function M.write_transport_support(ctx, settings)
   ctx.transport_support_written = true
 end
 
+-- The services of the target files of `mod`: what its gRPC companion serves.
+local function served(mod)
+  local services = {}
+  for _, file in ipairs(mod.files) do
+    if file.is_target then
+      for _, service in ipairs(file.services) do services[#services + 1] = service end
+    end
+  end
+  return services
+end
+
+--- Everything one module makes, in a worker process or in this one: its
+--- messages module (written) and its gRPC companion (returned, written by
+--- emit_grpc in the modules' order); what the rest of the run needs to know
+--- of it is returned, as plain values. The work happens on a copy of the
+--- module, dropped when done.
+function M.emit_module(ctx, mod)
+  local work = messages.new_module(mod.name, mod.path, mod.names)
+  work.files, work.fory, work.idl_target = mod.files, mod.fory, mod.idl_target
+  ctx.host.write(mod.path, work.fory and fory.module_text(ctx, work) or messages.module_text(ctx, work))
+  local m, e, s = contents(work, work.needs_grpc_support)
+  local done = { messages = m, enums = e, services = s, registers_files = work.registers_files == true,
+    needs_grpc_support = work.needs_grpc_support == true }
+  local services = ctx.options.grpc and served(mod) or {}
+  if #services > 0 then
+    local file = mod.files[1]
+    local companion = messages.new_module(ctx.rules.grpc_module(file), ctx.rules.grpc_module_path(file), mod.names)
+    companion.files = mod.files
+    companion.fory = mod.fory
+    local names = {}
+    for i, service in ipairs(services) do names[i] = service.full_name end
+    done.grpc = { name = companion.name, path = companion.path, services = names,
+      text = grpc.module_text(ctx, companion, services) }
+  end
+  -- its model is converted again if a later module reads it
+  for _, file in ipairs(mod.files) do ctx.host.release(file) end
+  return done
+end
+
 --- gRPC companions for the modules whose target files define services.
 function M.emit_grpc(ctx, modules, written)
-  local rules, host = ctx.rules, ctx.host
+  local host = ctx.host
   local any = false
   for _, mod in ipairs(modules) do
-    local services = {}
-    for _, file in ipairs(mod.files) do
-      if file.is_target then
-        for _, service in ipairs(file.services) do services[#services + 1] = service end
-      end
-    end
-    if #services > 0 then
+    local companion = mod.grpc_companion
+    if companion then
       any = true
-      local file = mod.files[1]
-      local companion = messages.new_module(rules.grpc_module(file), rules.grpc_module_path(file), mod.names)
-      companion.files = mod.files
-      companion.fory = mod.fory
-      local path = companion.path
-      if written[path] then
-        host.report("error", string.format("the gRPC companion of %s would overwrite %s", mod.name, path))
+      if written[companion.path] then
+        host.report("error", string.format("the gRPC companion of %s would overwrite %s", mod.name, companion.path))
       else
-        host.write(path, grpc.module_text(ctx, companion, services))
-        written[path] = true
-        local names = {}
-        for i, service in ipairs(services) do names[i] = service.full_name end
-        ctx:record_output({ path = path, kind = "grpc", module = companion.name, services = names })
+        host.write(companion.path, companion.text)
+        written[companion.path] = true
+        ctx:record_output({ path = companion.path, kind = "grpc", module = companion.name,
+          services = companion.services })
       end
     end
   end

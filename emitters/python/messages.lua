@@ -527,33 +527,9 @@ end
 
 -- ---- file descriptors (server reflection) ----------------------------------
 
--- A Python bytes literal's text for `s`: printable ASCII as it is, the rest escaped.
-local BYTE_ESCAPES = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\\"] = "\\\\", ['"'] = '\\"' }
-for b = 0, 255 do
-  local c = string.char(b)
-  if not BYTE_ESCAPES[c] and (b < 32 or b > 126) then BYTE_ESCAPES[c] = string.format("\\x%02x", b) end
-end
-local function escaped_bytes(s)
-  return (s:gsub('[%z\1-\31\\"\127-\255]', BYTE_ESCAPES))
-end
-
 -- The literal split into pieces of at most `width` columns, never inside an
--- escape: a piece of raw bytes is escaped whole (in C, by gsub) and shortened
--- until it fits, as every byte takes at most four columns.
-local function py_bytes_pieces(s, width)
-  local pieces, start, room = {}, 1, width - 3
-  repeat
-    local n = room
-    local piece = escaped_bytes(s:sub(start, start + n - 1))
-    while #piece > room do
-      n = n - math.max(1, (#piece - room + 3) // 4)
-      piece = escaped_bytes(s:sub(start, start + n - 1))
-    end
-    pieces[#pieces + 1] = 'b"' .. piece .. '"'
-    start = start + n
-  until start > #s
-  return pieces
-end
+-- escape (in C: moonstub.native, core/lua_native.c).
+local py_bytes_pieces = require("moonstub.native").py_bytes_pieces
 
 --- One _ms.register_file call per .proto file of the module: the file's
 --- serialized FileDescriptorProto (file.descriptor, the bytes protoc writes for

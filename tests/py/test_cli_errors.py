@@ -307,11 +307,11 @@ def test_help_lists_every_flag_and_environment_variable() -> None:
 
 @pytest.fixture()
 def many(tmp_path: Path) -> Path:
-    """40 files of 150 messages: about a second of generation."""
+    """40 files of 400 messages: about a second of generation (in worker processes)."""
     tmp_path = tmp_path / "many"
     tmp_path.mkdir()
     for i in range(40):
-        body = "\n".join(f"message M{j} {{ int32 a = 1; string b = 2; repeated M{j} c = 3; }}" for j in range(150))
+        body = "\n".join(f"message M{j} {{ int32 a = 1; string b = 2; repeated M{j} c = 3; }}" for j in range(400))
         (tmp_path / f"f{i}.proto").write_text(f'syntax = "proto3";\npackage p{i};\n{body}\n')
     return tmp_path
 
