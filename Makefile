@@ -144,7 +144,7 @@ $(BUILD)/protoc-gen-moonstub: $(BUILD)/moonstub
 
 # ---- tests -------------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h $(BUILD)/libmoonstub.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/support.h tests/unit/lex_fixture.h $(BUILD)/libmoonstub.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmoonstub.a $(LUA_LIBS) -lcmocka
 

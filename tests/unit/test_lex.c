@@ -1,28 +1,7 @@
 /* Lexer: tokens, numbers, strings, and protoc's comment attachment rules. */
 #include "support.h"
 
-#include "lex.h"
-
-typedef struct Fixture {
-  ms_Arena *arena;
-  ms_Diag diag;
-  ms_Source src;
-  ms_Lexer lx;
-} Fixture;
-
-static void start(Fixture *f, const char *text) {
-  f->arena = ms_arena_new();
-  ms_diag_init(&f->diag);
-  f->src.path = "t.proto";
-  f->src.text = text;
-  f->src.len = strlen(text);
-  ms_lex_init(&f->lx, f->arena, &f->diag, &f->src);
-}
-
-static void stop(Fixture *f) {
-  ms_diag_free(&f->diag);
-  ms_arena_free(f->arena);
-}
+#include "lex_fixture.h"
 
 static void test_tokens_and_positions(void **state) {
   (void)state;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lex.h"
+#include "lex_fixture.h"
 
 static void test_utf8_sequence_len(void **state) {
   (void)state;
@@ -37,27 +37,6 @@ static void test_utf8_sequence_len(void **state) {
       assert_int_equal(ms_utf8_invalid_at(text, sizeof text), sizeof text);
     }
   }
-}
-
-typedef struct Fixture {
-  ms_Arena *arena;
-  ms_Diag diag;
-  ms_Source src;
-  ms_Lexer lx;
-} Fixture;
-
-static void start(Fixture *f, const char *text) {
-  f->arena = ms_arena_new();
-  ms_diag_init(&f->diag);
-  f->src.path = "t.proto";
-  f->src.text = text;
-  f->src.len = strlen(text);
-  ms_lex_init(&f->lx, f->arena, &f->diag, &f->src);
-}
-
-static void stop(Fixture *f) {
-  ms_diag_free(&f->diag);
-  ms_arena_free(f->arena);
 }
 
 static const char *text_of(const ms_Diag *d) { return d->text ? d->text : ""; }
