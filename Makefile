@@ -45,8 +45,10 @@ all: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub native
 
 # ---- dependencies ------------------------------------------------------------
 
-$(BUILD)/.deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Installs the Debian packages $(1) that are missing (apt-get as root; others
+# are told the command). The fuzz and stress makefiles use it too.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -58,6 +60,10 @@ $(BUILD)/.deps:
 	    echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
 	  fi; \
 	fi
+endef
+
+$(BUILD)/.deps:
+	$(call apt_install,$(DEB_PACKAGES))
 	@mkdir -p $(BUILD) && touch $@
 
 deps: $(BUILD)/.deps
@@ -207,14 +213,7 @@ LINT_PACKAGES := clang-format lua-check
 LINT_C := $(wildcard core/*.c core/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c) $(NATIVE_SRC)
 
 lint: venv
-	@missing=""; for p in $(LINT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
-	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
-	     || { echo "make: apt-get failed for:$$missing" >&2; exit 1; }; \
-	  else echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
-	fi
+	$(call apt_install,$(LINT_PACKAGES))
 	clang-format --dry-run --Werror $(LINT_C)
 	luacheck --no-color -q rules emitters examples tests/lua
 	$(VENV)/bin/ruff check --no-cache emitters/python tests bench examples

@@ -42,24 +42,8 @@ FUZZ_PROTOC ?= $(if $(wildcard $(VPY)),$(VPY) -m grpc_tools.protoc,protoc)
 
 .PHONY: fuzz fuzz-long fuzz-build fuzz-seeds fuzz-clean test-valgrind test-asan-e2e
 
-# Installs the Debian packages $(1) that are missing, as the main Makefile does.
-define fuzz_apt_install
-	@missing=""; for p in $(1); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "make: installing Debian packages:$$missing"; \
-	    (apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
-	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
-	     || { echo "make: apt-get failed for:$$missing" >&2; exit 1; }; \
-	  else \
-	    echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
-	  fi; \
-	fi
-endef
-
 $(FUZZ_BUILD)/.deps:
-	$(call fuzz_apt_install,$(FUZZ_DEB_PACKAGES))
+	$(call apt_install,$(FUZZ_DEB_PACKAGES))
 	@mkdir -p $(FUZZ_BUILD) && touch $@
 
 # the library: coverage-instrumented for libFuzzer, with ASan and UBSan
@@ -130,7 +114,7 @@ fuzz-clean:
 # ---- memory checks of the ordinary binaries ------------------------------------------
 
 test-valgrind: $(BUILD)/moonstub $(BUILD)/corpus/.stamp
-	$(call fuzz_apt_install,valgrind)
+	$(call apt_install,valgrind)
 	VALGRIND=1 tests/diag/run.sh $(BUILD)/moonstub $(BUILD)/corpus/protobuf/src
 
 test-asan-e2e: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp
