@@ -535,7 +535,7 @@ function Mod:write_message(w, m)
     end
     if view.ref and view.collection == nil then meta[#meta + 1] = "ref=True" end
     meta[#meta + 1] = self:default_of(view)
-    w:line("%s: %s = pyfory.field(%s)", self:field_name(f), self:field_type(view), table.concat(meta, ", "))
+    text.write_call(w, string.format("%s: %s = pyfory.field", self:field_name(f), self:field_type(view)), meta)
   end
   if safe_repr then
     w:blank()
@@ -554,6 +554,11 @@ function Mod:write_message(w, m)
     w:dedent()
   end
   self:write_bytes_methods(w, q)
+  -- where other emitters add to the class (docs/lua-api.md, insertion points)
+  w:blank()
+  local marker = string.format("# @@protoc_insertion_point(class_scope:%s)", m.full_name)
+  if #marker + w:indent_width() > text.LINE_LIMIT then marker = marker .. "  # noqa: E501" end
+  w:line("%s", marker)
   w:dedent()
 end
 
@@ -595,10 +600,10 @@ function Mod:write_registration(w)
       or string.format("name=%s", py_string(ns .. "." .. q))
     if node.is_union then
       local parent = node.parent and (self:qualname(node.parent) .. ".") or ""
-      w:line("fory.register_union(%s, %s, serializer=%s%sSerializer(fory.type_resolver))", q, how, parent,
-        self:class_name(node))
+      local serializer = string.format("serializer=%s%sSerializer(fory.type_resolver)", parent, self:class_name(node))
+      text.write_call(w, "fory.register_union", { q, how, serializer })
     else
-      w:line("fory.register_type(%s, %s)", q, how)
+      text.write_call(w, "fory.register_type", { q, how })
     end
   end
   w:dedent()
@@ -664,9 +669,20 @@ function M.module_text(ctx, mod)
   w:blank()
   if self.uses.datetime then w:line("import datetime") end
   if self.uses.decimal then w:line("import decimal") end
+  local body_text = body:text()
+  -- the standard library names the body uses, and only those
+  local function used(name) return body_text:find("%f[%w_]" .. name .. "%f[^%w_]") ~= nil end
   w:line("import threading")
-  w:line("from enum import Enum, IntEnum")
-  w:line("from typing import %sDict, List, Optional, cast", self.uses.any and "Any, " or "")
+  local enums = {}
+  for _, name in ipairs({ "Enum", "IntEnum" }) do
+    if used(name) then enums[#enums + 1] = name end
+  end
+  if #enums > 0 then w:line("from enum import %s", table.concat(enums, ", ")) end
+  local typing = {}
+  for _, name in ipairs({ "Any", "Dict", "List", "Optional", "cast" }) do
+    if used(name) then typing[#typing + 1] = name end
+  end
+  if #typing > 0 then w:line("from typing import %s", table.concat(typing, ", ")) end
   w:blank()
   w:line("import pyfory")
   if self.uses.ref then w:line("from pyfory import Ref") end
@@ -676,6 +692,7 @@ function M.module_text(ctx, mod)
   table.sort(imported)
   if #imported > 0 then w:blank() end
   for _, other in ipairs(imported) do w:line("import %s", other) end
+  w:line("# @@protoc_insertion_point(imports)")
   w:blank()
   w:line("__all__ = [")
   for _, node in ipairs(self.registrations) do
@@ -690,8 +707,7 @@ function M.module_text(ctx, mod)
   end
   w:line("    %s,", py_string("register_" .. mod.name:gsub("%.", "_") .. "_types"))
   w:line("]")
-  w:blank(2)
-  return w:text() .. body:text()
+  return w:text() .. "\n\n" .. body_text .. "\n\n# @@protoc_insertion_point(module_scope)\n"
 end
 
 --- Whether a module uses the Fory codec: --codec, else fory for .fdl and .fbs.

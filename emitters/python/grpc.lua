@@ -23,6 +23,18 @@ local SHAPES = {
 }
 
 -- The module alias of a class reference "alias.Outer.Inner".
+-- `    key=expr,` inside an open call; an expression too long for one line goes
+-- in parentheses on a line of its own.
+local function keyword_line(w, key, expr)
+  if 4 + #key + 1 + #expr + 1 + w:indent_width() <= text.LINE_LIMIT then
+    w:line("    %s=%s,", key, expr)
+  else
+    w:line("    %s=(", key)
+    w:line("        %s", expr)
+    w:line("    ),")
+  end
+end
+
 local function module_of(ref)
   return ref:match("^([^.]+)%.") or ref
 end
@@ -103,8 +115,9 @@ local function write_stub(w, ctx, svc, aio)
     w:line("self.%s = channel.%s(", m.attr, m.shape)
     w:line('    "/%s/%s",', svc.service.full_name, method.name)
     if svc.fory then
-      w:line("    request_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.input))
-      w:line("    response_deserializer=_ms_grpc.fory_reader(%s._get_fory, %s),", module_of(m.output), m.output)
+      keyword_line(w, "request_serializer", string.format("_ms_grpc.fory_writer(%s._get_fory)", module_of(m.input)))
+      keyword_line(w, "response_deserializer",
+        string.format("_ms_grpc.fory_reader(%s._get_fory, %s)", module_of(m.output), m.output))
     else
       w:line("    request_serializer=_serialize,")
       w:line("    response_deserializer=%s.FromString,", m.output)
@@ -192,9 +205,9 @@ local function write_handlers(w, ctx, svc, aio)
     w:line("%s: grpc.%s_rpc_method_handler(", py_string(method.name), m.shape)
     w:line("    %s,", wrap)
     if svc.fory then
-      w:line("    request_deserializer=_ms_grpc.tolerant(_ms_grpc.fory_reader(%s._get_fory, %s)),", module_of(m.input),
-        m.input)
-      w:line("    response_serializer=_ms_grpc.fory_writer(%s._get_fory),", module_of(m.output))
+      keyword_line(w, "request_deserializer",
+        string.format("_ms_grpc.tolerant(_ms_grpc.fory_reader(%s._get_fory, %s))", module_of(m.input), m.input))
+      keyword_line(w, "response_serializer", string.format("_ms_grpc.fory_writer(%s._get_fory)", module_of(m.output)))
     else
       w:line("    request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
       w:line("    response_serializer=_serialize,")
