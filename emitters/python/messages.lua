@@ -215,6 +215,44 @@ end
 
 -- ---- writing -----------------------------------------------------------------------
 
+local write_joined_docstring = text.write_joined_docstring
+
+-- The docstring lines of a message as aristaproto writes them: its joined
+-- comments, then its oneofs with theirs.
+local function message_doc_lines(message, joined)
+  local lines = joined(message.comments) or {}
+  local oneofs = {}
+  for _, o in ipairs(message.oneofs) do
+    if not o.synthetic then oneofs[#oneofs + 1] = o end
+  end
+  if #oneofs == 0 then return lines end
+  if #lines > 0 then lines[#lines + 1] = "" end
+  lines[#lines + 1] = "Oneofs:"
+  for _, o in ipairs(oneofs) do
+    local doc = joined(o.comments) or { "" }
+    lines[#lines + 1] = ("    - " .. o.name .. ": " .. doc[1]):gsub("%s+$", "")
+    for i = 2, #doc do lines[#lines + 1] = doc[i] == "" and "" or ("        " .. doc[i]) end
+  end
+  return lines
+end
+
+-- aristaproto's layout: every field as a class-level annotation of its
+-- stored type, its comments below it (the annotations declare no values, so
+-- __slots__ still holds the fields).
+local function write_field_annotations(w, message, plan, joined)
+  for i, f in ipairs(plan.fields) do
+    local one = string.format("%s: %s", f.attr, f.py_type)
+    if #one + w:indent_width() <= LINE_LIMIT then
+      w:line("%s", one)
+    else
+      w:line("%s: (", f.attr)
+      w:line("    %s", f.py_type)
+      w:line(")")
+    end
+    if write_joined_docstring(w, joined(message.fields[i].comments)) and i < #plan.fields then w:blank() end
+  end
+end
+
 -- Whether some member's Python name is not its IDL name (escaped or renamed),
 -- or looks escaped (`class_` in the IDL): then the IDL names are written out.
 local function enum_renamed(mod, enum)
@@ -229,7 +267,12 @@ local function write_enum(w, mod, enum)
   local rules = names.rules
   w:line("class %s(enum.IntEnum):", names:class_name(enum))
   w:indent()
-  if docstring(w, enum.comments) then w:blank() end
+  local joined = rules.join_comments and require("emitters.python.services").joined_comment_lines
+  if joined then
+    if write_joined_docstring(w, joined(enum.comments)) then w:blank() end
+  elseif docstring(w, enum.comments) then
+    w:blank()
+  end
   local seen = {}
   for _, v in ipairs(enum.values) do
     local member = rules.enum_value(v)
@@ -241,6 +284,8 @@ local function write_enum(w, mod, enum)
     end
     seen[member] = v
     w:line("%s = %d", member, v.number)
+    -- aristaproto's layout: each member's comments below it
+    if joined then write_joined_docstring(w, joined(v.comments)) end
   end
   if not enum.closed then
     w:blank()
@@ -303,8 +348,10 @@ local function deprecation_lines(mod, message, plan)
   for i, f in ipairs(plan.fields) do
     if message.fields[i].options.deprecated == true then
       local _, default = init_parameter(mod, message, f, message.fields[i])
-      local test = default == "None" and "is not None" or ("!= " .. default)
-      lines[#lines + 1] = string.format("if %s %s:", f.attr, test)
+      -- (a bool is tested as one: "!= False" is E712)
+      local test = default == "None" and (f.attr .. " is not None") or default == "False" and f.attr
+        or (f.attr .. " != " .. default)
+      lines[#lines + 1] = string.format("if %s:", test)
       lines[#lines + 1] = string.format("    _ms.deprecated(%s)", py_string(plan.qualname .. "." .. f.attr))
     end
   end
@@ -392,7 +439,16 @@ local function write_class(ctx, w, mod, message)
   if mixin then table.insert(bases, 1, mixin) end
   w:line("class %s(%s):", names:class_name(message), table.concat(bases, ", "))
   w:indent()
-  if docstring(w, message.comments) then w:blank() end
+  local joined = ctx.rules.join_comments and require("emitters.python.services").joined_comment_lines
+  if joined then
+    if write_joined_docstring(w, message_doc_lines(message, joined)) then w:blank() end
+    if #plan.fields > 0 then
+      write_field_annotations(w, message, plan, joined)
+      w:blank()
+    end
+  elseif docstring(w, message.comments) then
+    w:blank()
+  end
   local slots = {}
   for i, f in ipairs(plan.fields) do slots[i] = py_string(f.attr) end
   if #slots == 0 then

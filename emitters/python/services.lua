@@ -79,10 +79,7 @@ function M.write_docstring(w, rules, comments, fallback)
     if fallback then w:line('"""%s"""', fallback) end
     return fallback ~= nil
   end
-  w:line('"""')
-  for _, l in ipairs(lines) do w:line("%s", l) end
-  w:line('"""')
-  return true
+  return text.write_joined_docstring(w, lines)
 end
 
 local function shape(method)

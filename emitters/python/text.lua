@@ -133,6 +133,8 @@ end
 
 -- A docstring line cut at spaces into lines of at most `room` columns, each
 -- continuation indented like the line; a word longer than that stays whole.
+--- `line` broken at spaces into lines of at most `room` columns (a word
+--- longer than that keeps a line of its own), each indented like `line`.
 local function wrap(line, room)
   if #line <= room then return { line } end
   local indent = line:match("^ *")
@@ -147,6 +149,22 @@ local function wrap(line, room)
   end
   out[#out + 1] = current or line
   return out
+end
+
+M.wrap = wrap
+
+--- Writes `lines` as a docstring in aristaproto's layout (rules with
+--- join_comments): the quotes on lines of their own, lines wrapped at the
+--- line limit; false (nothing written) when there are none.
+function M.write_joined_docstring(w, lines)
+  if not lines or #lines == 0 then return false end
+  local room = M.LINE_LIMIT - w:indent_width()
+  w:line('"""')
+  for _, l in ipairs(lines) do
+    for _, piece in ipairs(wrap(l, room)) do w:line("%s", piece) end
+  end
+  w:line('"""')
+  return true
 end
 
 --- Writes the leading (or trailing) comment of a node as a docstring, or

@@ -82,3 +82,20 @@ def test_fory_upstream_schemas(tmp_path: Path, schema: str) -> None:
     out = support.generate(tmp_path / "out", [FORY_UPSTREAM], [schema], "--grpc")
     result = ruff(out)
     assert result.returncode == 0, result.stdout
+
+
+def test_googleapis_subset_aristaproto_layout(tmp_path: Path) -> None:
+    """aristaproto's layout (joined comments as docstrings, field annotations with theirs, deprecation
+    checks): lint-clean and typed on pubsub and spanner, whose comments are long."""
+    if not GOOGLEAPIS.is_dir():
+        pytest.skip("googleapis corpus not unpacked")
+    files = ["google/pubsub/v1/pubsub.proto", "google/pubsub/v1/schema.proto", "google/spanner/v1/spanner.proto"]
+    out = support.generate(tmp_path / "out", [GOOGLEAPIS, support.CORPUS / "src"], files, "--grpc",
+                           "--rules=aristaproto")
+    result = ruff(out)
+    assert result.returncode == 0, result.stdout[-3000:]
+    text = (out / "google" / "pubsub" / "v1" / "__init__.py").read_text()
+    assert "    ack_deadline_seconds: int\n    \"\"\"\n" in text  # a field and its comment below it
+    (out / "__init__.py").touch()
+    result = mypy(tmp_path, "-p", "out.google.pubsub.v1")
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -118,10 +118,7 @@ NOT_APPLICABLE: dict[str, str] = {
 # Failing on moonstub until messages.lua (not the services emitter) does what
 # aristaproto's message code does under rules=aristaproto; each must still fail
 # (remove it here once it passes).
-PENDING: dict[str, str] = {
-    "tests/test_documentation.py::test_documentation": "joined comments in message, field and enum docstrings",
-    "tests/test_documentation.py::test_escaping": "message docstrings in aristaproto's layout",
-}
+PENDING: dict[str, str] = {}
 
 # Changes to the unpacked test files: (file, old, new). Imports and fixtures only.
 ADAPTATIONS: list[tuple[str, str, str]] = []
