@@ -768,10 +768,12 @@ static void unfill_message(Bridge *b, const void *node) {
  * work (and of what they refer to), not of every module written so far. */
 int host_release(lua_State *L) {
   Bridge *b = lua_touserdata(L, lua_upvalueindex(1));
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, b->lazy);
-  lua_pushvalue(L, 1);
-  lua_Integer slot = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+  lua_Integer slot = 0;
+  if (lua_istable(L, 1)) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, b->lazy);
+    lua_pushvalue(L, 1);
+    slot = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+  }
   if (slot < 1 || (size_t)slot > b->pending_count || b->pending[slot - 1].fill != fill_file)
     return luaL_argerror(L, 1, "a file of the schema model");
   const ms_File *f = b->pending[slot - 1].node;

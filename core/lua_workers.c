@@ -113,6 +113,11 @@ static void run_share(Bridge *b, lua_Integer from, lua_Integer to, FILE *stream,
     lua_pushvalue(L, 2);
     lua_pushinteger(L, i);
     int rc = lua_pcall(L, 1, 1, handler);
+    if (rc == LUA_OK && !lua_isstring(L, -1)) {
+      lua_pushfstring(L, "host.parallel: the function returned %s, not a string", luaL_typename(L, -1));
+      lua_remove(L, -2);
+      rc = LUA_ERRRUN;
+    }
     if (rc == LUA_OK) {
       size_t len;
       const char *result = lua_tolstring(L, -1, &len);
@@ -203,6 +208,7 @@ static void run_here(lua_State *L, lua_Integer pieces, int results) {
     lua_call(L, 1, 1);
     if (!lua_isstring(L, -1))
       luaL_error(L, "host.parallel: the function returned %s, not a string", luaL_typename(L, -1));
+    lua_tolstring(L, -1, NULL); /* a number becomes its text, as a worker sends it */
     lua_rawseti(L, results, i);
   }
 }

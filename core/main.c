@@ -194,7 +194,8 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
         return PARSE_ERROR;
       }
       args->run.memory_mb = n;
-    } else if (take_value(argc, argv, &i, "--jobs", &v) || take_value(argc, argv, &i, "-j", &v)) {
+    } else if (take_value(argc, argv, &i, "--jobs", &v) || take_value(argc, argv, &i, "-j", &v) ||
+               (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9' && (v = a + 2))) {
       char *end;
       unsigned long n = v ? strtoul(v, &end, 10) : 0;
       if (!v || *end || n == 0 || n > 256) {
