@@ -3,22 +3,34 @@
 moonstub and its peers, run by turns (one run of each peer, then the next
 round) so load on a shared machine hits all of them alike.
 
+"protoc" is grpcio-tools' protoc writing what moonstub --grpc writes:
+`python -m grpc_tools.protoc --python_out=X --pyi_out=X --grpc_python_out=X`
+(the _pb2.py modules, their .pyi stubs and the _pb2_grpc.py companions).
+"moonstub --grpc" runs with its default worker processes (one per core on a
+large schema); "moonstub --grpc -j 1" is the same run in one process, to show
+what the workers buy.
+
 Workloads
   googleapis   every .proto outside preview/, one invocation each:
-               moonstub (parse+link only, --dump-model, messages, --grpc) and
-               grpc_tools.protoc --python_out --grpc_python_out (and
-               --descriptor_set_out, its parse+link, for bench/parse.md)
+               moonstub (parse+link only, --dump-model, messages, --grpc,
+               --grpc -j 1) and protoc (and protoc --descriptor_set_out, its
+               parse+link, for bench/parse.md)
   core-subset  17 googleapis folders aristaproto can compile (it fails on
                google/cloud/bigquery/v2, and all of googleapis takes it over
                10 minutes): moonstub --grpc, protoc, aristaproto
   synthetic    bench/synth.py schemas of 10 .. 100,000 messages, as .proto
-               (moonstub --grpc, protoc, aristaproto, foryc on the .proto) and as
-               .fdl (moonstub --grpc, foryc --grpc)
+               (moonstub --grpc, moonstub --grpc -j 1, protoc, aristaproto,
+               foryc on the .proto) and as .fdl (moonstub --grpc, foryc --grpc)
 
 Slow peers (aristaproto, foryc) are run at a size only while the growth of
 their earlier sizes predicts a run under --slow-cap seconds (and once, not per
 round, when it predicts more than 8 s). Each run records wall time, CPU time
-(user + sys of the whole process tree) and the peak RSS of its largest process.
+(user + sys of the whole process tree), the peak RSS of its largest process
+(GNU time's %M) and, sampled from /proc while it runs (TreeMemory), the peak
+of the sum over its process tree of RSS (pages shared by several processes,
+such as the model a worker inherits copy-on-write, counted in each) and of
+PSS (shared pages divided among the processes mapping them: what the tree
+takes from the machine).
 Then, once: a phase breakdown of moonstub on googleapis (--summary, --check
 without writing) and a perf profile, if perf works.
 
@@ -30,10 +42,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +97,9 @@ def moonstub_cmd(ms: str, includes: list[str], files: list[str], *flags: str, ou
                         *files]
 
 
+PROTOC_OUTS = ("--python_out", "--pyi_out", "--grpc_python_out")  # what moonstub --grpc writes
+
+
 COUNT = """
 import json, sys
 def count(msgs):
@@ -100,6 +117,108 @@ def count_messages(cmd: list[str], cwd: Path) -> int:
     return int(out)
 
 
+def descendants(root: int) -> list[tuple[int, str]]:
+    """(pid, command name) of every process below root, from /proc/*/stat."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        close = stat.rfind(b")")
+        comm = stat[stat.find(b"(") + 1:close].decode(errors="replace")
+        ppid = int(stat[close + 2:].split()[1])
+        children.setdefault(ppid, []).append((int(entry), comm))
+    found: list[tuple[int, str]] = []
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+
+def vm_rss(pid: int) -> int:
+    """VmRSS in KiB of one process (a counter the kernel keeps: cheap); 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def pss(pid: int) -> int:
+    """PSS in KiB of one process (the kernel walks its page tables: tens of ms
+    for a process of a few GB); 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class TreeMemory:
+    """Memory of the whole process tree of a run (every process below this one
+    but GNU time's wrapper), sampled by a thread while it goes: the peak of the
+    sum of RSS, read every 50 ms (a page shared by several processes, as the
+    model forked workers inherit copy-on-write, counts in each), and the peak
+    of the sum of PSS (a shared page divided among the processes that map it:
+    what the tree takes from the machine). PSS costs the kernel a page-table
+    walk, so it is read only every 40 times as long as the last reading took
+    (at least every 50 ms; about every 2 s for a tree of 1.5 GB), keeping it to
+    ~2% of a core: its peak is a lower bound, within the growth between two
+    readings. The process list is rescanned every 0.2 s. A run shorter than
+    one interval may end unsampled (samples == 0)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.rss_kib = 0
+        self.pss_kib = 0
+        self.samples = 0
+        self.pss_samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        pids: list[int] = []
+        next_scan = next_pss = 0.0
+        while not self._stop.wait(self.interval):
+            now = time.perf_counter()
+            if now >= next_scan:
+                pids = [pid for pid, comm in descendants(me) if comm != "time"]
+                next_scan = now + (0.2 if pids else 0.0)
+            rss = sum(vm_rss(pid) for pid in pids)
+            if not rss:
+                continue
+            self.samples += 1
+            self.rss_kib = max(self.rss_kib, rss)
+            if now >= next_pss:
+                total = sum(pss(pid) for pid in pids)
+                took = time.perf_counter() - now
+                next_pss = now + max(self.interval, 40 * took)
+                if total:
+                    self.pss_samples += 1
+                    self.pss_kib = max(self.pss_kib, total)
+
+
 class Runner:
     def __init__(self, work: Path, budget: Budget) -> None:
         self.work = work
@@ -111,17 +230,23 @@ class Runner:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         try:
-            result = run_measured(case.make(out), cwd=case.cwd, env=case.env, ok_codes=case.ok_codes)
+            with TreeMemory() as tree:
+                result = run_measured(case.make(out), cwd=case.cwd, env=case.env, ok_codes=case.ok_codes)
         except RunError as e:
             case.note = f"failed: {str(e).strip().splitlines()[-1][:300]}"
             print(f"  {case.key}: {case.note}", flush=True)
             return False
+        # the tree's sum is at least its largest process (a short run may end between two samples)
+        result["tree_rss_mb"] = max(tree.rss_kib / 1024, result["rss_mb"])
+        result["tree_pss_mb"] = tree.pss_kib / 1024 if tree.pss_samples else result["rss_mb"]
+        result["tree_samples"] = tree.samples
+        result["tree_pss_samples"] = tree.pss_samples
         if not case.runs:
             case.out_bytes = tree_bytes(out)
         shutil.rmtree(out, ignore_errors=True)
         case.runs.append(result)
-        print(f"  {case.key}: {result['wall']:.2f} s wall, {result['cpu']:.2f} s cpu, {result['rss_mb']:.0f} MiB",
-              flush=True)
+        print(f"  {case.key}: {result['wall']:.2f} s wall, {result['cpu']:.2f} s cpu, {result['rss_mb']:.0f} MiB "
+              f"(tree: RSS {result['tree_rss_mb']:.0f}, PSS {result['tree_pss_mb']:.0f} MiB)", flush=True)
         return True
 
 
@@ -149,7 +274,8 @@ def main() -> int:
     parser.add_argument("--min-rounds", type=int, default=2)
     parser.add_argument("--sizes", default="10,100,1000,10000,100000")
     parser.add_argument("--slow-cap", type=float, default=100.0)
-    parser.add_argument("--budget", type=float, default=480.0, help="seconds for this piece")
+    parser.add_argument("--budget", type=float, default=800.0,
+                        help="seconds for this piece (when BENCH_DEADLINE is not set)")
     parser.add_argument("--no-googleapis", action="store_true")
     args = parser.parse_args()
     budget = Budget(args.budget)
@@ -162,7 +288,8 @@ def main() -> int:
     work.mkdir(parents=True)
     runner = Runner(work, budget)
     sizes = [int(s) for s in args.sizes.split(",")]
-    result: dict[str, Any] = {"sizes": sizes, "per_file": synth.PER_FILE, "subset": list(SUBSET), "notes": {}}
+    result: dict[str, Any] = {"sizes": sizes, "per_file": synth.PER_FILE, "subset": list(SUBSET), "notes": {},
+                              "cores": os.cpu_count()}
 
     # ---- the cases, in the order of a round ----
     cases: list[Case] = []
@@ -179,7 +306,8 @@ def main() -> int:
                  moonstub_cmd(ms, inc, files, "--dump-model", out_flag=False), root),
             Case("googleapis", "moonstub", moonstub_cmd(ms, inc, files), root),
             Case("googleapis", "moonstub --grpc", moonstub_cmd(ms, inc, files, "--grpc"), root),
-            Case("googleapis", "protoc", protoc_cmd(inc, files, "--python_out", "--grpc_python_out"), root),
+            Case("googleapis", "moonstub --grpc -j 1", moonstub_cmd(ms, inc, files, "--grpc", "-j", "1"), root),
+            Case("googleapis", "protoc", protoc_cmd(inc, files, *PROTOC_OUTS), root),
             Case("googleapis", "protoc --descriptor_set_out",
                  lambda out: [PY, "-m", "grpc_tools.protoc", "-I.", f"-I{wkt}", f"--descriptor_set_out={out}/set.pb",
                               "--include_imports", *files], root),
@@ -189,7 +317,7 @@ def main() -> int:
                                  "messages": count_messages([ms, *[f"-I{i}" for i in inc], *sub], root)}
         cases += [
             Case("core-subset", "moonstub --grpc", moonstub_cmd(ms, inc, sub, "--grpc"), root),
-            Case("core-subset", "protoc", protoc_cmd(inc, sub, "--python_out", "--grpc_python_out"), root),
+            Case("core-subset", "protoc", protoc_cmd(inc, sub, *PROTOC_OUTS), root),
             Case("core-subset", "aristaproto", protoc_cmd(inc, sub, "--python_aristaproto_out"), root, env=venv_env()),
         ]
         # what the peers do with the rest of googleapis (untimed evidence for the report)
@@ -215,8 +343,9 @@ def main() -> int:
         big = n >= 100_000
         cases += [
             Case(f"synth-proto-{n}", "moonstub --grpc", moonstub_cmd(ms, ["."], pfiles, "--grpc"), d / "proto", size=n),
-            Case(f"synth-proto-{n}", "protoc", protoc_cmd(["."], pfiles, "--python_out", "--grpc_python_out"),
+            Case(f"synth-proto-{n}", "moonstub --grpc -j 1", moonstub_cmd(ms, ["."], pfiles, "--grpc", "-j", "1"),
                  d / "proto", size=n),
+            Case(f"synth-proto-{n}", "protoc", protoc_cmd(["."], pfiles, *PROTOC_OUTS), d / "proto", size=n),
             Case(f"synth-proto-{n}", "aristaproto", protoc_cmd(["."], pfiles, "--python_aristaproto_out"), d / "proto",
                  env=venv_env(), size=n),
             Case(f"synth-proto-{n}", "foryc (.proto)",
@@ -290,7 +419,8 @@ def main() -> int:
     result["rounds"] = rounds_done
     result["cases"] = [{"workload": c.workload, "peer": c.peer, "size": c.size, "note": c.note, "single": c.single,
                         "out_bytes": c.out_bytes, "runs": c.runs,
-                        **({k: summary([run[k] for run in c.runs]) for k in ("wall", "cpu", "rss_mb")}
+                        **({k: summary([run[k] for run in c.runs]) for k in ("wall", "cpu", "rss_mb", "tree_rss_mb",
+                                                                               "tree_pss_mb")}
                            if c.runs else {})}
                        for c in cases]
     result["seconds"] = time.time() - started
@@ -360,7 +490,8 @@ def perf_profile(ms: str, wkt: str, files: list[str], root: Path, work: Path) ->
     for row in rows:
         cats[row["category"]] = cats.get(row["category"], 0.0) + row["pct"]
     return {"top": rows[:15], "categories": dict(sorted(cats.items(), key=lambda kv: -kv[1])),
-            "command": "perf record -F 499 moonstub ... --python_out --grpc (googleapis)"}
+            "command": "perf record -F 499 moonstub ... --python_out --grpc (googleapis; the worker processes "
+                       "inherit the recording, so their samples are in it)"}
 
 
 if __name__ == "__main__":
