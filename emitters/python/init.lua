@@ -21,8 +21,10 @@ local function mapped_module(ctx, file)
   local opt = ctx.options.opt
   local chosen = opt["M" .. file.path] or (file.package and opt["M" .. file.package])
   if chosen then return chosen end
-  -- file.builtin: one of the files the binary carries (core/include), exactly moonstub.wkt's
-  if ctx.runtime == "package" and not file.is_target and file.builtin and file.package == "google.protobuf" then
+  -- file.builtin: one of the files the binary carries (core/include), exactly moonstub.wkt's;
+  -- its classes use the protobuf codec, so Fory-codec output generates its own
+  if ctx.runtime == "package" and not file.is_target and file.builtin and file.package == "google.protobuf"
+      and ctx.options.opt.codec ~= "fory" then
     return WKT_MODULE
   end
   return nil

@@ -26,6 +26,7 @@ from pathlib import Path
 import grpc
 import grpc.aio
 import pytest
+import support
 from fory_helpers import SCHEMAS, aio_server, foryc, generate, load_set, moonstub, mypy_ini, sync_server
 from test_foryc_interop import EXPECTED, declarations, greet_aio, greet_sync, greeter_aio, greeter_sync
 
@@ -315,3 +316,44 @@ def test_nothing_written_on_error(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert 'bad.fbs:2:14: error: "Missing" is not defined' in proc.stderr
     assert not any(out.iterdir())
+
+
+# ---- well-known types under --codec=fory ------------------------------------------------------------
+
+WKT_USER = """syntax = "proto3";
+package demo.wkt;
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/field_mask.proto";
+import "google/protobuf/struct.proto";
+message Event {
+  google.protobuf.Timestamp at = 1;
+  google.protobuf.FieldMask mask = 2;
+  google.protobuf.Struct labels = 3;
+  string name = 4;
+}
+"""
+
+WKT_ROUNDTRIP = """
+import datetime
+import demo_wkt, google_protobuf
+fory = demo_wkt._get_fory()
+at = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
+event = demo_wkt.Event(at=at, mask=google_protobuf.FieldMask(paths=["a", "b.c"]), name="e")
+back = fory.deserialize(fory.serialize(event))
+assert back == event, back
+print(back.at.isoformat(), back.mask.paths)
+"""
+
+
+def test_fory_codec_with_well_known_imports_under_the_package_runtime(tmp_path: Path) -> None:
+    # moonstub.wkt's classes use the protobuf codec: Fory output writes its own
+    # google_protobuf module (pyfory dataclasses) instead of importing them
+    (tmp_path / "wkt_user.proto").write_text(WKT_USER, encoding="utf-8")
+    out = support.generate(tmp_path / "out", [tmp_path], [tmp_path / "wkt_user.proto"], "--codec=fory")
+    text = (out / "demo_wkt.py").read_text(encoding="utf-8")
+    assert "moonstub.wkt" not in text
+    assert "import pyfory" in (out / "google_protobuf.py").read_text(encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", WKT_ROUNDTRIP], cwd=out, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2024-05-06T07:08:09+00:00", "['a',", "'b.c']"]
