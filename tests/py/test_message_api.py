@@ -508,6 +508,10 @@ def test_extensions_in_json(world):
     with pytest.raises(w.ms.JsonError, match="no field named"):
         w.Thing.from_json('{"[apitest.unknown]": 1}')
     assert w.Thing.from_json('{"[apitest.unknown]": 1}', ignore_unknown_fields=True) == w.Thing()
+    # from_dict takes the same option
+    with pytest.raises(w.ms.JsonError, match="no field named"):
+        w.Thing.from_dict({"[apitest.unknown]": 1, "noSuchField": 2})
+    assert w.Thing.from_dict({"[apitest.unknown]": 1, "noSuchField": 2}, ignore_unknown_fields=True) == w.Thing()
 
 
 def test_an_extension_of_the_wrong_message_is_not_one(world):

@@ -56,7 +56,11 @@ def test_a_vendored_runtime_needs_no_moonstub_package(tmp_path: Path) -> None:
                                                      "_moonstub_text_format.py", "rt_demo.py"]
     assert "import _moonstub as _ms\n" in (out / "rt_demo.py").read_text()
     # an interpreter without the moonstub package on its path: -S skips site-packages
-    proc = subprocess.run([sys.executable, "-S", "-c", ROUND_TRIP + "import _moonstub, _moonstub_reflection; "
+    # text format from the vendored _moonstub_text_format, both ways
+    text_round_trip = ("t = o.to_text(); assert t == 'inner {\\n  s: \"x\"\\n}\\n', repr(t); "
+                       "assert m.Outer.from_text(t) == o; ")
+    proc = subprocess.run([sys.executable, "-S", "-c", ROUND_TRIP + text_round_trip +
+                           "import _moonstub, _moonstub_reflection; "
                            "assert 'demo.proto' in _moonstub_reflection.registered_files(); print(_moonstub.CODEC)"],
                           capture_output=True, text=True, cwd=out, env={"PATH": os.environ.get("PATH", "")})
     assert proc.returncode == 0, proc.stderr
