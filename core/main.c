@@ -83,6 +83,22 @@ static void complain(const char *fmt, const char *arg) {
 }
 
 /* Matches "--name=VALUE" or "--name VALUE"; advances *i for the latter. */
+/* Whether `text` is a decimal count from `least` to `most` (digits only: no
+ * sign, no spaces, no overflow); the count goes to *count. */
+static bool read_count(const char *text, unsigned long least, unsigned long most, unsigned long *count) {
+  if (!text || *text < '0' || *text > '9') return false;
+  unsigned long n = 0;
+  for (const char *p = text; *p; p++) {
+    if (*p < '0' || *p > '9') return false;
+    unsigned digit = (unsigned)(*p - '0');
+    if (n > (most - digit) / 10) return false;
+    n = n * 10 + digit;
+  }
+  if (n < least) return false;
+  *count = n;
+  return true;
+}
+
 static bool take_value(int argc, char **argv, int *i, const char *name, const char **value) {
   const char *a = argv[*i];
   size_t n = strlen(name);
@@ -179,26 +195,23 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       }
       args->run.out = v;
     } else if (take_value(argc, argv, &i, "--lua-budget", &v)) {
-      char *end;
-      unsigned long n = v ? strtoul(v, &end, 10) : 0;
-      if (!v || *end || n == 0) {
-        complain("%s needs a number of seconds", "--lua-budget");
+      unsigned long n;
+      if (!read_count(v, 1, 86400, &n)) {
+        complain("%s needs a number of seconds (1 to 86400)", "--lua-budget");
         return PARSE_ERROR;
       }
       args->run.budget = n;
     } else if (take_value(argc, argv, &i, "--lua-memory", &v)) {
-      char *end;
-      unsigned long n = v ? strtoul(v, &end, 10) : 0;
-      if (!v || *end || n == 0) {
-        complain("%s needs a number of megabytes", "--lua-memory");
+      unsigned long n;
+      if (!read_count(v, 1, 1048576, &n)) {
+        complain("%s needs a number of megabytes (1 to 1048576)", "--lua-memory");
         return PARSE_ERROR;
       }
       args->run.memory_mb = n;
     } else if (take_value(argc, argv, &i, "--jobs", &v) || take_value(argc, argv, &i, "-j", &v) ||
                (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9' && (v = a + 2))) {
-      char *end;
-      unsigned long n = v ? strtoul(v, &end, 10) : 0;
-      if (!v || *end || n == 0 || n > 256) {
+      unsigned long n;
+      if (!read_count(v, 1, 256, &n)) {
         complain("%s needs a number of processes (1 to 256)", "--jobs");
         return PARSE_ERROR;
       }
@@ -236,10 +249,9 @@ static ParseResult parse_args(ms_Arena *arena, int argc, char **argv, Args *args
       ms_vec_push(arena, &args->run.keys, ms_arena_strndup(arena, v, (size_t)(eq - v)));
       ms_vec_push(arena, &args->run.values, (void *)(eq + 1));
     } else if (take_value(argc, argv, &i, "--max-errors", &v)) {
-      char *end;
-      long n = v ? strtol(v, &end, 10) : -1;
-      if (!v || *end || n < 0) {
-        complain("%s needs a number", "--max-errors");
+      unsigned long n;
+      if (!read_count(v, 0, 1000000, &n)) {
+        complain("%s needs a number (0 to 1000000)", "--max-errors");
         return PARSE_ERROR;
       }
       args->max_errors = (unsigned)n;

@@ -164,6 +164,29 @@ def test_flag_mistakes(proj: Path, args: list[str], line: str, generate: bool) -
     assert sorted(p.name for p in proj.iterdir()) == ["greeter.proto"]
 
 
+NUMBERS = [
+    ("--lua-budget", "a number of seconds (1 to 86400)"),
+    ("--lua-memory", "a number of megabytes (1 to 1048576)"),
+    ("--max-errors", "a number (0 to 1000000)"),
+    ("--jobs", "a number of processes (1 to 256)"),
+]
+
+
+@pytest.mark.parametrize("value", ["-5", "+5", " 5", "5x", "", "99999999999999999999", "18446744073709551617"])
+@pytest.mark.parametrize("flag,wants", NUMBERS, ids=[n[0] for n in NUMBERS])
+def test_numeric_flags_take_digits_within_their_range(proj: Path, flag: str, wants: str, value: str) -> None:
+    # a sign, spaces, trailing text or a value past the range: strtoul would wrap or saturate these
+    assert_one_error(run("-I.", "greeter.proto", f"{flag}={value}", "--python_out=py", cwd=proj),
+                     f"{flag} needs {wants} (see moonstub --help)")
+    assert not (proj / "py").exists()
+
+
+def test_numeric_flags_within_range_are_taken(proj: Path) -> None:
+    result = run("-I.", "greeter.proto", "--lua-budget=86400", "--lua-memory=1048576", "--max-errors=0", "-j256",
+                 "--check", cwd=proj)
+    assert result.returncode == 0, result.stderr
+
+
 def test_flag_mistake_is_reported_before_schema_errors(proj: Path) -> None:
     (proj / "bad.proto").write_text('syntax = "proto3";\nmessage M { Nope n = 1; }\n')
     assert_one_error(run("-I.", "bad.proto", "--codec=json", cwd=proj),
