@@ -115,6 +115,58 @@ local function closest(word, choices)
   return best
 end
 
+-- What a naming hook must return: a Python identifier (class, attribute and
+-- method names), a dotted module name, or a relative path of a .py file.
+local lpeg = require("lpeg")
+local python = require("rules.python")
+local ident = (lpeg.R("az", "AZ") + "_") * (lpeg.R("az", "AZ", "09") + "_") ^ 0
+local NAME_SHAPES = {
+  identifier = { pattern = ident * -1, what = "a Python identifier" },
+  module = { pattern = ident * ("." * ident) ^ 0 * -1, what = "a dotted Python module name" },
+  path = { pattern = ident * ("/" * ident) ^ 0 * ".py" * -1, what = "a relative path of a .py file" },
+}
+local HOOK_SHAPES = {
+  message = "identifier", field = "identifier", enum = "identifier", enum_value = "identifier",
+  service_stub = "identifier", service_servicer = "identifier", service_base = "identifier",
+  method = "identifier", escape = "identifier",
+  module = "module", grpc_module = "module", module_path = "path", grpc_module_path = "path",
+}
+
+local function describe_node(node)
+  if type(node) == "table" then return node.full_name or node.path or node.name or "?" end
+  return string.format("%q", tostring(node))
+end
+
+--- Why `name`, returned by hook `key` of a user's policy, cannot be used, or nil.
+function M.bad_hook_result(key, name)
+  local shape = NAME_SHAPES[HOOK_SHAPES[key]]
+  if not shape then return nil end
+  if type(name) ~= "string" then
+    return string.format("%s (%s), not a string", type(name), tostring(name))
+  end
+  if not shape.pattern:match(name) then return string.format("%q, not %s", name, shape.what) end
+  if shape == NAME_SHAPES.identifier and python.keywords[name] then
+    return string.format("%q, a Python keyword (escape it: default.escape adds an underscore)", name)
+  end
+  return nil
+end
+
+-- A user's hook, checked: a name Python cannot take is an error naming the
+-- policy file, the hook and the node, never a module that fails to import.
+local function checked_hook(source, key, hook, default)
+  if not HOOK_SHAPES[key] then
+    return function(node, ...) return (hook(node, default, ...)) end
+  end
+  return function(node, ...)
+    local name = hook(node, default, ...)
+    local bad = M.bad_hook_result(key, name)
+    if bad then
+      error(string.format("%s: hook %q returned %s, for %s", source, key, bad, describe_node(node)), 0)
+    end
+    return name
+  end
+end
+
 --- A policy table over a base: each hook the policy gives receives the model
 --- node and the base's implementation, so it can wrap it.
 function M.apply_policy(base, policy, host, source)
@@ -128,8 +180,7 @@ function M.apply_policy(base, policy, host, source)
       host.report("warning", string.format("%s: unknown hook %q (did you mean %q?)", source, key,
         closest(key, M.HOOKS)))
     elseif type(hook) == "function" and type(base[key]) == "function" then
-      local default = base[key]
-      rules[key] = function(node, ...) return (hook(node, default, ...)) end
+      rules[key] = checked_hook(source, key, hook, base[key])
     elseif key ~= "extends" then
       rules[key] = hook
     end

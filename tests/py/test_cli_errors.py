@@ -260,6 +260,39 @@ def test_rules_script_errors(proj: Path, script: str, line: str) -> None:
     assert not (proj / "py").exists()
 
 
+HOOK_RESULTS = [
+    ('message = function(m, d) return "not valid" end',
+     'hook "message" returned "not valid", not a Python identifier, for demo.greeter.HelloRequest'),
+    ("field = function(f, d) return 42 end",
+     'hook "field" returned number (42), not a string, for demo.greeter.HelloRequest.name'),
+    ('method = function(m, d) return "class" end',
+     'hook "method" returned "class", a Python keyword (escape it: default.escape adds an underscore), '
+     "for demo.greeter.Greeter.SayHello"),
+    ('module = function(f, d) return "a..b" end',
+     'hook "module" returned "a..b", not a dotted Python module name, for greeter.proto'),
+    ('module_path = function(f, d) return "../x.py" end',
+     'hook "module_path" returned "../x.py", not a relative path of a .py file, for greeter.proto'),
+    ('service_stub = function(s, d) return d(s) .. "-x" end',
+     'hook "service_stub" returned "GreeterStub-x", not a Python identifier, for demo.greeter.Greeter'),
+]
+
+
+@pytest.mark.parametrize("hook,line", HOOK_RESULTS, ids=[h[0].split(" ")[0] for h in HOOK_RESULTS])
+def test_a_hook_result_python_cannot_take_is_an_error(proj: Path, hook: str, line: str) -> None:
+    # a name that would make the module fail to import is refused where the policy gave it
+    (proj / "rules.lua").write_text(f"return {{ {hook} }}\n")
+    result = run("-I.", "greeter.proto", "--python_out=py", "--grpc", "--rules=rules.lua", cwd=proj)
+    assert_one_error(result, f"rules.lua: {line}")
+    assert not (proj / "py").exists()
+
+
+def test_a_hook_wrapping_the_default_is_taken(proj: Path) -> None:
+    (proj / "rules.lua").write_text('return { message = function(m, d) return "Pb" .. d(m) end }\n')
+    result = run("-I.", "greeter.proto", "--python_out=py", "--rules=rules.lua", cwd=proj)
+    assert result.returncode == 0, result.stderr
+    assert "class PbHelloRequest" in (proj / "py" / "demo_greeter.py").read_text()
+
+
 def test_error_in_emitter_module_found_on_the_lua_path(proj: Path) -> None:
     (proj / "lib" / "emitters").mkdir(parents=True)
     (proj / "lib" / "emitters" / "mine.lua").write_text('return { emit = function(ctx) require("absent") end }\n')
