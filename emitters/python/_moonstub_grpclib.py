@@ -12,7 +12,14 @@ import grpclib.const
 import grpclib.exceptions
 import grpclib.server
 
-__all__ = ["call_options", "deprecated", "send_all", "send_stream", "unimplemented"]
+__all__ = ["call_options", "deprecated", "recv", "requests", "send_all", "send_stream", "unimplemented"]
+
+# what reading a request may raise that is the transport's, not the payload's
+_TRANSPORT_ERRORS = (
+    grpclib.exceptions.GRPCError,
+    grpclib.exceptions.ProtocolError,
+    grpclib.exceptions.StreamTerminatedError,
+)
 
 
 def call_options(defaults: dict[str, typing.Any], **given: typing.Any) -> dict[str, typing.Any]:
@@ -39,6 +46,38 @@ async def send_all(stream: typing.Any, source: typing.Any) -> None:
         for request in source:
             await stream.send_message(request)
     await stream.end()
+
+
+async def _read(stream: typing.Any) -> typing.Any:
+    try:
+        return await stream.recv_message()
+    except _TRANSPORT_ERRORS:
+        raise
+    except Exception as exc:
+        # the codec's decoding failed: the client sent bytes that are not the
+        # method's request (grpclib itself would answer UNKNOWN)
+        raise grpclib.exceptions.GRPCError(
+            grpclib.const.Status.INVALID_ARGUMENT, f"cannot decode the request: {exc}"
+        ) from exc
+
+
+async def recv(stream: typing.Any) -> typing.Any:
+    """The request of a unary-request method of a server base; a payload that
+    does not decode is answered INVALID_ARGUMENT."""
+    request = await _read(stream)
+    if request is None:
+        raise grpclib.exceptions.GRPCError(grpclib.const.Status.INVALID_ARGUMENT, "the request is missing")
+    return request
+
+
+async def requests(stream: typing.Any) -> typing.AsyncIterator[typing.Any]:
+    """The requests of a client- or bidi-streaming method of a server base; a
+    payload that does not decode is answered INVALID_ARGUMENT."""
+    while True:
+        request = await _read(stream)
+        if request is None:
+            return
+        yield request
 
 
 def unimplemented(path: str) -> grpclib.exceptions.GRPCError:

@@ -382,10 +382,9 @@ local function write_grpclib_base(w, ctx, svc, name)
     w:line("async def _rpc_%s(self, stream: grpclib.server.Stream[typing.Any, typing.Any]) -> None:", m.attr)
     w:indent()
     if cs then
-      w:line("requests = stream.__aiter__()")
+      w:line("requests = _grpclib.requests(stream)")
     else
-      w:line("request = await stream.recv_message()")
-      w:line("assert request is not None")
+      w:line("request = await _grpclib.recv(stream)")
     end
     local arg = cs and "requests" or "request"
     if ss then

@@ -247,5 +247,28 @@ async def test_undecodable_request_status(ms: types.SimpleNamespace, ar: types.M
             assert info.value.code() == want, (type(base).__mro__[1], info.value)
 
 
+@aio
+async def test_undecodable_request_status_grpclib(ms: types.SimpleNamespace) -> None:
+    """The same on grpclib: moonstub's grpclib base answers INVALID_ARGUMENT for a
+    request that does not decode, on unary and streaming requests; aristaproto's
+    answers UNKNOWN. Bytes sent by a grpc.aio client, which has no serializer."""
+    peer = h.peer_generated("pe_grpclib")
+    ns = h.generated("ar_async_sync_grpclib", ms.mode)
+    garbage = b"\x0a\xff"  # field 1, length 255, nothing after
+    for base, want in ((h.grpclib_impl(ns.svc, ns.msgs)(), grpc.StatusCode.INVALID_ARGUMENT),
+                       (h.grpclib_impl(peer, peer)(), grpc.StatusCode.UNKNOWN)):
+        async with h.grpclib_server(base) as port, grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            calls = (channel.unary_unary("/example.MyService/MyRPC")(garbage),
+                     channel.stream_unary("/example.MyService/Upload")(iter([garbage])),
+                     _drain(channel.unary_stream("/example.MyService/Versions")(garbage)),
+                     _drain(channel.stream_stream("/example.MyService/Chat")(iter([garbage]))))
+            for call in calls:
+                with pytest.raises(grpc.aio.AioRpcError) as info:
+                    await call
+                assert info.value.code() == want, (type(base).__mro__[1], info.value)
+                if want == grpc.StatusCode.INVALID_ARGUMENT:
+                    assert info.value.details().startswith("cannot decode the request: ")
+
+
 async def _drain(responses: typing.AsyncIterator[typing.Any]) -> list[typing.Any]:
     return [r async for r in responses]
