@@ -28,7 +28,8 @@ M.OPTIONS = {
   imports = { "absolute", "relative" },
   -- modules carry their files' descriptors (moonstub.reflection); false leaves them out
   descriptors = { "true", "false" },
-  -- aristaproto's options: pydantic validation of constructors, descriptors carried (they are by default)
+  -- aristaproto's options: pydantic validation of constructors; classes with google.protobuf
+  -- descriptors (DESCRIPTOR, from moonstub.runtime.protobuf_descriptor_pool())
   pydantic_dataclasses = { "true", "false" },
   google_protobuf_descriptors = { "true", "false" },
   client_generation = { "none", "sync", "async", "sync_async", "async_sync", "sync_async_no_default" },
@@ -76,6 +77,11 @@ function M.check_options(opt, host, extra)
         ok = false
       end
     end
+  end
+  if opt.google_protobuf_descriptors == "true" and opt.descriptors == "false" then
+    host.report("error", "google_protobuf_descriptors=true needs the modules' descriptors: it cannot go with "
+      .. "descriptors=false")
+    ok = false
   end
   return ok
 end

@@ -707,6 +707,14 @@ function M.module_text(ctx, mod)
     write_call(tables, "_ms_pydantic.validated", classes)
   end
   if ctx.options.opt.descriptors ~= "false" then write_file_registrations(tables, mod) end
+  if ctx.options.opt.google_protobuf_descriptors == "true" and mod.registers_files then
+    -- aristaproto's option: classes get google.protobuf descriptors (DESCRIPTOR)
+    local args = { "__name__" }
+    for _, file in ipairs(mod.files) do
+      if file.descriptor then args[#args + 1] = py_string(file.path) end
+    end
+    write_call(tables, "_ms.attach_protobuf_descriptors", args)
+  end
 
   -- rules that keep services in the package module (aristaproto's layout)
   local service_text, service_imports, service_support = nil, {}, {}

@@ -88,6 +88,94 @@ def registered_files() -> typing.Mapping[str, RegisteredFile]:
     return types.MappingProxyType(_FILES)
 
 
+# ---- google.protobuf descriptors (aristaproto's google_protobuf_descriptors option) -------------
+
+
+# One google.protobuf DescriptorPool for the process, made on first use: the
+# registered files are added to it, imports first. A pool of its own, not
+# protobuf's default one, so that protoc's _pb2 modules of the same files can
+# be loaded beside moonstub's.
+_PROTOBUF_POOL: dict[str, typing.Any] = {}
+
+
+def protobuf_descriptor_pool() -> typing.Any:
+    """The ``google.protobuf.descriptor_pool.DescriptorPool`` that holds the
+    files of modules generated with ``--opt google_protobuf_descriptors=true``
+    (aristaproto's ``default_google_proto_descriptor_pool``). Needs the
+    protobuf package."""
+    pool = _PROTOBUF_POOL.get("pool")
+    if pool is None:
+        try:
+            from google.protobuf import descriptor_pool
+        except ImportError as exc:
+            raise ImportError(
+                "modules generated with google_protobuf_descriptors=true need the protobuf package "
+                "(pip install protobuf)"
+            ) from exc
+        pool = _PROTOBUF_POOL["pool"] = descriptor_pool.DescriptorPool()
+    return pool
+
+
+def _add_to_protobuf_pool(pool: typing.Any, name: str, added: set[str]) -> None:
+    if name in added:
+        return
+    added.add(name)
+    try:
+        pool.FindFileByName(name)
+        return
+    except KeyError:
+        pass
+    file = _FILES.get(name)
+    if file is None:
+        raise LookupError(f"{name} is not registered: generate its module with descriptors (moonstub.reflection)")
+    for dependency in file.dependencies:
+        _add_to_protobuf_pool(pool, dependency, added)
+    pool.AddSerializedFile(file.descriptor)
+
+
+class _ProtobufDescriptor:
+    """A class's ``DESCRIPTOR``: its google.protobuf descriptor, looked up in
+    the pool on first read."""
+
+    __slots__ = ("full_name", "is_enum", "found")
+
+    def __init__(self, full_name: str, is_enum: bool) -> None:
+        self.full_name, self.is_enum, self.found = full_name, is_enum, None
+
+    def __get__(self, instance: object, owner: type | None = None) -> typing.Any:
+        if self.found is None:
+            pool = protobuf_descriptor_pool()
+            find = pool.FindEnumTypeByName if self.is_enum else pool.FindMessageTypeByName
+            self.found = find(self.full_name)
+        return self.found
+
+
+def _classes_of(namespace: typing.Mapping[str, typing.Any], module_name: str) -> typing.Iterator[type]:
+    """The message and enum classes defined in a module, nested ones too."""
+    for value in list(namespace.values()):
+        if isinstance(value, type) and value.__module__ == module_name and "_ms_full_name" in value.__dict__:
+            yield value
+            if not issubclass(value, enum.Enum):
+                yield from _classes_of(value.__dict__, module_name)
+
+
+def attach_protobuf_descriptors(module_name: str, *files: str) -> None:
+    """Called at the end of a module generated with google_protobuf_descriptors:
+    adds its registered files to protobuf_descriptor_pool() and gives each of
+    its message and enum classes a ``DESCRIPTOR`` (a google.protobuf
+    Descriptor / EnumDescriptor), as aristaproto's option does. A class with a
+    field or member named DESCRIPTOR keeps it."""
+    pool = protobuf_descriptor_pool()
+    added: set[str] = set()
+    for name in files:
+        _add_to_protobuf_pool(pool, name, added)
+    for cls in _classes_of(vars(sys.modules[module_name]), module_name):
+        is_enum = issubclass(cls, enum.Enum)
+        taken = "DESCRIPTOR" in cls.__dict__ or (is_enum and "DESCRIPTOR" in cls.__members__)
+        if not taken:
+            type.__setattr__(cls, "DESCRIPTOR", _ProtobufDescriptor(cls.__dict__["_ms_full_name"], is_enum))
+
+
 T = typing.TypeVar("T", bound="Message")
 
 

@@ -87,26 +87,30 @@ OUTPUTS: list[tuple[str, dict[str, str]]] = [
     ("googletypes_request", {"client_generation": "async"}),
     ("googletypes_response", {"client_generation": "async"}),
     ("googletypes_response_embedded", {"client_generation": "async"}),
+    ("import_cousin_package_same_name", {"google_protobuf_descriptors": "true"}),
+    ("import_cousin_package_same_name", {}),
 ]
+
+# aristaproto's flags (its plugin takes them bare); moonstub takes key=true too
+BARE_FLAGS = ("google_protobuf_descriptors", "pydantic_dataclasses")
 
 
 def output_name(case: str, options: dict[str, str]) -> str:
     parts = [f"{key}_{options[key]}" for key in ("client_async_transport", "server_async_transport") if key in options]
+    if options.get("google_protobuf_descriptors") == "true":
+        parts.append("descriptors")  # tests/generate.py's suffix
     return "_".join([case, *parts])
 
 
 # Tests that cannot apply to moonstub's output, and why. Node ids relative to the work folder.
-# The descriptor ones are not run at all (their inputs, the descriptor pool
-# outputs, are not generated for either side).
-NOT_RUN = ("tests/grpc/test_grpclib_reflection.py::test_grpclib_reflection",
-           "tests/grpc/test_message_enum_descriptors.py::test_message_enum_descriptors")
+# The grpclib reflection one is not run at all (its input, grpclib_reflection
+# with aristaproto's google_proto_descriptor_pool module, is not generated for
+# either side).
+NOT_RUN = ("tests/grpc/test_grpclib_reflection.py::test_grpclib_reflection",)
 NOT_APPLICABLE: dict[str, str] = {
     "tests/grpc/test_grpclib_reflection.py::test_grpclib_reflection":
         "needs aristaproto's google_proto_descriptor_pool module and grpclib's reflection service over "
         "google.protobuf descriptors; moonstub serves reflection itself (moonstub.reflection)",
-    "tests/grpc/test_message_enum_descriptors.py::test_message_enum_descriptors":
-        "checks the DESCRIPTOR attribute google_protobuf_descriptors adds to aristaproto's classes "
-        "(google.protobuf descriptors); moonstub modules register their file descriptors with moonstub instead",
     "tests/grpc/test_grpclib_client.py::test_service_call_mutable_defaults":
         "spies on _unary_unary, a private helper of aristaproto's grpclib ServiceStub, which moonstub's "
         "clients do not inherit",
@@ -148,7 +152,9 @@ def _generate(work: Path, generator: str) -> None:
                                    protos=protos)
             (out / "__init__.py").touch()
         else:
-            proc = h.run_peer(out, options, proto_dir=INPUTS / case, protos=protos)
+            params = [key if key in BARE_FLAGS and value == "true" else f"{key}={value}"
+                      for key, value in options.items()]
+            proc = h.run_peer(out, params, proto_dir=INPUTS / case, protos=protos)
         assert proc.returncode == 0, f"{generator} failed on {case} {given}:\n{proc.stderr}"
 
 
@@ -194,7 +200,7 @@ def test_peer_suite(suite_root: Path, tmp_path: Path, generator: str) -> None:
     subprocess.run(["cp", "-r", str(suite_root / "tests"), str(work / "tests")], check=True)
     _generate(work, generator)
     outcomes = _run(work, generator)
-    assert len(outcomes) == 65, sorted(outcomes)
+    assert len(outcomes) == 66, sorted(outcomes)
     # the peer's own expected failures (pytest.mark.xfail) are expected on both
     failed = {node: result for node, result in outcomes.items() if result not in ("passed", "xfailed")}
     counts = {k: sum(1 for r in outcomes.values() if r.split(":")[0] == k) for k in ("passed", "xfailed")}
