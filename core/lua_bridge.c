@@ -13,13 +13,6 @@
 
 enum { GC_PAUSE_PERCENT = 300 };
 
-static int traceback_handler(lua_State *L) {
-  const char *msg = lua_tostring(L, 1);
-  if (!msg) msg = luaL_tolstring(L, 1, NULL);
-  luaL_traceback(L, L, msg, 1);
-  return 1;
-}
-
 static void push_options(lua_State *L, const ms_RunOptions *o) {
   lua_newtable(L);
   set_str(L, "out", o->out ? o->out : o->python_out);
@@ -130,7 +123,7 @@ bool ms_lua_run(ms_Compiler *c, ms_Output *out, const ms_RunOptions *opts) {
    * collector's time on googleapis for 10% more memory; generational mode
    * measured slower */
   lua_gc(L, LUA_GCINC, GC_PAUSE_PERCENT, 0, 0);
-  lua_pushcfunction(L, traceback_handler);
+  lua_pushcfunction(L, error_with_traceback);
   lua_pushcfunction(L, run_driver);
   lua_pushlightuserdata(L, &b);
   lua_pushlightuserdata(L, (void *)opts);

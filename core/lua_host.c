@@ -155,3 +155,27 @@ int host_load_script(lua_State *L) {
   if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
   return 1;
 }
+
+/* "chunk:line: " of the innermost Lua function on the stack, or "". */
+static void push_innermost_lua_location(lua_State *L) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+  lua_pushliteral(L, "");
+}
+
+int error_with_traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg && luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
+    msg = lua_tostring(L, -1);
+  } else if (!msg) {
+    push_innermost_lua_location(L);
+    msg = lua_pushfstring(L, "%serror object is a %s value", lua_tostring(L, -1), luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}

@@ -71,6 +71,11 @@ int host_report(lua_State *L);
 void report_diagnostic(Bridge *b, const char *severity, const char *msg, const char *file, int line, int col);
 int host_builtin_source(lua_State *L);
 int host_load_script(lua_State *L);
+/* The message handler of every protected call into scripts: the error with
+ * its traceback. An error value that is not a string (error({...})) becomes
+ * "script:line: error object is a table value", located at the innermost Lua
+ * function, as lua.c words it. */
+int error_with_traceback(lua_State *L);
 
 /* ---- lua_workers.c: host.parallel -------------------------------------------- */
 

@@ -92,13 +92,6 @@ static void split_by_cost(const double *costs, lua_Integer pieces, unsigned jobs
   first[jobs] = pieces + 1;
 }
 
-static int traceback(lua_State *L) {
-  const char *msg = lua_tostring(L, 1);
-  if (!msg) msg = luaL_tolstring(L, 1, NULL);
-  luaL_traceback(L, L, msg, 1);
-  return 1;
-}
-
 /* In a worker: runs fn(i) for its range, the results and any error into the
  * stream; never returns. */
 static void run_share(Bridge *b, lua_Integer from, lua_Integer to, FILE *stream, int progress) {
@@ -107,7 +100,7 @@ static void run_share(Bridge *b, lua_Integer from, lua_Integer to, FILE *stream,
   b->progress = progress;
   start_budget(L, b->budget_seconds);
   int status = 0;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, error_with_traceback);
   int handler = lua_gettop(L);
   for (lua_Integer i = from; i < to && status == 0; i++) {
     lua_pushvalue(L, 2);

@@ -253,6 +253,10 @@ def test_script_error_is_one_line_and_traceback_with_verbose(proj: Path) -> None
     ("return {\n  message = = 1,\n}\n", "rules.lua:2: unexpected symbol near '='"),
     ('error("not today")\n', "rules.lua:1: not today"),
     ("return 5\n", "rules.lua must return a table of hooks"),
+    # an error value that is not a string: located at the script, as lua.c words it
+    ("return { message = function(node, default)\n  error({ code = 1 })\nend }\n",
+     "rules.lua:2: error object is a table value"),
+    ("return { message = function(node, default)\n  error()\nend }\n", "rules.lua:2: error object is a nil value"),
 ])
 def test_rules_script_errors(proj: Path, script: str, line: str) -> None:
     (proj / "rules.lua").write_text(script)
