@@ -183,9 +183,9 @@ test-py: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub $(BUILD)/corpus/.stamp v
 	MOONSTUB=$(abspath $(BUILD)/moonstub) MOONSTUB_CORPUS=$(abspath $(BUILD)/corpus/protobuf) \
 	  $(VPY) -m pytest -q -o asyncio_default_fixture_loop_scope=function tests/py
 
-# the other CPythons (pyenv): greeter sync server and stubs, well-known types,
+# the other CPythons (pyenv): greeter on sync and grpc.aio servers and stubs, well-known types,
 # conformance on both codecs (tests/pyversions/run.sh)
-PY_VERSIONS ?= 3.10 3.13
+PY_VERSIONS ?= 3.10 3.12 3.13
 
 .PHONY: test-pyversions
 test-pyversions: $(BUILD)/moonstub venv
@@ -207,7 +207,8 @@ $(BUILD)/corpus/.stamp: $(wildcard $(CORPUS)/*.tar.gz)
 
 # ---- lint --------------------------------------------------------------------------
 # clang-format (check mode, .clang-format), luacheck (.luacheckrc) and ruff
-# (pyproject.toml); .ci/run calls it. Their Debian packages are installed here.
+# (pyproject.toml), mypy --strict on the runtime package (as 3.11 and as 3.10 see
+# it); .ci/run calls it. Their Debian packages are installed here.
 
 LINT_PACKAGES := clang-format lua-check
 LINT_C := $(wildcard core/*.c core/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c) $(NATIVE_SRC)
@@ -217,6 +218,8 @@ lint: venv
 	clang-format --dry-run --Werror $(LINT_C)
 	luacheck --no-color -q rules emitters examples tests/lua
 	$(VENV)/bin/ruff check --no-cache emitters/python tests bench examples
+	$(VENV)/bin/python -m mypy --strict --no-incremental emitters/python/moonstub/*.py
+	$(VENV)/bin/python -m mypy --strict --no-incremental --python-version 3.10 emitters/python/moonstub/*.py
 	@echo "make lint: clean"
 
 # ---- demo and bench ------------------------------------------------------------

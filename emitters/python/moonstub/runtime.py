@@ -17,6 +17,7 @@ import binascii
 import datetime
 import decimal
 import enum
+import importlib
 import json
 import math
 import re
@@ -106,7 +107,8 @@ def protobuf_descriptor_pool() -> typing.Any:
     pool = _PROTOBUF_POOL.get("pool")
     if pool is None:
         try:
-            from google.protobuf import descriptor_pool
+            # (by name: protobuf is optional, and its stubs may not be installed)
+            descriptor_pool = importlib.import_module("google.protobuf.descriptor_pool")
         except ImportError as exc:
             raise ImportError(
                 "modules generated with google_protobuf_descriptors=true need the protobuf package "
@@ -171,10 +173,15 @@ def attach_protobuf_descriptors(module_name: str, *files: str) -> None:
         _add_to_protobuf_pool(pool, name, added)
     for cls in _classes_of(vars(sys.modules[module_name]), module_name):
         is_enum = issubclass(cls, enum.Enum)
-        taken = "DESCRIPTOR" in cls.__dict__ or (is_enum and "DESCRIPTOR" in cls.__members__)
+        taken = "DESCRIPTOR" in cls.__dict__ or (is_enum and "DESCRIPTOR" in getattr(cls, "__members__", {}))
         if not taken:
             type.__setattr__(cls, "DESCRIPTOR", _ProtobufDescriptor(cls.__dict__["_ms_full_name"], is_enum))
 
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:  # 3.10 has no typing.Self; the name must exist for typing.get_type_hints()
+    Self = typing.Any
 
 T = typing.TypeVar("T", bound="Message")
 
@@ -3365,7 +3372,7 @@ class TimestampMixin:
     __slots__ = ()
 
     @classmethod
-    def from_datetime(cls, dt: datetime.datetime) -> typing.Self:
+    def from_datetime(cls, dt: datetime.datetime) -> Self:
         """The Timestamp of a timezone-aware datetime (naive ones are refused)."""
         if not isinstance(dt, datetime.datetime):
             raise TypeError(f"expected a datetime.datetime, got {type(dt).__name__}")
@@ -3384,7 +3391,7 @@ class TimestampMixin:
         return moment if tz is datetime.timezone.utc else moment.astimezone(tz)
 
     @classmethod
-    def from_nanoseconds(cls, nanoseconds: int) -> typing.Self:
+    def from_nanoseconds(cls, nanoseconds: int) -> Self:
         """The Timestamp ``nanoseconds`` after 1970-01-01T00:00:00Z."""
         seconds, nanos = divmod(int(nanoseconds), _NANOS)
         return _time_value(cls, seconds, nanos, _timestamp_problem(seconds, nanos))
@@ -3398,7 +3405,7 @@ class TimestampMixin:
         return me.seconds * _NANOS + me.nanos
 
     @classmethod
-    def now(cls) -> typing.Self:
+    def now(cls) -> Self:
         """The current time."""
         return cls.from_nanoseconds(time.time_ns())
 
@@ -3420,7 +3427,7 @@ class DurationMixin:
     __slots__ = ()
 
     @classmethod
-    def from_timedelta(cls, td: datetime.timedelta) -> typing.Self:
+    def from_timedelta(cls, td: datetime.timedelta) -> Self:
         if not isinstance(td, datetime.timedelta):
             raise TypeError(f"expected a datetime.timedelta, got {type(td).__name__}")
         return cls.from_nanoseconds(_timedelta_nanos(td))
@@ -3434,7 +3441,7 @@ class DurationMixin:
         return datetime.timedelta(seconds=me.seconds, microseconds=_toward_zero(me.nanos, 1000))
 
     @classmethod
-    def from_nanoseconds(cls, nanoseconds: int) -> typing.Self:
+    def from_nanoseconds(cls, nanoseconds: int) -> Self:
         nanoseconds = int(nanoseconds)
         seconds = _toward_zero(nanoseconds, _NANOS)
         nanos = nanoseconds - seconds * _NANOS
@@ -3451,7 +3458,7 @@ class AnyMixin:
     __slots__ = ()
 
     @classmethod
-    def pack(cls, msg: Message, type_url_prefix: str = "type.googleapis.com/") -> typing.Self:
+    def pack(cls, msg: Message, type_url_prefix: str = "type.googleapis.com/") -> Self:
         """An Any holding ``msg``."""
         if not type_url_prefix.endswith("/"):
             type_url_prefix += "/"
@@ -3560,11 +3567,11 @@ class StructMixin:
     __slots__ = ()
 
     @classmethod
-    def from_python(cls, obj: typing.Mapping[str, typing.Any]) -> typing.Self:
+    def from_python(cls, obj: typing.Mapping[str, typing.Any]) -> Self:
         """A Struct from a mapping of str to None, bool, int, float, str,
         mappings, lists and tuples."""
         built = _struct_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast("typing.Self", built)
+        return typing.cast("Self", built)
 
     def to_python(self) -> dict[str, typing.Any]:
         return _struct_to_python(typing.cast(Message, self))
@@ -3576,9 +3583,9 @@ class ValueMixin:
     __slots__ = ()
 
     @classmethod
-    def from_python(cls, obj: typing.Any) -> typing.Self:
+    def from_python(cls, obj: typing.Any) -> Self:
         built = _value_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast("typing.Self", built)
+        return typing.cast("Self", built)
 
     def to_python(self) -> typing.Any:
         """None, bool, float, str, dict or list (None also when no kind is set)."""
@@ -3591,9 +3598,9 @@ class ListValueMixin:
     __slots__ = ()
 
     @classmethod
-    def from_python(cls, obj: typing.Sequence[typing.Any]) -> typing.Self:
+    def from_python(cls, obj: typing.Sequence[typing.Any]) -> Self:
         built = _list_from_python(typing.cast(type[Message], cls), obj, 0)
-        return typing.cast("typing.Self", built)
+        return typing.cast("Self", built)
 
     def to_python(self) -> list[typing.Any]:
         return _list_to_python(typing.cast(Message, self))
@@ -3605,7 +3612,7 @@ class FieldMaskMixin:
     __slots__ = ()
 
     @classmethod
-    def from_paths(cls, paths: typing.Iterable[str]) -> typing.Self:
+    def from_paths(cls, paths: typing.Iterable[str]) -> Self:
         if isinstance(paths, str):
             raise TypeError("from_paths takes an iterable of paths, not one string")
         out = cls()
@@ -3617,9 +3624,9 @@ class FieldMaskMixin:
         return _field_mask_to_json(typing.cast(Message, self))
 
     @classmethod
-    def from_json_string(cls, text: str) -> typing.Self:
+    def from_json_string(cls, text: str) -> Self:
         built = _read_field_mask(_Parser(False), typing.cast(type[Message], cls), text)
-        return typing.cast("typing.Self", built)
+        return typing.cast("Self", built)
 
 
 # Message.to_json and friends reach the functions above through this module object.
