@@ -65,11 +65,24 @@ def registered_method_keywords() -> dict[str, typing.Any]:
 def register(
     server: typing.Any, service: str, handlers: dict[str, grpc.RpcMethodHandler[typing.Any, typing.Any]]
 ) -> None:
-    """Adds the handlers of one service to a grpc or grpc.aio server."""
+    """Adds the handlers of one service to a grpc or grpc.aio server. Handlers
+    generated for grpc.aio (the default mode) on a sync ``grpc.server`` would
+    fail every call with INTERNAL: that is a TypeError here."""
+    if isinstance(server, grpc.Server) and any(_is_async(h) for h in handlers.values()):
+        raise TypeError(
+            f"the servicer of {service} was generated for grpc.aio (the default grpc_python_mode) and cannot "
+            "serve on a sync grpc.server: create the server with grpc.aio.server(), or generate with "
+            "--grpc-python-mode=sync (protoc: --moonstub_opt=grpc_python_mode=sync)"
+        )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
     add_registered = getattr(server, "add_registered_method_handlers", None)
     if add_registered is not None:
         add_registered(service, handlers)
+
+
+def _is_async(handler: grpc.RpcMethodHandler[typing.Any, typing.Any]) -> bool:
+    behaviours = (handler.unary_unary, handler.unary_stream, handler.stream_unary, handler.stream_stream)
+    return any(inspect.iscoroutinefunction(b) or inspect.isasyncgenfunction(b) for b in behaviours if b is not None)
 
 
 class Undecodable:
