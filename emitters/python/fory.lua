@@ -26,10 +26,25 @@ local CLASS_TAKEN = { to_bytes = true, from_bytes = true, field = true, pyfory =
 -- What a union's class body defines besides its case methods.
 local UNION_TAKEN = { case = true, case_id = true, to_bytes = true, from_bytes = true }
 
+-- `taken` is a table of names or a function of the base name.
 local function escape_family(name, taken)
   local base = name:match("^(.-)_*$")
-  if base ~= "" and taken[base] then return name .. "_" end
+  if base == "" then return name end
+  if type(taken) == "function" then
+    if taken(base) then return name .. "_" end
+  elseif taken[base] then
+    return name .. "_"
+  end
   return name
+end
+
+-- The insertion point at the end of a class body (docs/lua-api.md): the
+-- line is over the limit only for very long full names, and says so.
+local function write_class_marker(w, full_name)
+  w:blank()
+  local marker = string.format("# @@protoc_insertion_point(class_scope:%s)", full_name)
+  if #marker + w:indent_width() > text.LINE_LIMIT then marker = marker .. "  # noqa: E501" end
+  w:line("%s", marker)
 end
 
 local SCALAR = {
@@ -220,13 +235,40 @@ function Mod:attribute(f)
   return self.rules.field(f)
 end
 
+-- The names extra emitters add to every message class (their M.members,
+-- ctx.members: name -> the emitter's spec) escape a field like the class's
+-- own names do: a field `describe` is the attribute `describe_` when an
+-- emitter adds describe(). Fory writes field ids, not names (every field has
+-- pyfory.field(id=...)), so the escape leaves the bytes and the struct hash
+-- as they were.
+function Mod:members()
+  return self.ctx.members or {}
+end
+
 function Mod:field_name(f)
-  return escape_family(self:attribute(f), CLASS_TAKEN)
+  local members = self:members()
+  return escape_family(self:attribute(f), function(base) return CLASS_TAKEN[base] or members[base] end)
 end
 
 -- the factory of a union case (Shape.label(...)) and the stem of its methods
+-- (is_label, label_value, set_label): none may be a member an emitter adds
 function Mod:case_name(f)
-  return escape_family(self:attribute(f), UNION_TAKEN)
+  local members = self:members()
+  return escape_family(self:attribute(f), function(base)
+    return UNION_TAKEN[base] or members[base] or members["is_" .. base] or members[base .. "_value"]
+      or members["set_" .. base]
+  end)
+end
+
+-- A name of class `m`'s body that an extra emitter adds to every message
+-- class as well: an error naming the node and the emitter (the escapes above
+-- make this rare: a nested type, or a member spelt with trailing underscores).
+function Mod:check_member(m, name, node, what)
+  local emitter = self:members()[name]
+  if not emitter then return end
+  -- (at the node's location, which the message starts with)
+  self.ctx.host.report("error", string.format("%s %q of %s becomes the class attribute %q, which the emitter %s "
+    .. "adds to every message class; rename it", what, node.name, m.full_name, name, emitter), node.loc)
 end
 
 -- Two fields (or a field and a nested type) of one class that would become
@@ -245,19 +287,36 @@ function Mod:check_names(m, fields, unions)
       seen[name] = { node = node, what = what }
     end
   end
-  for _, e in ipairs(m.enums or {}) do claim(self:class_name(e), e, "enum") end
-  for _, u in ipairs(unions or {}) do
-    claim(self:class_name(u), u, "union")
-    claim(self:class_name(u) .. "Case", u, "union")
+  -- nested classes: a name an extra emitter adds to every class is theirs too
+  local function nested(name, node, what)
+    claim(name, node, what)
+    self:check_member(m, name, node, "nested " .. what)
   end
+  for _, e in ipairs(m.enums or {}) do nested(self:class_name(e), e, "enum") end
+  local function union(u)
+    nested(self:class_name(u), u, "union")
+    nested(self:class_name(u) .. "Case", u, "union")
+    self:check_member(m, self:class_name(u) .. "Serializer", u, "nested union")
+  end
+  for _, u in ipairs(unions or {}) do union(u) end
   for _, n in ipairs(m.messages or {}) do
-    if not n.is_map_entry then
-      claim(self:class_name(n), n, n.is_union and "union" or "message")
-      if n.is_union then claim(self:class_name(n) .. "Case", n, "union") end
+    if n.is_union then
+      union(n)
+    elseif not n.is_map_entry then
+      nested(self:class_name(n), n, "message")
     end
   end
   for _, f in ipairs(fields) do
-    if m.is_union then claim(self:case_name(f), f, "case") else claim(self:field_name(f), f, "field") end
+    if m.is_union then
+      local stem = self:case_name(f)
+      claim(stem, f, "case")
+      for _, name in ipairs({ stem, "is_" .. stem, stem .. "_value", "set_" .. stem }) do
+        self:check_member(m, name, f, "case")
+      end
+    else
+      claim(self:field_name(f), f, "field")
+      self:check_member(m, self:field_name(f), f, "field")
+    end
   end
 end
 
@@ -470,6 +529,9 @@ function Mod:write_union(w, u)
     w:line("    self._validate()")
   end
   self:write_bytes_methods(w, q)
+  -- the unions of the model are messages of ctx.outputs, with the same point
+  -- as dataclasses; those foryc makes of a .proto oneof (virtual) are not
+  if not u.virtual then write_class_marker(w, u.full_name) end
   w:dedent()
   w:blank()
   w:line("class %sSerializer(UnionSerializer):  # type: ignore[misc]", name)
@@ -555,10 +617,7 @@ function Mod:write_message(w, m)
   end
   self:write_bytes_methods(w, q)
   -- where other emitters add to the class (docs/lua-api.md, insertion points)
-  w:blank()
-  local marker = string.format("# @@protoc_insertion_point(class_scope:%s)", m.full_name)
-  if #marker + w:indent_width() > text.LINE_LIMIT then marker = marker .. "  # noqa: E501" end
-  w:line("%s", marker)
+  write_class_marker(w, m.full_name)
   w:dedent()
 end
 

@@ -1,4 +1,5 @@
-"""Docs that run: every runnable code block of README.md and docs/*.md, run.
+"""Docs that run: every runnable code block of README.md, docs/*.md and
+examples/custom-emitter/README.md, run.
 
 A fenced block is runnable when its info string is ``sh run`` or ``python run``
 (a plain ``sh`` block is only shown). docs/cli.md ("Docs that run") documents
@@ -42,7 +43,8 @@ LANGUAGES = ("sh", "python")
 BLOCK_TIMEOUT = 120  # seconds; the slowest block today takes under 2
 # Documents whose first examples are marked runnable: marks removed by mistake
 # fail test_documents_have_runnable_blocks.
-MUST_RUN = ("README.md", "docs/python.md", "docs/grpc.md", "docs/fory.md", "docs/plugin.md", "docs/cli.md")
+MUST_RUN = ("README.md", "docs/python.md", "docs/grpc.md", "docs/fory.md", "docs/plugin.md", "docs/cli.md",
+            "examples/custom-emitter/README.md")
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
@@ -96,7 +98,7 @@ def extract(doc: str, text: str) -> tuple[list[Block], list[str]]:
 
 
 def documents() -> list[Path]:
-    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), REPO / "examples/custom-emitter/README.md"]
 
 
 def all_blocks() -> list[Block]:

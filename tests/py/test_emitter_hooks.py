@@ -1,16 +1,22 @@
 """Emitters that change the Python the built-in emitters write: insertion
 points (protoc's "@@protoc_insertion_point(NAME)"), what ctx.outputs says was
 written, options an emitter declares, the names it adds to every class; and
-examples/custom-emitter/describe.lua, on the greeter, on hostile names and in
-plugin mode (docs/lua-api.md, "Changing the built-in output")."""
+examples/custom-emitter/describe.lua, on the greeter, on hostile names, in
+plugin mode and with the Fory codec (every schema of tests/py/fory/schemas:
+dataclasses, unions and nested unions) (docs/lua-api.md, "Changing the
+built-in output")."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import shutil
 import subprocess
 import sys
 import types
 from pathlib import Path
 
+import pyfory.union
 import pytest
 
 import support
@@ -18,6 +24,8 @@ import support
 ROOT = support.REPO
 DESCRIBE = ROOT / "examples" / "custom-emitter" / "describe.lua"
 GREETER = ROOT / "examples" / "greeter"
+FORY_SCHEMAS = ROOT / "tests" / "py" / "fory" / "schemas"
+FORYC = Path(sys.executable).parent / "foryc"
 
 HOSTILE = """syntax = "proto3";
 package h.x;
@@ -118,6 +126,205 @@ def test_a_nested_class_named_like_a_member_is_an_error(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+# ---- the example with the Fory codec: dataclasses and unions -----------------------------------
+
+# every schema of the Fory tests: .fdl, .fbs and .idl with their own codec, .proto with --codec=fory
+FORY_SET = sorted(p.relative_to(FORY_SCHEMAS) for p in FORY_SCHEMAS.rglob("*")
+                  if p.suffix in (".fdl", ".fbs", ".idl", ".proto"))
+_MARKER = re.compile(r"^ *# @@protoc_insertion_point\(class_scope:([^)]+)\)", re.MULTILINE)
+
+
+def fory_source(tmp_path: Path, schema: Path) -> Path:
+    """The schema's folder; upstream's examples/ copied with user.fdl's `optional Message` fields fixed
+    (foryc refuses them too, as tests/py/fory/test_upstream.py says)."""
+    folder = FORY_SCHEMAS / schema.parent
+    if schema.name != "user.fdl":
+        return folder
+    copy = tmp_path / "src"
+    shutil.copytree(folder, copy)
+    user = copy / "user.fdl"
+    user.write_text(re.sub(r"optional (Address|Contact) ", r"\1 ", user.read_text()))
+    return copy
+
+
+def own_classes(owner: type | types.ModuleType) -> list[type]:
+    """The classes `owner` defines, nested ones too (no imported or aliased ones)."""
+    prefix = "" if isinstance(owner, types.ModuleType) else owner.__qualname__ + "."
+    module = owner.__name__ if isinstance(owner, types.ModuleType) else owner.__module__
+    found: list[type] = []
+    for name, value in vars(owner).items():
+        if isinstance(value, type) and value.__module__ == module and value.__qualname__ == prefix + name:
+            found += [value, *own_classes(value)]
+    return found
+
+
+def describe_of(cls: type) -> str:
+    """cls.describe() on an instance: a dataclass with its defaults, a union without a case
+    (describe reads nothing of it)."""
+    instance = cls() if dataclasses.is_dataclass(cls) else cls.__new__(cls)
+    return str(instance.describe())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("schema", FORY_SET, ids=[str(p) for p in FORY_SET])
+def test_describe_on_every_fory_schema(tmp_path: Path, schema: Path) -> None:
+    src = fory_source(tmp_path, schema)
+    out = tmp_path / "out"
+    proc = run("-I", str(src), "-I", str(FORY_SCHEMAS), str(src / schema.name), f"--python_out={out}",
+               "--codec=fory", "--emitter", str(DESCRIBE))
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.stem for p in out.glob("*.py"))
+    mods = support.load_modules(out, names)
+    described = 0
+    for name in names:
+        text = (out / f"{name}.py").read_text()
+        points = _MARKER.findall(text)
+        # each class's method sits just before its class's point, one indent deeper
+        assert len(re.findall(r'^( *)    return "msg:([^"]+)"\n\1# @@protoc_insertion_point\(class_scope:\2\)',
+                              text, re.MULTILINE)) == len(points), name
+        classes = own_classes(mods[name])
+        with_method = [c for c in classes if "describe" in vars(c)]
+        assert sorted(describe_of(c) for c in with_method) == sorted(f"msg:{p}" for p in points), name
+        # every message class: the dataclasses, and the unions of .fdl/.fbs (those foryc makes
+        # of a .proto oneof are not messages of the schema, and have no point)
+        from_proto = ".proto" in (mods[name].__doc__ or "")
+        for cls in classes:
+            union = issubclass(cls, pyfory.union.Union)
+            if dataclasses.is_dataclass(cls) or (union and not from_proto):
+                assert "describe" in vars(cls), f"{name}.{cls.__qualname__}"
+        described += len(with_method)
+    assert described > 0
+
+
+def test_describe_on_fory_unions_and_a_round_trip(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run("-I", str(FORY_SCHEMAS), str(FORY_SCHEMAS / "kitchen.fdl"), f"--python_out={out}",
+               "--emitter", str(DESCRIBE), "--opt", "describe_prefix=k")
+    assert proc.returncode == 0, proc.stderr
+    mod = support.load_modules(out, ["kitchen_sink"], tag="hooks_kitchen")["kitchen_sink"]
+    shape = mod.Shape.radius(3)  # a top-level union
+    choice = mod.Outer.Choice.text("hi")  # a union nested in a message
+    assert shape.describe() == "k:kitchen.sink.Shape"
+    assert choice.describe() == "k:kitchen.sink.Outer.Choice"
+    assert mod.Point(x=1, y=2).describe() == "k:kitchen.sink.Point"
+    assert mod.Outer.Inner().describe() == "k:kitchen.sink.Outer.Inner"
+    # the method belongs to the union class itself, not to the serializer after it
+    assert "describe" in vars(mod.Outer.Choice) and "describe" not in vars(mod.Outer.ChoiceSerializer)
+    # and the classes still go through pyfory, both ways
+    outer = mod.Outer(inner=mod.Outer.Inner(tag="t"), inners=[mod.Outer.Inner(tag="u")], choice=choice)
+    back = mod.Outer.from_bytes(outer.to_bytes())
+    assert back == outer and back.choice.describe() == "k:kitchen.sink.Outer.Choice"
+    assert mod.Shape.from_bytes(shape.to_bytes()) == shape
+    point = mod.Shape.point(mod.Point(x=3, y=4))
+    assert mod.Shape.from_bytes(point.to_bytes()).point_value().describe() == "k:kitchen.sink.Point"
+
+
+FORY_HOSTILE = """package h.y;
+
+message Outer [id=201] {
+    union Pick {
+        string describe = 1;
+        int32 other = 2;
+    }
+    string describe = 1;
+    string describe_ = 2;
+    Pick pick = 3;
+}
+
+union Top [id=203] {
+    string describe = 1;
+    int32 n = 2;
+}
+"""
+
+
+def fory_pair(directory: Path, schema: str, *flags: str) -> tuple[types.ModuleType, types.ModuleType]:
+    """The module of `schema` generated with the example emitter and without it, loaded side by side."""
+    stem = {"h.fdl": "h_y", "h.proto": "h_x"}[schema]
+    sets = []
+    for tag, extra in (("with", ["--emitter", str(DESCRIBE)]), ("plain", [])):
+        out = directory / tag
+        proc = run("-I", str(directory), str(directory / schema), f"--python_out={out}", *flags, *extra)
+        assert proc.returncode == 0, proc.stderr
+        sets.append(support.load_modules(out, [stem], tag=f"hooks_{tag}_{stem}")[stem])
+    return sets[0], sets[1]
+
+
+def test_a_fory_field_named_like_a_member_is_escaped(tmp_path: Path) -> None:
+    write(tmp_path / "h.fdl", FORY_HOSTILE)
+    mod, plain = fory_pair(tmp_path, "h.fdl")
+    # the family escapes together, as for the codec's own names: describe_ -> describe__
+    outer = mod.Outer(describe_="d", describe__="e", pick=mod.Outer.Pick.describe_("p"))
+    assert outer.describe() == "msg:h.y.Outer"
+    assert outer.pick.describe() == "msg:h.y.Outer.Pick"
+    assert outer.pick.is_describe_() and outer.pick.describe__value() == "p"
+    top = mod.Top.describe_("t")
+    assert top.describe() == "msg:h.y.Top" and top.describe__value() == "t"
+    # Fory writes field ids, not names: the bytes are those of the module without the emitter
+    same = plain.Outer(describe="d", describe_="e", pick=plain.Outer.Pick.describe("p"))
+    assert outer.to_bytes() == same.to_bytes()
+    assert plain.Outer.from_bytes(outer.to_bytes()) == same
+    assert mod.Outer.from_bytes(same.to_bytes()) == outer
+    assert top.to_bytes() == plain.Top.describe("t").to_bytes()
+
+
+def test_foryc_reads_the_escaped_fields(tmp_path: Path) -> None:
+    """foryc keeps the IDL names (`describe`); its classes and the escaped ones exchange bytes."""
+    if not FORYC.exists():
+        pytest.skip(f"foryc not found at {FORYC}")
+    write(tmp_path / "h.fdl", FORY_HOSTILE)
+    mod, _ = fory_pair(tmp_path, "h.fdl")
+    fc_out = tmp_path / "foryc"
+    fc_out.mkdir()
+    proc = subprocess.run([str(FORYC), "h.fdl", f"--python_out={fc_out}"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    fc = support.load_modules(fc_out, ["h_y"], tag="hooks_foryc")["h_y"]
+    escaped = mod.Outer(describe_="d", describe__="e", pick=mod.Outer.Pick.describe_("p"))
+    theirs = fc.Outer.from_bytes(escaped.to_bytes())
+    assert (theirs.describe, theirs.describe_, theirs.pick.describe_value()) == ("d", "e", "p")
+    ours = mod.Outer.from_bytes(fc.Outer(describe="d", describe_="e", pick=fc.Outer.Pick.describe("p")).to_bytes())
+    assert (ours.describe_, ours.describe__, ours.pick.describe__value()) == ("d", "e", "p")
+
+
+def test_a_fory_field_named_like_a_member_is_escaped_in_a_proto(hostile: Path) -> None:
+    mod, plain = fory_pair(hostile, "h.proto", "--codec=fory")
+    outer = mod.Outer(describe_="d", inner=mod.Outer.Inner(describe_=3))
+    assert outer.describe() == "msg:h.x.Outer" and outer.inner.describe() == "msg:h.x.Outer.Inner"
+    same = plain.Outer(describe="d", inner=plain.Outer.Inner(describe=3))
+    assert outer.to_bytes() == same.to_bytes()
+    assert mod.Outer.from_bytes(same.to_bytes()) == outer
+
+
+def test_fory_names_that_meet_an_odd_member_are_escaped_or_an_error(tmp_path: Path) -> None:
+    """A union case whose methods would take a member (other -> other_value) is escaped; a field
+    the escape cannot move off a member (members spelt with a trailing underscore) is an error."""
+    write(tmp_path / "h.fdl", FORY_HOSTILE)
+    emitter = write(tmp_path / "odd.lua", 'return { members = { "describe_", "other_value" }, '
+                    "emit = function() end }\n")
+    out = tmp_path / "out"
+    proc = run("-I", str(tmp_path), str(tmp_path / "h.fdl"), f"--python_out={out}", "--emitter", str(emitter))
+    assert proc.returncode == 1
+    assert (f'h.fdl:9:12: error: field "describe_" of h.y.Outer becomes the class attribute "describe_", '
+            f"which the emitter {emitter} adds to every message class; rename it\n") in proc.stderr
+    assert not out.exists()
+    write(tmp_path / "h.fdl", FORY_HOSTILE.replace("string describe_ = 2;", "string other_name = 2;"))
+    proc = run("-I", str(tmp_path), str(tmp_path / "h.fdl"), f"--python_out={out}", "--emitter", str(emitter))
+    assert proc.returncode == 0, proc.stderr
+    pick = load(out, "h_y").Outer.Pick
+    assert pick.other_(3).other__value() == 3 and not hasattr(pick, "other_value")
+
+
+def test_a_nested_fory_type_named_like_a_member_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "n.fdl", "package h.z;\nmessage Outer [id=301] {\n    message describe {\n"
+          "        string x = 1;\n    }\n    describe d = 1;\n}\n")
+    out = tmp_path / "out"
+    proc = run("-I", str(tmp_path), str(tmp_path / "n.fdl"), f"--python_out={out}", "--emitter", str(DESCRIBE))
+    assert proc.returncode == 1
+    assert (f'n.fdl:3:13: error: nested message "describe" of h.z.Outer becomes the class attribute "describe", '
+            f"which the emitter {DESCRIBE} adds to every message class; rename it\n") in proc.stderr
+    assert not out.exists()
+
+
 # ---- insertion points and ctx.outputs ---------------------------------------------------------
 
 OUTPUTS_EMITTER = """
@@ -210,6 +417,19 @@ def test_an_unknown_option_names_the_emitters_options(hostile: Path) -> None:
     proc = run("-I", str(hostile), str(hostile / "h.proto"), f"--python_out={hostile / 'out'}",
                "--opt", "describe_prefix=x")
     assert proc.returncode == 1 and 'unknown option "describe_prefix"' in proc.stderr
+
+
+def test_an_unknown_option_names_the_options_of_every_emitter(hostile: Path) -> None:
+    second = write(hostile / "e2.lua", 'return { options = { banner = "none", style = "plain", '
+                   'describe_prefix = "x" }, emit = function() end }\n')
+    proc = run("-I", str(hostile), str(hostile / "h.proto"), f"--python_out={hostile / 'out'}",
+               "--emitter", str(DESCRIBE), "--emitter", str(second), "--opt", "stlye=x")
+    assert proc.returncode == 1
+    # both emitters' keys, sorted; a key both declare names both
+    assert ('unknown option "stlye" (valid options: ' in proc.stderr
+            and f"; of the emitters: banner ({second}), describe_prefix ({DESCRIBE}, {second}), "
+                f"style ({second}))" in proc.stderr), proc.stderr
+    assert not (hostile / "out").exists()
 
 
 def test_an_emitter_cannot_declare_moonstubs_own_options(hostile: Path) -> None:
