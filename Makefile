@@ -229,9 +229,10 @@ demo: $(BUILD)/moonstub $(BUILD)/protoc-gen-moonstub venv
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.fdl
 	examples/greeter/run_demo.sh $(abspath $(BUILD)/moonstub) $(abspath $(VPY)) greeter.proto
 
-# every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 1040)
+# every benchmark, then bench/REPORT.md and bench/plots/*.png (BENCH_BUDGET=seconds, default 1040); the codec
+# piece builds the generator before tables (git archive cea853d) in $(BUILD)/bench-before as one more peer
 bench: $(BUILD)/moonstub $(BUILD)/corpus/.stamp venv
-	$(VPY) bench/report.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus
+	$(VPY) bench/report.py --moonstub $(BUILD)/moonstub --corpus $(BUILD)/corpus --before-dir $(BUILD)/bench-before
 
 clean:
 	rm -rf $(BUILD)

@@ -114,15 +114,19 @@ def run_all(args: argparse.Namespace) -> None:
     ms = str(args.moonstub)
     end = start + args.budget
     # deadlines: the generator gets what the later pieces leave (their minimum rounds take about 340 s on a
-    # loaded machine: codec 60, import 70 plus a minute to generate protobuf-py's output when it is not cached,
+    # loaded machine: codec 70, import 70 plus a minute to generate protobuf-py's output when it is not cached,
     # output 40, RPC 90); each piece adds rounds only while its deadline allows
     took = {}
     corpus = str(args.corpus)
     took["gen"] = run_piece("generator", [py, str(HERE / "bench_gen.py"), "--moonstub", ms, "--corpus", corpus,
                                           "--json", str(RESULTS / "gen.json")], end - 340)
+    # the codec piece also builds moonstub-before (the generator before tables) from git history on its first run
+    # (about 5-10 s, kept in build/bench-before afterwards), and that peer adds about 2 s to each of its rounds
+    before = ["--before-dir", str(args.before_dir)] if args.before_dir else []
     took["codec"] = run_piece("codec", [py, str(HERE / "bench_codec.py"), "--moonstub", ms, "--corpus", corpus,
-                                        "--repeat", "5", "--min-repeat", "3", "--json", str(RESULTS / "codec.json")],
-                              min(end - 270, time.time() + 80))
+                                        "--repeat", "5", "--min-repeat", "3", *before,
+                                        "--json", str(RESULTS / "codec.json")],
+                              min(end - 270, time.time() + 95))
     took["import"] = run_piece("import", [py, str(HERE / "bench_import.py"), "--moonstub", ms, "--corpus", corpus,
                                           "--rounds", "5", "--min-rounds", "3", "--json",
                                           str(RESULTS / "import.json")], min(end - 130, time.time() + 150))
@@ -653,6 +657,90 @@ def codec_span(codec: dict[str, Any], m: str, p: str, ops: tuple[str, ...] | lis
     return (min(meds), max(meds)) if meds else None
 
 
+BEFORE = "moonstub-before"  # bench_codec.py's peer: the generator before messages became tables
+
+
+def short(subject: str, width: int = 60) -> str:
+    """A commit subject cut at a word before width characters."""
+    if len(subject) <= width:
+        return subject
+    return subject[:width].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def before_text(codec: dict[str, Any]) -> str:
+    """What moonstub-before is in this run: which commit, how it was built, what it adds to a round."""
+    info = codec.get("before") or {}
+    if BEFORE not in codec.get("stats", {}):
+        return ("moonstub-before (the generator before messages became tables) did not run: "
+                + (codec.get("missing", {}).get(BEFORE) or info.get("why") or "not in this run's results") + ".")
+    import statistics
+
+    nxt = (info.get("next") or "").split(" ", 1)
+    text = (f"moonstub-before is the generator before messages became tables, commit `{info.get('commit', '?')}` "
+            f"({short(info.get('subject', ''))}"
+            + (f"; the parent of `{nxt[0]}`, {short(nxt[1])}" if len(nxt) == 2 else "")
+            + "): per-message generated Python "
+            "encoder/decoder functions and a runtime-decorated dataclass, importing the `_moonstub.py` written beside "
+            "its modules. It is built from the repository's history (`git archive` into `build/bench-before`, its own "
+            "Makefile) "
+            + ("by an earlier run and reused" if info.get("cached") else f"in {info.get('seconds', 0):.0f} s")
+            + "; moonstub-python / moonstub-before is issue 15's pure path against those generated functions")
+    ws = (codec.get("worker_seconds") or {})
+    if ws.get(BEFORE):
+        per_round = [sum(w[i] for w in ws.values() if len(w) > i) for i in range(len(ws[BEFORE]))]
+        text += (f" (its process takes {statistics.median(ws[BEFORE]):.1f} s of a round's "
+                 f"{statistics.median(per_round):.0f} s)")
+    if info.get("pubsub_error"):
+        text += f". It could not generate pubsub.proto: `{info['pubsub_error'][:160]}`"
+    return text + "."
+
+
+def before_goal(codec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Issue 15's "pure path no slower than today's generated functions": moonstub-python / moonstub-before over
+    every shape and operation. A row (target, measured, status) and notes on the cells above 1."""
+    target = "pure path no slower than the generated functions before tables (issue 15)"
+    if BEFORE not in codec["stats"] or "moonstub-python" not in codec["ratios"]:
+        why = (codec.get("missing", {}).get(BEFORE) if BEFORE not in codec["stats"] else
+               codec.get("missing", {}).get("moonstub-python")) or "not in this run's results"
+        return [target, f"not measured: {why}", "not measured"], []
+    import math
+
+    cells = {(sh, op): r for sh in codec["shapes"] for op in codec["ops"]
+             if (r := codec_ratio(codec, "moonstub-python", BEFORE, sh, op))}
+    if not cells:
+        return [target, "not measured: no shape ran on both", "not measured"], []
+    meds = [r["median"] for r in cells.values()]
+    geo = math.exp(sum(math.log(m) for m in meds) / len(meds))
+    per_op = []
+    for op in codec["ops"]:
+        ms = [r["median"] for (_, o), r in cells.items() if o == op]
+        if ms:
+            per_op.append(f"{op} {min(ms):.2f}-{max(ms):.2f}x")
+    (wsh, wop), worst = max(cells.items(), key=lambda kv: kv[1]["median"])
+    text = (f"moonstub-python / moonstub-before {min(meds):.2f}x to {max(meds):.2f}x over {len(cells)} shape x "
+            f"operation medians ({', '.join(per_op)}; geometric mean {geo:.2f}x); slowest: {wsh} {wop} "
+            f"{worst['median']:.2f}x ({worst['min']:.2f}-{worst['max']:.2f})")
+    st = codec["stats"]
+    # the fastest round of each against the other's fastest: what a loaded machine disturbs least
+    best = [st["moonstub-python"][sh][op]["min"] / st[BEFORE][sh][op]["min"] for sh, op in cells]
+    text += f"; fastest rounds against each other: {min(best):.2f}x to {max(best):.2f}x"
+    missing = [f"{sh} {op}" for sh in codec["shapes"] for op in codec["ops"] if (sh, op) not in cells]
+    if missing:
+        text += f"; not measured: {', '.join(missing)}"
+    above = {k: r for k, r in cells.items() if r["median"] > 1}
+    if not above:
+        return [target, text, "met"], []
+    status = f"missed on {len(above)} of {len(cells)} (worst {worst['median']:.2f}x)"
+    if all(r["min"] <= 1 for r in above.values()):
+        status += "; each of them has rounds at or below 1.0: within this run's noise"
+    notes = ["- **Pure path vs before tables** (issue 15), the cells above 1, moonstub-python's and moonstub-before's "
+             "median µs: " + "; ".join(
+                 f"{sh} {op} {r['median']:.2f}x ({r['min']:.2f}-{r['max']:.2f}): "
+                 f"{st['moonstub-python'][sh][op]['median'] * 1e6:,.1f} vs {st[BEFORE][sh][op]['median'] * 1e6:,.1f}"
+                 for (sh, op), r in above.items()) + "."]
+    return [target, text, status], notes
+
+
 def codec_section(codec: dict[str, Any], out: list[str], targets: list[list[str]]) -> None:
     variants = [m for m in codec["moonstub"] if m in codec["stats"]]
     others = [p for p in codec["others"] if p in codec["stats"]]
@@ -671,7 +759,7 @@ def codec_section(codec: dict[str, Any], out: list[str], targets: list[list[str]
             f"Buf's (protoc-gen-py {vers.get('protoc-gen-py', '?')}, with its Rust extension protobuf-py-ext "
             f"{vers.get('protobuf-py-ext', '?')}), betterproto2 {vers.get('betterproto2', '?')} (betterproto2_compiler "
             f"{vers.get('betterproto2-compiler', '?')}); pyfory uses bench/fory_shapes.py and, for Publish, "
-            "moonstub's `--codec=fory` classes.", ""]
+            "moonstub's `--codec=fory` classes. " + before_text(codec), ""]
     for p, why in codec.get("missing", {}).items():
         out.append(f"- **{p}: missing** — {why}")
     for p, errs in codec.get("errors", {}).items():
@@ -935,6 +1023,9 @@ def goals(codec: Any, imp: Any, output: Any) -> tuple[list[list[str]], list[str]
                          "not measured"])
         if not native:
             notes.append(f"- **Native codec**: not measured: {why}. The pure-Python figures are in section 2.")
+        row, before_notes = before_goal(codec)
+        rows.append(row)
+        notes += before_notes
     if imp and "protoc _pb2" in imp.get("ratios", {}):
         r = imp["ratios"]["protoc _pb2"]
         st = imp["stats"]
@@ -1241,7 +1332,7 @@ def slow_spots(gen: Any, codec: Any, rpc: Any) -> list[str]:
                 if sp and sp[1] > 1:
                     lines.append(f"- **Codec vs {p}** (a compiled codec): moonstub's {m.removeprefix('moonstub-')} "
                                  f"codec takes {sp[0]:.2f}x to {sp[1]:.2f}x its time over the shapes and operations.")
-            slower = [p for p in ("protobuf-python", "betterproto2", "aristaproto")
+            slower = [p for p in (BEFORE, "protobuf-python", "betterproto2", "aristaproto")
                       if (sp := codec_span(codec, m, p, codec["ops"])) and sp[1] > 1]
             if slower:
                 lines.append(f"- **Codec ({m.removeprefix('moonstub-')}) behind a pure-Python peer** on some shape: "
@@ -1277,6 +1368,8 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", 1140)))
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--before-dir", type=Path, help="where bench_codec.py builds moonstub-before, the generator "
+                                                         "before tables (default: build/bench-before)")
     parser.add_argument("--label", default="", help="what the moonstub binary is, for the report (e.g. a build of "
                                                      "another commit)")
     args = parser.parse_args()
