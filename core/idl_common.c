@@ -45,6 +45,22 @@ void ms_idl_add_union_oneof(ms_Arena *arena, ms_Message *u) {
   ms_vec_push(arena, &u->oneofs, o);
 }
 
+static bool same_name(const char *a, const char *b) { return a && strcmp(a, b) == 0; }
+
+static bool union_has_member_named(const ms_Message *u, const char *name) {
+  for (unsigned i = 0; i < u->fields.count; i++)
+    if (same_name(((const ms_Field *)u->fields.items[i])->name, name)) return true;
+  for (unsigned i = 0; i < u->messages.count; i++)
+    if (same_name(((const ms_Message *)u->messages.items[i])->name, name)) return true;
+  return false;
+}
+
+void ms_idl_keep_union_oneof_clear_of_cases(ms_Arena *arena, ms_Message *u) {
+  if (u->oneofs.count == 0) return;
+  ms_Oneof *o = u->oneofs.items[0];
+  while (union_has_member_named(u, o->name)) o->name = ms_arena_printf(arena, "%s_", o->name);
+}
+
 ms_Type ms_idl_wire_type(ms_Scalar s, const char *encoding) {
   bool fixed = encoding && strcmp(encoding, "fixed") == 0;
   if (encoding && strcmp(encoding, "array") == 0) return MS_TYPE_BYTES; /* no protobuf encoding */

@@ -13,6 +13,9 @@ ms_Enum *ms_idl_new_enum(ms_Arena *arena, ms_File *file, ms_Message *parent);
 ms_Message *ms_idl_new_message(ms_Arena *arena, ms_File *file, ms_Message *parent, ms_IdlKind kind);
 /* A union's cases are the fields of its one oneof, "value". */
 void ms_idl_add_union_oneof(ms_Arena *arena, ms_Message *u);
+/* Once the cases are parsed: the oneof shares their namespace, so a case
+ * named "value" (which foryc accepts) moves it to "value_" ("value__", ...). */
+void ms_idl_keep_union_oneof_clear_of_cases(ms_Arena *arena, ms_Message *u);
 /* Fills type, label and (for maps) the synthetic entry message, which goes
  * into `nested`, from f->idl. */
 void ms_idl_shape_field(ms_Arena *arena, ms_Field *f, ms_Message *parent, ms_Vec *nested);

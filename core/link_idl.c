@@ -1,7 +1,9 @@
 /* Linking of .fdl and .fbs files: type names resolved, the protobuf shape
  * of every field completed, Fory type ids assigned, and the rules of each
- * language checked. Where foryc accepts what its own documentation forbids
- * (field number 0, a reserved number or name in use) this is an error. */
+ * language checked. Where foryc accepts what its own documentation (or
+ * flatc) forbids and the schema still means something -- field number 0, a
+ * reserved number or name in use, a FlatBuffers default foryc ignores -- it
+ * is a warning saying what foryc does, and moonstub does the same. */
 #include "link_idl.h"
 
 #include <string.h>
@@ -237,13 +239,23 @@ static ms_Scalar fbs_enum_base(const ms_Enum *e) {
   return e->base_type ? ms_fbs_scalar(e->base_type, (unsigned)strlen(e->base_type)) : MS_SCALAR_NONE;
 }
 
-static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {
+/* A default flatc refuses where it stands (on a vector, string, table or
+ * struct field, or in a struct): foryc ignores every default, and moonstub
+ * drops this one, so that no codec uses it. */
+static void drop_misplaced_default(ms_IdlLinker *l, ms_Field *f, const char *what) {
+  ms_warning(l->diag, f->default_value->loc, "%s (flatc refuses it); foryc ignores the default, and so does moonstub",
+             what);
+  f->default_value = NULL;
+}
+
+static void check_fbs_default(ms_IdlLinker *l, ms_Field *f) {
   const ms_Value *v = f->default_value;
   const ms_TypeRef *t = &f->idl->value;
   if (!v) return;
   if (f->idl->collection != MS_COLLECTION_NONE || t->message || t->scalar == MS_SCALAR_STRING) {
     if (!value_is_word(v, "null"))
-      ms_error(l->diag, v->loc, "only scalar fields can have a default value (\"%s\" is not a scalar)", f->name);
+      drop_misplaced_default(
+          l, f, ms_arena_printf(l->arena, "\"%s\" is not a scalar and cannot have a default value", f->name));
     return;
   }
   if (t->enum_type) {
@@ -279,22 +291,32 @@ static void check_fbs_default(ms_IdlLinker *l, const ms_Field *f) {
 static void check_fbs_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f) {
   ms_IdlField *idl = f->idl;
   const ms_TypeRef *t = &idl->value;
+  if (m->idl_kind == MS_IDL_STRUCT && f->default_value)
+    drop_misplaced_default(l, f, "struct fields cannot have default values");
   check_fbs_default(l, f);
   if (m->idl_kind == MS_IDL_STRUCT) {
     bool ok = (t->scalar != MS_SCALAR_NONE && t->scalar != MS_SCALAR_STRING) || t->enum_type ||
               (t->message && t->message->idl_kind == MS_IDL_STRUCT);
-    if (!ok || (idl->collection != MS_COLLECTION_NONE && !idl->fixed_length))
+    bool resolved = t->scalar != MS_SCALAR_NONE || t->enum_type || t->message;
+    if (resolved && !ok && idl->fixed_length) /* neither flatc nor foryc: foryc has no [T:N] */
       ms_error(l->diag, f->type_loc,
-               "struct \"%s\" can hold only scalars, enums, structs and fixed-size arrays (field \"%s\")", m->name,
+               "a fixed-size array in struct \"%s\" holds only scalars, enums or structs (field \"%s\")", m->name,
                f->name);
-    if (f->default_value) ms_error(l->diag, f->default_value->loc, "struct fields cannot have default values");
+    else if (resolved && (!ok || (idl->collection != MS_COLLECTION_NONE && !idl->fixed_length)))
+      ms_warning(l->diag, f->type_loc,
+                 "struct \"%s\" holds field \"%s\", which is not a scalar, enum, struct or fixed-size array (flatc "
+                 "refuses it); foryc accepts it as a field of a non-evolving message, and so does moonstub",
+                 m->name, f->name);
   } else if (idl->fixed_length) {
     ms_error(l->diag, f->type_loc, "fixed-size arrays are allowed in structs only; use a vector [T] in a table");
   }
   if (ms_option_is_true(&f->attributes, "required") &&
       (m->idl_kind == MS_IDL_STRUCT ||
        (idl->collection == MS_COLLECTION_NONE && !t->message && t->scalar != MS_SCALAR_STRING)))
-    ms_error(l->diag, f->name_loc, "\"required\" applies to non-scalar table fields only (field \"%s\")", f->name);
+    ms_warning(l->diag, f->name_loc,
+               "\"required\" on field \"%s\" (flatc takes it on non-scalar table fields only); foryc ignores it, and "
+               "so does moonstub",
+               f->name);
 }
 
 /* FlatBuffers: `id`s on all fields or none, and consecutive from 0 (a union
@@ -352,9 +374,32 @@ static bool name_reserved(const ms_Vec *names, const char *name) {
   return false;
 }
 
+/* foryc does not check reservations: a number or name in a `reserved`
+ * statement may be used, and means what it would without the statement. */
+static void warn_reserved_in_use(ms_IdlLinker *l, const char *what, const char *name, int64_t number, ms_Loc number_loc,
+                                 ms_Loc name_loc, const ms_Vec *ranges, const ms_Vec *names) {
+  if (ms_ranges_contain(ranges, number))
+    ms_warning(l->diag, number_loc,
+               "%s \"%s\" uses reserved number %lld; foryc does not check reservations and accepts it, "
+               "and so does moonstub",
+               what, name, (long long)number);
+  if (name_reserved(names, name))
+    ms_warning(l->diag, name_loc,
+               "%s name \"%s\" is reserved; foryc does not check reservations and accepts it, and so does moonstub",
+               what, name);
+}
+
 static void check_number(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned index) {
   const char *what = m->idl_kind == MS_IDL_UNION ? "union case" : "field";
-  if (f->number <= 0 && !(is_fbs(l) && m->idl_kind != MS_IDL_UNION))
+  if (f->number == 0 && !is_fbs(l))
+    ms_warning(l->diag, f->number_loc,
+               "%s \"%s\" has number 0 (Fory's documentation starts numbers at 1); foryc accepts it as id 0, "
+               "and so does moonstub",
+               what, f->name);
+  else if (f->number < 0 && !is_fbs(l))
+    ms_error(l->diag, f->number_loc, "%s numbers cannot be negative (\"%s\" has %lld)", what, f->name,
+             (long long)f->number);
+  else if (f->number <= 0 && is_fbs(l) && m->idl_kind == MS_IDL_UNION)
     ms_error(l->diag, f->number_loc, "%s numbers start at 1 (\"%s\" has %lld)", what, f->name, (long long)f->number);
   else if (f->number > MAX_NUMBER)
     ms_error(l->diag, f->number_loc, "%s numbers cannot be greater than %lld", what, (long long)MAX_NUMBER);
@@ -366,10 +411,8 @@ static void check_number(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned i
       break;
     }
   }
-  if (ms_ranges_contain(&m->reserved_ranges, f->number))
-    ms_error(l->diag, f->number_loc, "%s \"%s\" uses reserved number %lld", what, f->name, (long long)f->number);
-  if (name_reserved(&m->reserved_names, f->name))
-    ms_error(l->diag, f->name_loc, "%s name \"%s\" is reserved", what, f->name);
+  warn_reserved_in_use(l, what, f->name, f->number, f->number_loc, f->name_loc, &m->reserved_ranges,
+                       &m->reserved_names);
 }
 
 static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned index) {
@@ -390,8 +433,59 @@ static void link_field(ms_IdlLinker *l, ms_Message *m, ms_Field *f, unsigned ind
 static void check_reserved(ms_IdlLinker *l, const ms_Vec *ranges) {
   for (unsigned i = 0; i < ranges->count; i++) {
     const ms_Range *r = ranges->items[i];
-    if (r->end < r->start) ms_error(l->diag, r->loc, "reserved range end must not be below its start");
+    if (r->end < r->start)
+      ms_warning(l->diag, r->loc,
+                 "reserved range %lld to %lld ends below its start; foryc accepts it as reserving nothing, "
+                 "and so does moonstub",
+                 (long long)r->start, (long long)r->end);
   }
+}
+
+/* A FlatBuffers enum's values fit its integer base type (bit_flags: bit
+ * positions, checked by the parser). Fory IDL's, and those of a FlatBuffers
+ * enum without an integer base, fit what Fory writes: an unsigned 32-bit
+ * varint (down to INT32_MIN, as protobuf's). */
+static void check_enum_value_range(ms_IdlLinker *l, const ms_Enum *e, const ms_EnumValue *v) {
+  int64_t lo;
+  uint64_t hi;
+  if (is_fbs(l) && e->bit_flags) return;
+  if (is_fbs(l) && integer_range(fbs_enum_base(e), &lo, &hi)) {
+    if (v->number < lo || (v->number >= 0 && (uint64_t)v->number > hi))
+      ms_error(l->diag, v->number_loc, "enum value %lld of \"%s\" is out of range for %s", (long long)v->number,
+               v->name, e->base_type);
+  } else if (v->number > (int64_t)UINT32_MAX) {
+    ms_error(l->diag, v->number_loc,
+             "enum value numbers must fit in 32 bits: Fory writes them as unsigned 32-bit varints (foryc accepts "
+             "%lld, and its module then fails when it registers the enum)",
+             (long long)v->number);
+  } else if (v->number < INT32_MIN) {
+    ms_error(l->diag, v->number_loc, "enum value numbers must fit in 32 bits");
+  } else if (v->number > INT32_MAX) {
+    ms_warning(l->diag, v->number_loc,
+               "enum value %lld of \"%s\" is above 2147483647 (protobuf's limit); foryc accepts it (Fory writes enum "
+               "values as unsigned 32-bit varints), and so does moonstub, but --codec=protobuf cannot carry it",
+               (long long)v->number, v->name);
+  }
+}
+
+/* Two values of one number: an error in both languages. Else, in FlatBuffers,
+ * a value below an earlier one: flatc refuses it, foryc keeps the order. */
+static void check_enum_value_order(ms_IdlLinker *l, const ms_Enum *e, unsigned i) {
+  const ms_EnumValue *v = e->values.items[i], *greater = NULL;
+  for (unsigned j = 0; j < i; j++) {
+    const ms_EnumValue *w = e->values.items[j];
+    if (w->number == v->number) {
+      ms_error(l->diag, v->number_loc, "\"%s\" uses the same number (%lld) as \"%s\" in enum \"%s\"", v->name,
+               (long long)v->number, w->name, e->name);
+      return;
+    }
+    if (!greater && v->number < w->number) greater = w;
+  }
+  if (is_fbs(l) && greater)
+    ms_warning(l->diag, v->number_loc,
+               "enum value \"%s\" comes after the greater \"%s\" (flatc takes values in ascending order only); "
+               "foryc keeps them in the order written, and so does moonstub",
+               v->name, greater->name);
 }
 
 static void link_enum(ms_IdlLinker *l, ms_Enum *e) {
@@ -399,32 +493,10 @@ static void link_enum(ms_IdlLinker *l, ms_Enum *e) {
   check_reserved(l, &e->reserved_ranges);
   for (unsigned i = 0; i < e->values.count; i++) {
     ms_EnumValue *v = e->values.items[i];
-    ms_Scalar base = is_fbs(l) ? fbs_enum_base(e) : MS_SCALAR_NONE;
-    int64_t lo;
-    uint64_t hi;
-    if (base != MS_SCALAR_NONE && integer_range(base, &lo, &hi) && !e->bit_flags &&
-        (v->number < lo || (v->number >= 0 && (uint64_t)v->number > hi)))
-      ms_error(l->diag, v->number_loc, "enum value %lld of \"%s\" is out of range for %s", (long long)v->number,
-               v->name, e->base_type);
-    else if (!is_fbs(l) && (v->number < INT32_MIN || v->number > INT32_MAX))
-      ms_error(l->diag, v->number_loc, "enum value numbers must fit in 32 bits");
-    for (unsigned j = 0; j < i; j++) {
-      ms_EnumValue *w = e->values.items[j];
-      if (w->number == v->number) {
-        ms_error(l->diag, v->number_loc, "\"%s\" uses the same number (%lld) as \"%s\" in enum \"%s\"", v->name,
-                 (long long)v->number, w->name, e->name);
-        break;
-      }
-      if (is_fbs(l) && v->number < w->number) {
-        ms_error(l->diag, v->number_loc, "enum values must be in ascending order (\"%s\" after \"%s\")", v->name,
-                 w->name);
-        break;
-      }
-    }
-    if (ms_ranges_contain(&e->reserved_ranges, v->number))
-      ms_error(l->diag, v->number_loc, "enum value \"%s\" uses reserved number %lld", v->name, (long long)v->number);
-    if (name_reserved(&e->reserved_names, v->name))
-      ms_error(l->diag, v->loc, "enum value name \"%s\" is reserved", v->name);
+    check_enum_value_range(l, e, v);
+    check_enum_value_order(l, e, i);
+    warn_reserved_in_use(l, "enum value", v->name, v->number, v->number_loc, v->loc, &e->reserved_ranges,
+                         &e->reserved_names);
   }
 }
 
@@ -439,7 +511,12 @@ static void link_message(ms_IdlLinker *l, ms_Message *m) {
   if (is_fbs(l) && m->idl_kind == MS_IDL_UNION) {
     for (unsigned i = 0; i < m->fields.count; i++) {
       ms_Field *f = m->fields.items[i];
-      if (f->idl->value.message && f->idl->value.message->idl_kind != MS_IDL_TABLE)
+      if (f->idl->value.message && f->idl->value.message->idl_kind == MS_IDL_STRUCT)
+        ms_warning(l->diag, f->type_loc,
+                   "union \"%s\" holds struct \"%s\" (flatc takes tables only); foryc accepts it, and so does "
+                   "moonstub",
+                   m->name, f->idl->value.type_name);
+      else if (f->idl->value.message && f->idl->value.message->idl_kind != MS_IDL_TABLE)
         ms_error(l->diag, f->type_loc, "union \"%s\" can hold tables only; \"%s\" is a %s", m->name,
                  f->idl->value.type_name, ms_idl_kind_name(f->idl->value.message->idl_kind));
       else if (f->idl->value.enum_type || f->idl->value.scalar != MS_SCALAR_NONE)
@@ -579,6 +656,13 @@ static void link_root_type(ms_IdlLinker *l) {
   ms_Enum *e = NULL;
   const char *scope = f->package ? ms_arena_printf(l->arena, "%s._", f->package) : "_";
   if (!l->resolve(l->linker, f->root_type, scope, f->root_type_loc, &m, &e)) return;
+  if (m && m->idl_kind == MS_IDL_STRUCT) {
+    ms_warning(l->diag, f->root_type_loc,
+               "root_type \"%s\" is a struct (flatc takes a table only); foryc accepts it, and so does moonstub "
+               "(Fory does not use it)",
+               f->root_type);
+    return;
+  }
   if (!m || m->idl_kind != MS_IDL_TABLE) {
     ms_error(l->diag, f->root_type_loc, "root_type \"%s\" must be a table", f->root_type);
     return;

@@ -4,7 +4,10 @@
  * with (attribute: value) metadata, default values, vectors [T] and
  * fixed-size arrays [T:N]. Tables and structs become messages, unions become
  * unions of the model; field numbers are the declaration index + 1, or
- * (id: N) + 1 when ids are given, so that they agree with foryc's. */
+ * (id: N) + 1 when ids are given, so that they agree with foryc's. What flatc
+ * refuses and foryc accepts with a meaning (a vector of vectors of numbers,
+ * an enum without an integer base, declarations out of flatc's order, an
+ * attribute given twice, ...) is a warning saying what foryc does. */
 #include <string.h>
 
 #include "idl_common.h"
@@ -93,6 +96,20 @@ static bool parse_constant(Parser *p, ms_Value *v) {
   return fail(p, "a value");
 }
 
+/* flatc refuses an attribute given twice; foryc takes the last value: the
+ * earlier one is overwritten in place. */
+static void keep_last_of_repeated_attribute(Parser *p, ms_Vec *into, ms_Option *o) {
+  ms_Option *earlier = ms_find_option(into, o->name);
+  if (!earlier) {
+    ms_vec_push(p->arena, into, o);
+    return;
+  }
+  ms_warning(p->diag, o->loc,
+             "attribute \"%s\" is given twice (flatc refuses it); foryc takes the last value, and so does moonstub",
+             o->name);
+  earlier->value = o->value;
+}
+
 /* metadata ::= ['(' [attr {',' attr} [',']] ')']
  * attr ::= IDENT [':' constant]   (a bare attr is true; a 'fory_' prefix of IDENT is dropped) */
 /* ( name [: value], ... ) */
@@ -115,8 +132,7 @@ static bool parse_metadata(Parser *p, ms_Vec *into) {
       o->value.text_len = 4;
       o->value.loc = o->loc;
     }
-    if (ms_find_option(into, o->name)) ms_error(p->diag, o->loc, "attribute \"%s\" is given twice", o->name);
-    ms_vec_push(p->arena, into, o);
+    keep_last_of_repeated_attribute(p, into, o);
     if (try_consume_symbol(p, ')')) return true;
     if (!expect_symbol(p, ',')) return false;
     if (try_consume_symbol(p, ')')) return true;
@@ -146,16 +162,35 @@ static void check_attributes_declared(Parser *p, const ms_Vec *attributes) {
 
 /* ---- types --------------------------------------------------------------------------- */
 
-/* fieldtype ::= type | '[' type [':' integer] ']'   type ::= scalartype | dotted */
-/* T, [T] or [T:N] */
+/* '[' '[' scalartype ']' ']', the '[' '[' taken: flatc refuses a vector of
+ * vectors; foryc reads one of numbers or bools as list<array<T>>, which is
+ * the element encoding "array" of Fory IDL's list<array<T>>. */
+static bool parse_vector_of_vectors(Parser *p, ms_IdlField *idl, ms_Loc inner) {
+  ms_TypeRef *t = &idl->value;
+  t->loc = inner;
+  t->scalar = scalar_of(peek(p));
+  if (!is_number_scalar(t->scalar) || !ms_tok_is_symbol(peek_at(p, 1), ']')) {
+    ms_error(p->diag, inner,
+             "a vector of vectors holds only numbers or bools (foryc reads [[T]] as list<array<T>>); wrap the inner "
+             "vector in a table");
+    return false;
+  }
+  next(p);
+  ms_warning(p->diag, inner,
+             "a vector of vectors (flatc refuses it); foryc reads [[T]] as list<array<T>>, and so does moonstub");
+  idl->collection = MS_COLLECTION_LIST;
+  t->encoding = "array";
+  return expect_symbol(p, ']') && expect_symbol(p, ']');
+}
+
+/* fieldtype ::= type | '[' type [':' integer] ']' | '[' '[' scalartype ']' ']'
+ * type ::= scalartype | dotted */
+/* T, [T], [T:N] or [[T]] */
 static bool parse_field_type(Parser *p, ms_IdlField *idl) {
   ms_TypeRef *t = &idl->value;
   t->loc = peek(p)->loc;
   if (try_consume_symbol(p, '[')) {
-    if (looking_at_symbol(p, '[')) {
-      ms_error(p->diag, peek(p)->loc, "nested vectors are not supported; wrap the inner vector in a table");
-      return false;
-    }
+    if (looking_at_symbol(p, '[')) return parse_vector_of_vectors(p, idl, next(p).loc);
     const ms_Token *e = peek(p);
     t->loc = e->loc;
     t->scalar = scalar_of(e);
@@ -311,23 +346,35 @@ static bool parse_enum_values(Parser *p, ms_Enum *e, ms_Loc open) {
   return true;
 }
 
-/* enum ::= 'enum' IDENT ':' IDENT metadata '{' enumvalues */
+/* [':' IDENT]: flatc requires an integer type; foryc accepts none, or another
+ * type, and its values are what they are in either case. */
+static bool parse_enum_base_type(Parser *p, ms_Enum *e) {
+  if (!try_consume_symbol(p, ':')) {
+    ms_warning(p->diag, peek(p)->loc,
+               "enum \"%s\" has no underlying integer type, e.g. 'enum %s : byte' (flatc refuses it); foryc accepts "
+               "it, and so does moonstub",
+               e->name, e->name);
+    return true;
+  }
+  ms_Loc base_loc = peek(p)->loc;
+  if (!expect_ident(p, "an underlying integer type", &e->base_type, NULL)) return false;
+  ms_Scalar base = ms_fbs_scalar(e->base_type, (unsigned)strlen(e->base_type));
+  if (base < MS_SCALAR_INT8 || base > MS_SCALAR_UINT64)
+    ms_warning(p->diag, base_loc,
+               "the underlying type of enum \"%s\" is \"%s\", not an integer type (flatc refuses it); foryc accepts "
+               "it, and so does moonstub",
+               e->name, e->base_type);
+  return true;
+}
+
+/* enum ::= 'enum' IDENT [':' IDENT] metadata '{' enumvalues */
 /* enum Name : base (attributes) { A, B = 3, C } */
 static bool parse_enum(Parser *p) {
   ms_Enum *e = ms_idl_new_enum(p->arena, p->file, NULL);
   take_leading_comments(p, &e->comments);
   next(p); /* enum */
   if (!expect_ident(p, "an enum name", &e->name, &e->loc)) return false;
-  if (!try_consume_symbol(p, ':')) {
-    ms_error(p->diag, peek(p)->loc, "enum \"%s\" needs an underlying integer type, e.g. 'enum %s : byte'", e->name,
-             e->name);
-    return false;
-  }
-  ms_Loc base_loc = peek(p)->loc;
-  if (!expect_ident(p, "an underlying integer type", &e->base_type, NULL)) return false;
-  ms_Scalar base = ms_fbs_scalar(e->base_type, (unsigned)strlen(e->base_type));
-  if (base < MS_SCALAR_INT8 || base > MS_SCALAR_UINT64)
-    ms_error(p->diag, base_loc, "the underlying type of an enum must be an integer type, not \"%s\"", e->base_type);
+  if (!parse_enum_base_type(p, e)) return false;
   if (!parse_metadata(p, &e->options)) return false;
   check_attributes_declared(p, &e->options);
   e->bit_flags = ms_find_option(&e->options, "bit_flags") != NULL;
@@ -341,7 +388,11 @@ static bool parse_enum(Parser *p) {
       if (v->number >= 0 && v->number <= 62) v->number = (int64_t)1 << v->number;
     }
   }
-  if (e->values.count == 0) ms_error(p->diag, e->loc, "enum \"%s\" must have at least one value", e->name);
+  if (e->values.count == 0)
+    ms_error(p->diag, e->loc,
+             "enum \"%s\" must have at least one value (foryc accepts it and writes a class with no body, "
+             "which Python cannot import)",
+             e->name);
   return true;
 }
 
@@ -402,6 +453,7 @@ static bool parse_union(Parser *p) {
     }
   }
   try_consume_symbol(p, ';');
+  ms_idl_keep_union_oneof_clear_of_cases(p->arena, u);
   if (u->fields.count == 0) ms_error(p->diag, u->loc, "union \"%s\" must have at least one member", u->name);
   return true;
 }
@@ -472,10 +524,17 @@ static bool parse_string_statement(Parser *p, const char **out, const char *what
   const char *value;
   ms_Loc loc;
   if (!pu_parse_string_literal(p, &value, NULL, &loc)) return false;
-  if (*out) ms_error(p->diag, kw.loc, "%s is given more than once", what);
+  if (*out)
+    ms_warning(p->diag, kw.loc,
+               "%s is given more than once (flatc refuses it); foryc accepts it, and so does moonstub, which keeps "
+               "the last (Fory does not use it)",
+               what);
   *out = value;
   if (strcmp(what, "file_identifier") == 0 && strlen(value) != 4)
-    ms_error(p->diag, loc, "file_identifier must be exactly 4 characters, not \"%s\"", value);
+    ms_warning(p->diag, loc,
+               "file_identifier \"%s\" is not 4 characters long (flatc refuses it); foryc accepts it, and so does "
+               "moonstub (Fory does not use it)",
+               value);
   return end_declaration(p, ';', NULL);
 }
 
@@ -492,7 +551,9 @@ static bool parse_namespace(Parser *p) {
              p->file->package);
   else if (!p->file->package) {
     if (p->file->messages.count || p->file->enums.count || p->file->services.count)
-      ms_error(p->diag, kw, "namespace must come before the file's first type");
+      ms_warning(p->diag, kw,
+                 "namespace comes after the file's first type (flatc refuses it); foryc puts every type of the "
+                 "file in it, and so does moonstub");
     p->file->package = name;
     p->file->package_loc = loc;
   }
@@ -508,7 +569,9 @@ static bool parse_include(Parser *p) {
   if (!pu_parse_string_literal(p, &imp->path, NULL, &loc)) return false;
   imp->loc = loc;
   if (p->file->messages.count || p->file->enums.count || p->file->services.count)
-    ms_error(p->diag, loc, "include statements must come before any type");
+    ms_warning(p->diag, loc,
+               "include comes after a type (flatc refuses it); foryc reads it as if it came first, and so does "
+               "moonstub");
   ms_vec_push(p->arena, &p->file->imports, imp);
   return end_declaration(p, ';', NULL);
 }

@@ -516,7 +516,11 @@ static bool parse_enum(Parser *p, ms_Vec *into, ms_Message *parent) {
     }
     if (!ok) skip_statement(p);
   }
-  if (e->values.count == 0) ms_error(p->diag, e->loc, "enum \"%s\" must have at least one value", e->name);
+  if (e->values.count == 0)
+    ms_error(p->diag, e->loc,
+             "enum \"%s\" must have at least one value (foryc accepts it and writes a class with no body, "
+             "which Python cannot import)",
+             e->name);
   return true;
 }
 
@@ -593,6 +597,7 @@ static bool parse_union(Parser *p, ms_Vec *into, ms_Message *parent) {
   ms_vec_push(p->arena, into, u);
   ms_idl_add_union_oneof(p->arena, u);
   bool ok = parse_body(p, u, open, true);
+  ms_idl_keep_union_oneof_clear_of_cases(p->arena, u);
   if (u->fields.count == 0) ms_error(p->diag, u->loc, "union \"%s\" must have at least one case", u->name);
   return ok;
 }
