@@ -30,7 +30,8 @@ VPY       := $(VENV)/bin/python
 LIB_SRCS  := core/arena.c core/diag.c core/lex.c core/model.c core/table.c core/parse_proto.c core/parse_util.c core/parse_fdl.c core/parse_fbs.c core/idl_common.c core/link_idl.c \
              core/compiler.c core/link.c core/model_json.c core/output.c core/lua_bridge.c \
              core/lua_model.c core/lua_host.c core/lua_search.c core/lua_sandbox.c core/lua_profile.c core/lua_workers.c core/lua_native.c \
-             core/wire.c core/descriptor.c core/plugin.c core/descriptor_out.c core/descriptor_options.c
+             core/wire.c core/descriptor.c core/plugin.c core/descriptor_out.c core/descriptor_options.c \
+             core/builtin_match.c
 LIB_OBJS  := $(LIB_SRCS:core/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 # the Lua/Python scripts, and the .proto files found without -I (core/include: the well-known types)
 SCRIPTS   := $(shell find rules emitters -type f \( -name '*.lua' -o -name '*.py' \) | LC_ALL=C sort) \

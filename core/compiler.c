@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "builtin_match.h"
 #include "embedded.h"
 #include "parse.h"
 
@@ -110,10 +111,15 @@ static const char *find_in_roots(ms_Compiler *c, const char *vpath) {
  * google/protobuf/NAME.proto) are found when no root has them: an -I still wins. */
 #define BUILTIN_INCLUDE "core/include/"
 
-const ms_EmbeddedScript *ms_builtin_include(const char *vpath) {
+const char *ms_builtin_include_path(const ms_EmbeddedScript *e) {
   size_t prefix = strlen(BUILTIN_INCLUDE);
+  return !e->lua && strncmp(e->path, BUILTIN_INCLUDE, prefix) == 0 ? e->path + prefix : NULL;
+}
+
+const ms_EmbeddedScript *ms_builtin_include(const char *vpath) {
   for (const ms_EmbeddedScript *e = ms_embedded_scripts; e->path; e++) {
-    if (!e->lua && strncmp(e->path, BUILTIN_INCLUDE, prefix) == 0 && strcmp(e->path + prefix, vpath) == 0) return e;
+    const char *include = ms_builtin_include_path(e);
+    if (include && strcmp(include, vpath) == 0) return e;
   }
   return NULL;
 }
@@ -257,8 +263,9 @@ static ms_File *load(ms_Compiler *c, const char *vpath, ms_Loc import_loc) {
 static ms_File *load_text(ms_Compiler *c, const char *vpath, const char *disk, const char *text, size_t len,
                           const ms_EmbeddedScript *builtin) {
   ms_File *f = new_file(c, vpath, disk, text, len);
-  /* the carried file, or a byte-identical copy from an -I (grpcio-tools' _proto) */
-  f->builtin = builtin && builtin->len == len && memcmp(builtin->source, text, len) == 0;
+  /* the fast path: the carried file, or a byte-identical copy from an -I; a
+   * copy that differs is compared by its descriptor once linked (builtin_match.h) */
+  f->builtin = ms_text_is_the_embedded_copy(builtin, text, len);
   ms_table_put(&c->files, f->path, f);
   parse_by_language(c, f);
   ms_progress_count(&c->diag, MS_COUNT_PARSED);
@@ -329,5 +336,6 @@ bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *
 
 bool ms_compiler_link(ms_Compiler *c) {
   for (unsigned i = 0; i < c->schema.files.count; i++) ms_link_file(c, c->schema.files.items[i]);
+  if (ms_compiler_ok(c)) ms_mark_files_that_mean_the_embedded_copy(c);
   return ms_compiler_ok(c);
 }

@@ -35,7 +35,8 @@ bool ms_compiler_add_target(ms_Compiler *c, const char *arg);
  * target file `vpath`, shown as `display` in diagnostics (stdin: "<stdin>"),
  * and everything it imports. */
 bool ms_compiler_add_text_target(ms_Compiler *c, const char *vpath, const char *display, const char *text, size_t len);
-/* Resolves names and runs every check. True when there is no error. */
+/* Resolves names and runs every check, then marks the files that are the
+ * carried well-known types (builtin_match.h). True when there is no error. */
 bool ms_compiler_link(ms_Compiler *c);
 bool ms_compiler_ok(const ms_Compiler *c);
 

@@ -5,7 +5,6 @@
  *
  * Field numbers below are those of descriptor.proto and plugin.proto. */
 #include "descriptor.h"
-#include "embedded.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -736,8 +735,7 @@ static ms_File *read_file(Decoder *d, ms_Reader r) {
   f->path = need(d, f->path);
   if (f->syntax == MS_SYNTAX_EDITIONS && !f->edition) f->edition = "2023";
   f->disk_path = f->path;
-  /* protoc's own copies of the well-known types are the ones the binary carries */
-  f->builtin = ms_builtin_include(f->path) != NULL;
+  /* whether it is a carried well-known type is decided by its descriptor once linked (builtin_match.h) */
   f->source.path = f->path;
   f->source.text = NULL;
   const char *scope = f->package ? f->package : "";

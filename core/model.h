@@ -353,7 +353,7 @@ typedef struct ms_File {
   ms_Kind kind; /* MS_KIND_FILE */
   const char *path; /* virtual path, relative to its import root */
   const char *disk_path; /* where it was read from */
-  bool builtin; /* its text is one of the .proto files the binary carries (the well-known types) */
+  bool builtin; /* declares what one of the carried .proto files does (the well-known types): see builtin_match.h */
   ms_Source source;
   ms_Syntax syntax;
   const char *edition; /* "2023", "2024" or NULL */
