@@ -9,9 +9,10 @@
 -- timestamp, duration and enum fields are values pyfory can write, and the
 -- module passes mypy --strict.
 local Writer = require("emitters.writer")
-local words = require("rules.words")
 local text = require("emitters.python.text")
 local py_string, docstring = text.py_string, text.docstring
+local python = require("rules.python")
+local default_rules = require("rules.default")
 
 local M = {}
 
@@ -207,7 +208,7 @@ Mod.__index = Mod
 
 function M.new(ctx, mod)
   local self = setmetatable({ ctx = ctx, mod = mod, names = mod.names, rules = ctx.rules, imports = {},
-    uses = {}, registrations = {} }, Mod)
+    uses = {}, registrations = {}, reported = {} }, Mod)
   return self
 end
 
@@ -271,57 +272,152 @@ function Mod:check_member(m, name, node, what)
     .. "adds to every message class; rename it", what, node.name, m.full_name, name, emitter), node.loc)
 end
 
--- Two fields (or a field and a nested type) of one class that would become
--- one Python name: a located error naming both, rather than a lost field.
-function Mod:check_names(m, fields, unions)
+-- ---- one Python name per IDL name ------------------------------------------------------------------
+
+-- A Python namespace the module defines names in (the module, a class body,
+-- an enum): each name is claimed by the IDL node it comes from, or reserved
+-- by the generated code there. A name claimed twice is a located error naming
+-- both, never a class, field, member or case silently lost, nor a module that
+-- fails at import or registration.
+local Scope = {}
+Scope.__index = Scope
+
+function Mod:scope(label, reserved)
   local seen = {}
-  local function claim(name, node, what)
-    local other = seen[name]
-    if other then
-      local loc = node.loc or other.node.loc
-      self.ctx.host.report("error", string.format(
-        "%s %q (line %s) and %s %q (line %s) of %s both become the Python name %q; rename one",
-        other.what, other.node.name, other.node.loc and other.node.loc.line or "?", what, node.name,
-        node.loc and node.loc.line or "?", m.full_name, name), loc)
-    else
-      seen[name] = { node = node, what = what }
+  for _, name in ipairs(reserved or {}) do seen[name] = { generated = true } end
+  return setmetatable({ mod = self, label = label, seen = seen }, Scope)
+end
+
+-- "line 3", or "other.fdl:3" for a node of another file than `near`'s
+local function where(node, near)
+  local loc = node.loc
+  if not loc then return "line ?" end
+  if near and near.loc and loc.file and near.loc.file ~= loc.file then
+    return string.format("%s:%d", loc.file, loc.line or 0)
+  end
+  return string.format("line %d", loc.line or 0)
+end
+
+function Scope:error(node, fmt, ...)
+  self.mod.ctx.host.report("error", string.format(fmt, ...), node.loc)
+end
+
+function Scope:claim(name, node, what)
+  local other = self.seen[name]
+  if other == nil then
+    self.seen[name] = { node = node, what = what }
+    if python.is_dunder(name) then
+      self:error(node, "%s %q of %s becomes the Python name %q, a name Python reserves; rename it", what, node.name,
+        self.label, name)
     end
+  elseif other.generated then
+    self:error(node, "%s %q of %s becomes the Python name %q, which the generated code defines there; rename it",
+      what, node.name, self.label, name)
+  else
+    -- one error for two nodes, however many of their names meet (a case's
+    -- four methods, its constant)
+    local pair = tostring(other.node) .. " " .. tostring(node)
+    if self.mod.reported[pair] then return end
+    self.mod.reported[pair] = true
+    self:error(node, "%s %q (%s) and %s %q (%s) of %s both become the Python name %q; rename one", other.what,
+      other.node.name, where(other.node, node), what, node.name, where(node, node), self.label, name)
   end
-  -- nested classes: a name an extra emitter adds to every class is theirs too
-  local function nested(name, node, what)
-    claim(name, node, what)
-    self:check_member(m, name, node, "nested " .. what)
+end
+
+-- Python's Enum makes no member of a _sunder_, __dunder__ or __private name
+-- (or refuses it at import), nor of `mro`.
+local function enum_takes(name)
+  if name == "mro" or name:match("^__") then return false end
+  return not (#name > 2 and name:match("^_[^_]") and name:match("[^_]_$"))
+end
+
+-- A member of an Enum class: claimed, and one Enum takes.
+function Scope:member(name, node, what)
+  self:claim(name, node, what)
+  if not enum_takes(name) then
+    self:error(node, "%s %q of %s becomes the enum member %q, which Python's Enum does not take as a member; "
+      .. "rename it", what, node.name, self.label, name)
   end
-  for _, e in ipairs(m.enums or {}) do nested(self:class_name(e), e, "enum") end
+end
+
+-- What the class body of a union defines besides its case methods (and the
+-- attributes of pyfory's Union it uses).
+local UNION_RESERVED = { "_case", "_case_id", "_value", "value", "case", "case_id", "to_bytes", "from_bytes",
+  "_validate", "_from_case_id" }
+-- What a message's class body defines besides its fields and nested classes.
+local MESSAGE_RESERVED = { "to_bytes", "from_bytes" }
+
+-- The classes of one class body or module: a union brings its Case enum and
+-- its serializer along (foryc's names, `<U>Case` and `<U>Serializer`); an
+-- extra emitter's members are an error for nested classes (check_member).
+function Mod:claim_classes(scope, enums, unions, messages, m)
+  local function class(name, node, what, kind)
+    scope:claim(name, node, what)
+    if m then self:check_member(m, name, node, "nested " .. (kind or what)) end
+  end
   local function union(u)
-    nested(self:class_name(u), u, "union")
-    nested(self:class_name(u) .. "Case", u, "union")
-    self:check_member(m, self:class_name(u) .. "Serializer", u, "nested union")
+    local name = self:class_name(u)
+    class(name, u, "union")
+    class(name .. "Case", u, "the case enum of union", "union")
+    class(name .. "Serializer", u, "the serializer of union", "union")
   end
-  for _, u in ipairs(unions or {}) do union(u) end
-  for _, n in ipairs(m.messages or {}) do
+  for _, e in ipairs(enums) do class(self:class_name(e), e, "enum") end
+  for _, u in ipairs(unions) do union(u) end
+  for _, n in ipairs(messages) do
     if n.is_union then
       union(n)
     elseif not n.is_map_entry then
-      nested(self:class_name(n), n, "message")
-    end
-  end
-  for _, f in ipairs(fields) do
-    if m.is_union then
-      local stem = self:case_name(f)
-      claim(stem, f, "case")
-      for _, name in ipairs({ stem, "is_" .. stem, stem .. "_value", "set_" .. stem }) do
-        self:check_member(m, name, f, "case")
-      end
-    else
-      claim(self:field_name(f), f, "field")
-      self:check_member(m, self:field_name(f), f, "field")
+      class(self:class_name(n), n, "message")
     end
   end
 end
 
+-- The names of one class: its nested classes and fields (a message), or its
+-- case methods (a union) and the constants of its Case enum.
+function Mod:check_names(m, fields, unions)
+  if m.is_union then
+    local scope = self:scope(m.full_name, UNION_RESERVED)
+    local cases = self:scope(m.full_name .. " (its case enum)")
+    for _, f in ipairs(fields) do
+      local stem = self:case_name(f)
+      for _, name in ipairs({ stem, "is_" .. stem, stem .. "_value", "set_" .. stem }) do
+        scope:claim(name, f, "case")
+        self:check_member(m, name, f, "case")
+      end
+      cases:member(self:case_const(f), f, "case")
+    end
+    return
+  end
+  local scope = self:scope(m.full_name, MESSAGE_RESERVED)
+  self:claim_classes(scope, m.enums or {}, unions or {}, m.messages or {}, m)
+  for _, f in ipairs(fields) do
+    scope:claim(self:field_name(f), f, "field")
+    self:check_member(m, self:field_name(f), f, "field")
+  end
+end
+
+-- The module's top-level names: the classes of all its files, the
+-- registration function and helpers, the modules it imports.
+function Mod:check_module_names()
+  local module = self.mod.name:gsub("%.", "_")
+  local reserved = { "register_" .. module .. "_types", "_fory_lock", "_threadsafe_fory", "_create_fory",
+    "_get_fory" }
+  for other in pairs(self.imports) do reserved[#reserved + 1] = other:match("^[^.]+") end
+  local scope = self:scope("module " .. self.mod.name, reserved)
+  for _, file in ipairs(self.mod.files) do
+    local unions, messages = {}, {}
+    for _, m in ipairs(file.messages) do
+      if m.is_union then unions[#unions + 1] = m else messages[#messages + 1] = m end
+    end
+    self:claim_classes(scope, file.enums, unions, messages, nil)
+  end
+end
+
+-- foryc's snake_case, upper-cased: a union case's constant in its Case enum
+-- (field, field_, field__ -> FIELD, FIELD_, FIELD__, as foryc writes them).
 function Mod:case_const(f)
-  return words.screaming_snake(f.name)
+  local snake = self.rules.fory_snake or default_rules.fory_snake
+  return snake(f.name):upper()
 end
 
 -- ---- types ---------------------------------------------------------------------------------------
@@ -412,8 +508,17 @@ function Mod:default_of(view)
   return "default=None"
 end
 
+-- The rules escape `class` to `class_`; a written `class_` (or `class__`)
+-- takes one more underscore, as fields do (escape_family), so that the
+-- members of one enum stay apart. What no escape separates (COLOR_RED and
+-- RED, both RED once the prefix goes) is an error (write_enum).
 function Mod:enum_member(v)
   local name = self.rules.enum_value(v)
+  if v.name:sub(-1) == "_" then
+    local base = name:match("^(.-)_*$")
+    local escape = self.rules.escape or default_rules.escape
+    if base ~= "" and (escape(base) ~= base or python.is_enum_reserved(base)) then name = name .. "_" end
+  end
   return name
 end
 
@@ -423,7 +528,12 @@ function Mod:write_enum(w, enum)
   w:line("class %s(IntEnum):", self:class_name(enum))
   w:indent()
   docstring(w, enum.comments, nil)
-  for _, v in ipairs(enum.values) do w:line("%s = %d", self:enum_member(v), v.number) end
+  local scope = self:scope(enum.full_name)
+  for _, v in ipairs(enum.values) do
+    local member = self:enum_member(v)
+    scope:member(member, v, "enum value")
+    w:line("%s = %d", member, v.number)
+  end
   w:dedent()
   self.registrations[#self.registrations + 1] = enum
 end
@@ -561,9 +671,33 @@ function Mod:write_bytes_methods(w, q)
   w:line("    return self.to_bytes()")
 end
 
+-- foryc's __repr__ does not expand reference-tracked fields (a cycle would
+-- not end) nor fields holding `any`
 local function needs_safe_repr(view)
   if view.ref or (view.value and view.value.ref) then return true end
-  return view.value and view.value.scalar == "any"
+  return (view.value and view.value.scalar == "any") or (view.key and view.key.scalar == "any") or false
+end
+
+-- What foryc's __repr__ writes for such a field, `<type>(...)`: the type as
+-- its format_idl_type spells it (`any`, `Node`, `list<Node>`, `map<string,
+-- Node>`, `fixed int32`), named types as written (.proto: relative to the
+-- file's package, leading dots gone, as written in the usual case).
+function Mod:idl_type_label(view, f)
+  local function label(t)
+    if t.encoding == "array" then return string.format("array<%s>", t.scalar) end
+    if t.scalar then return t.encoding and (t.encoding .. " " .. t.scalar) or t.scalar end
+    local written = t.written_name
+    if written and written ~= "" then return (written:gsub("^%.+", "")) end
+    local name = t.type_name or (t.type_ref and t.type_ref.full_name) or "object"
+    local pkg = f.file and f.file.package
+    if pkg and pkg ~= "" and name:sub(1, #pkg + 1) == pkg .. "." then name = name:sub(#pkg + 2) end
+    return name
+  end
+  if view.collection == "list" or view.collection == "array" then
+    return string.format("%s<%s>", view.collection, label(view.value))
+  end
+  if view.collection == "map" then return string.format("map<%s, %s>", label(view.key), label(view.value)) end
+  return label(view.value)
 end
 
 function Mod:evolving(m)
@@ -607,9 +741,11 @@ function Mod:write_message(w, m)
     for _, f in ipairs(fields) do
       local name = self:field_name(f)
       if needs_safe_repr(M.view(f)) then
-        w:line('parts.append("%s=" + ("..." if self.%s is not None else "None"))', name, name)
+        local placeholder = py_string(self:idl_type_label(M.view(f), f) .. "(...)")
+        text.write_call(w, "parts.append",
+          { string.format('"%s=" + (%s if self.%s is not None else "None")', name, placeholder, name) })
       else
-        w:line('parts.append("%s=" + repr(self.%s))', name, name)
+        text.write_call(w, "parts.append", { string.format('"%s=" + repr(self.%s)', name, name) })
       end
     end
     w:line('return "%s(" + ", ".join(parts) + ")"', m.name)
@@ -720,6 +856,7 @@ function M.module_text(ctx, mod)
     end
   end
   self:write_registration(body)
+  self:check_module_names()
 
   local w = Writer.new()
   w:line('"""Fory-codec messages generated by moonstub from %s. Do not edit."""', table.concat(sources, ", "))

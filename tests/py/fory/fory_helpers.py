@@ -15,7 +15,9 @@
   that objects of moonstub's and foryc's classes compare field by field.
 
 Environment: MOONSTUB (default <repo>/build/moonstub), FORYC (default: foryc
-next to the running Python, i.e. .venv/bin/foryc).
+next to the running Python, i.e. .venv/bin/foryc). Without foryc the tests
+that need it skip, unless CI is set (to anything but "", "0" or "false") or
+MOONSTUB_REQUIRE_FORYC=1: then they fail (``require_foryc``).
 """
 
 from __future__ import annotations
@@ -55,10 +57,25 @@ def generate(out: Path, root: Path, files: typing.Sequence[str], *flags: str) ->
     return support.generate(out, [root], [root / f for f in files], "--opt", "runtime=vendored", *flags)
 
 
+def foryc_required() -> bool:
+    """Whether a missing foryc fails the tests rather than skipping them."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false") \
+        or os.environ.get("MOONSTUB_REQUIRE_FORYC") == "1"
+
+
+def require_foryc() -> None:
+    """Skips the test when foryc is missing, or fails it where foryc is
+    required (in CI), so that a CI run without foryc does not pass green."""
+    if os.access(FORYC, os.X_OK):
+        return
+    if foryc_required():
+        pytest.fail(f"foryc not found at {FORYC}, and CI or MOONSTUB_REQUIRE_FORYC=1 requires it")
+    pytest.skip(f"foryc not found at {FORYC}")
+
+
 def foryc(out: Path, root: Path, files: typing.Sequence[str], *flags: str) -> Path:
     """foryc files --python_out=out flags... (run in ``root``)."""
-    if not os.access(FORYC, os.X_OK):
-        pytest.skip(f"foryc not found at {FORYC}")
+    require_foryc()
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([FORYC, *files, f"--python_out={out}", *flags], capture_output=True, text=True,
                           timeout=120, cwd=root, check=False)
