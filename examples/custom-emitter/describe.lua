@@ -16,12 +16,30 @@ M.options = { describe_prefix = "msg" }
 -- what it adds to every message class: a field named `describe` becomes `describe_`
 M.members = { "describe" }
 
--- A Python string literal of any text (double quotes, escapes as Python reads them).
+-- A Python string literal of any UTF-8 text (double quotes; control characters,
+-- quotes and backslashes escaped as Python reads them).
 local function py_string(s)
-  return '"' .. s:gsub('[%c"\\\128-\255]', function(c)
+  return '"' .. s:gsub('[%c"\\]', function(c)
     if c == '"' or c == "\\" then return "\\" .. c end
     return string.format("\\x%02x", c:byte())
   end) .. '"'
+end
+
+-- The return statement, within 120 columns however deep the class is nested:
+-- a long name is split after its dots into adjacent literals in parentheses.
+local function return_lines(text)
+  if #text <= 60 then return { "    return " .. py_string(text) } end
+  local lines, piece = { "    return (" }, ""
+  for part in text:gmatch("[^.]+%.?") do
+    if #piece > 0 and #piece + #part > 60 then
+      lines[#lines + 1] = "        " .. py_string(piece)
+      piece = ""
+    end
+    piece = piece .. part
+  end
+  lines[#lines + 1] = "        " .. py_string(piece)
+  lines[#lines + 1] = "    )"
+  return lines
 end
 
 function M.emit(ctx)
@@ -29,11 +47,12 @@ function M.emit(ctx)
   for _, out in ipairs(ctx.outputs) do
     if out.kind == "messages" then
       for _, full_name in ipairs(out.messages) do
-        ctx:insert(out.path, "class_scope:" .. full_name, table.concat({
+        local lines = {
           "def describe(self) -> str:",
           '    """The message\'s proto name, with the team\'s prefix."""',
-          "    return " .. py_string(prefix .. ":" .. full_name),
-        }, "\n"))
+        }
+        for _, line in ipairs(return_lines(prefix .. ":" .. full_name)) do lines[#lines + 1] = line end
+        ctx:insert(out.path, "class_scope:" .. full_name, table.concat(lines, "\n"))
       end
     end
   end

@@ -80,6 +80,30 @@ def test_describe_on_the_greeter(tmp_path: Path) -> None:
             "    # @@protoc_insertion_point(class_scope:demo.greeter.HelloReply)\n") in text
 
 
+LONG_NAMES = """syntax = "proto3";
+package very.long.package_name.for_the_describe_emitter.v1;
+message AnOuterMessageWhoseNameIsLongEnough {
+  message AnInnerMessageWhoseNameIsLongerStill { message AndAThirdLevelToo { int32 x = 1; } }
+}
+"""
+
+
+def test_describe_stays_within_120_columns_for_long_names(tmp_path: Path) -> None:
+    (tmp_path / "long.proto").write_text(LONG_NAMES)
+    out = tmp_path / "out"
+    proc = run("-I", str(tmp_path), str(tmp_path / "long.proto"), f"--python_out={out}",
+               "--emitter", str(DESCRIBE), "--opt", "describe_prefix=api")
+    assert proc.returncode == 0, proc.stderr
+    module = out / "very_long_package_name_for_the_describe_emitter_v1.py"
+    too_long = [line for line in module.read_text().splitlines()
+                if len(line) > 120 and "protoc_insertion_point" not in line]
+    assert too_long == []
+    mod = load(out, module.stem)
+    third = mod.AnOuterMessageWhoseNameIsLongEnough.AnInnerMessageWhoseNameIsLongerStill.AndAThirdLevelToo()
+    assert third.describe() == ("api:very.long.package_name.for_the_describe_emitter.v1.AnOuterMessageWhoseNameIs"
+                                "LongEnough.AnInnerMessageWhoseNameIsLongerStill.AndAThirdLevelToo")
+
+
 def test_describe_prefix_option_and_hostile_names(hostile: Path) -> None:
     out = hostile / "out"
     proc = run("-I", str(hostile), str(hostile / "h.proto"), f"--python_out={out}", "--grpc",
