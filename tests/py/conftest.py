@@ -17,10 +17,9 @@ It also builds the hypothesis strategies shared by both test files: random
 moonstub messages driven only by ``_ms_fields`` reflection, so every field of
 every message type reached is covered.
 
-Environment:
-  MOONSTUB         path of the moonstub binary (default /work/main/build/moonstub)
-  MOONSTUB_CORPUS  unpacked protobuf corpus (default /work/main/build/corpus/protobuf
-                   if it exists, else /tmp/corpus/protobuf)
+Environment (read by support.py): MOONSTUB (the binary, default
+<repo>/build/moonstub), MOONSTUB_CORPUS (the unpacked protobuf corpus, default
+<repo>/build/corpus/protobuf if it exists, else /tmp/corpus/protobuf).
 """
 
 from __future__ import annotations
@@ -28,10 +27,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
-import os
 import re
 import struct
-import subprocess
 import sys
 import types
 import typing
@@ -40,19 +37,7 @@ from pathlib import Path
 import pytest
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[2]
-
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
-
-
-def _default_corpus() -> str:
-    for candidate in (REPO / "build" / "corpus" / "protobuf", Path("/tmp/corpus/protobuf")):
-        if candidate.is_dir():
-            return str(candidate)
-    return str(REPO / "build" / "corpus" / "protobuf")
-
-
-CORPUS = os.environ.get("MOONSTUB_CORPUS", _default_corpus())
+import support
 
 ROOT_PROTOS = (
     "google/protobuf/unittest.proto",
@@ -80,22 +65,15 @@ def _import_closure(src: Path, roots: tuple[str, ...]) -> list[str]:
     return sorted(seen)
 
 
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-
-
 # ---- generation -----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def gen(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
-    src = Path(CORPUS) / "src"
+    src = support.CORPUS / "src"
     if not (src / ROOT_PROTOS[0]).is_file():
-        pytest.fail(f"protobuf corpus not found at {CORPUS} (set MOONSTUB_CORPUS)")
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
+        pytest.fail(f"protobuf corpus not found at {support.CORPUS} (set MOONSTUB_CORPUS)")
+    support.check_binary()
 
     base = tmp_path_factory.mktemp("gen")
     msdir = base / "moonstub"
@@ -104,10 +82,9 @@ def gen(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
     pbdir.mkdir()
 
     # a runtime of its own (vendored): the registry by full name is this tree's
-    _run([MOONSTUB, "-I", str(src), *[str(src / p) for p in ROOT_PROTOS], f"--python_out={msdir}",
-          "--opt", "runtime=vendored"])
-    _run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(src), f"--python_out={pbdir}",
-          *_import_closure(src, ROOT_PROTOS)])
+    support.generate(msdir, [src], [src / p for p in ROOT_PROTOS], "--opt", "runtime=vendored")
+    support.run_checked([sys.executable, "-m", "grpc_tools.protoc", "-I", str(src), f"--python_out={pbdir}",
+                         *_import_closure(src, ROOT_PROTOS)])
 
     # moonstub: one top-level module per package.
     for stale in ("_moonstub", "proto2_unittest", "proto3_unittest", "proto2_unittest_import"):

@@ -7,15 +7,19 @@ tests/py on sys.path when it loads tests/py/conftest.py).
 * ``MOONSTUB`` (absolute path of the binary), ``REPO``, ``CORPUS`` (protobuf's
   schemas);
 * ``run_moonstub(*args)``: runs the binary, returns the finished process;
+  ``run_checked(cmd)``: runs any command (protoc, say), failing the test with
+  its output on an error;
 * ``generate(out, roots, files, *flags)``: ``moonstub -I root... files
   --python_out=out flags...``, failing the test with moonstub's stderr on an
   error;
-* ``load_modules(directory, names, tag=None)``: imports generated modules (or
-  packages) from a folder, then takes that folder's modules out of
+* ``load_modules(directory, names, tag=None, keep=False)``: imports generated
+  modules (or packages) from a folder, then takes that folder's modules out of
   ``sys.modules`` again, so that another generated set with the same module
-  names can load after (with ``tag``: under unique names that stay);
+  names can load after (with ``tag``: under unique names that stay; with
+  ``keep``: packages of names unique to the folder, which stay);
 * servers, each started on port 0 and stopped on leaving the block:
-  ``aio_server(register)`` (``async with``, grpc.aio), ``sync_server(register)``
+  ``aio_server(register)`` (``async with``, grpc.aio; ``credentials`` for a
+  secure port), ``sync_server(register)``
   (``with``, grpcio on a thread pool), ``threaded_aio_server(register)``
   (``with``: grpc.aio on an event loop of its own thread, for sync clients) yield
   ``"127.0.0.1:PORT"``; ``register(server)`` adds the servicers before the start.
@@ -72,19 +76,29 @@ def check_binary() -> str:
 
 
 def run_moonstub(*args: str, cwd: Path | str | None = None, env: typing.Mapping[str, str] | None = None,
-                 input: str | None = None) -> subprocess.CompletedProcess[str]:
+                 input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Runs moonstub with ``args`` (text mode, output captured); does not check the status."""
-    return subprocess.run([check_binary(), *args], capture_output=True, text=True, timeout=120, cwd=cwd,
+    return subprocess.run([check_binary(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
                           env=None if env is None else dict(env), input=input, check=False)
 
 
-def generate(out: Path, roots: typing.Sequence[Path | str], files: typing.Sequence[Path | str], *flags: str) -> Path:
+def run_checked(cmd: typing.Sequence[str | Path], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Runs ``cmd`` (text mode, output captured); a non-zero exit fails the test with its output."""
+    args = [str(c) for c in cmd]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def generate(out: Path, roots: typing.Sequence[Path | str], files: typing.Sequence[Path | str], *flags: str,
+             timeout: float = 120) -> Path:
     """``moonstub -I<root>... files --python_out=out flags...``; returns ``out``.
     ``files`` are paths, or names relative to a root. A failure fails the test
     with moonstub's stderr."""
     out.mkdir(parents=True, exist_ok=True)
     args = [*[f"-I{root}" for root in roots], *[str(f) for f in files], f"--python_out={out}", *flags]
-    proc = run_moonstub(*args)
+    proc = run_moonstub(*args, timeout=timeout)
     if proc.returncode != 0:
         pytest.fail(f"moonstub failed ({proc.returncode}): moonstub {' '.join(args)}\n{proc.stdout}{proc.stderr}")
     return out
@@ -102,7 +116,7 @@ def _top_level_names(directory: Path) -> set[str]:
 
 
 def load_modules(directory: Path, names: typing.Iterable[str], *,
-                 tag: str | None = None) -> dict[str, types.ModuleType]:
+                 tag: str | None = None, keep: bool = False) -> dict[str, types.ModuleType]:
     """Imports ``names`` (in order) from ``directory``; they may import each
     other. While they load, the folder's own names are the only ones of those
     names in ``sys.modules``; afterwards every module of that folder (packages'
@@ -114,7 +128,20 @@ def load_modules(directory: Path, names: typing.Iterable[str], *,
     module file ``<name>.py`` loaded as ``_<tag>__<name>``, which stays in
     ``sys.modules``: the installed runtime tells generated trees apart by their
     module names, so two sets sharing it (not vendored) need names of their own.
+
+    With ``keep``, ``names`` (dotted paths into packages whose top-level names
+    are unique to this folder, such as a tag) are imported through ``sys.path``
+    and stay in ``sys.modules``, and nothing else there is touched: later
+    imports of their submodules (or a second call) find them again.
     """
+    if keep:
+        assert tag is None, "keep and tag do not go together"
+        sys.path.insert(0, str(directory))
+        importlib.invalidate_caches()
+        try:
+            return {name: importlib.import_module(name) for name in names}
+        finally:
+            sys.path.remove(str(directory))
     tops = _top_level_names(directory)
 
     def ours(name: str) -> bool:
@@ -151,13 +178,18 @@ def _load_as(directory: Path, name: str, unique: str) -> types.ModuleType:
 
 
 @contextlib.asynccontextmanager
-async def aio_server(register: Register, *, port: int = 0) -> typing.AsyncIterator[str]:
-    """``async with aio_server(register) as address``: a grpc.aio server on 127.0.0.1."""
+async def aio_server(register: Register, *, port: int = 0,
+                     credentials: typing.Any = None) -> typing.AsyncIterator[str]:
+    """``async with aio_server(register) as address``: a grpc.aio server on 127.0.0.1;
+    with ``credentials`` (``grpc.ServerCredentials``) on a secure port."""
     import grpc.aio
 
     server = grpc.aio.server()
     register(server)
-    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    if credentials is None:
+        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    else:
+        bound = server.add_secure_port(f"127.0.0.1:{port}", credentials)
     assert bound > 0, f"could not bind 127.0.0.1:{port}"
     await server.start()
     try:

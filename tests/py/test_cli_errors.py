@@ -17,10 +17,11 @@ import threading
 from pathlib import Path
 
 import pytest
+import support
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-MOONSTUB = os.environ.get("MOONSTUB", str(ROOT / "build" / "moonstub"))
+MOONSTUB = support.MOONSTUB
 GREETER = ROOT / "examples" / "greeter"
 
 LATIN1_COMMENT = (

@@ -19,10 +19,8 @@ upb's classes come from a descriptor set loaded into a private pool, so no
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -30,6 +28,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import support
 
 
 def _suite_support() -> types.ModuleType:
@@ -41,9 +41,9 @@ def _suite_support() -> types.ModuleType:
     return module
 
 
-_support = _suite_support()
-CORPUS, MOONSTUB, REPO = _support.CORPUS, _support.MOONSTUB, _support.REPO
-Compare, Strategies = _support.Compare, _support.Strategies
+_conftest = _suite_support()
+CORPUS, REPO = support.CORPUS, support.REPO
+Compare, Strategies = _conftest.Compare, _conftest.Strategies
 
 native = pytest.importorskip("moonstub._native", reason="the native codec is not built (make native)")
 
@@ -74,12 +74,6 @@ SETTINGS = dict(
 )
 
 
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     src = Path(CORPUS) / "src"
@@ -91,21 +85,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     out = base / "py"
     includes = ["-I", str(src), "-I", str(CORPUS), "-I", str(GOOGLEAPIS)]
     paths = [str(src / f if (src / f).is_file() else Path(CORPUS) / f) for f in files]
-    _run([MOONSTUB, *includes, *paths, *[str(GOOGLEAPIS / f) for f in api],
-          f"--python_out={out}", "--opt", "runtime=vendored"])
+    support.generate(out, [src, CORPUS, GOOGLEAPIS], [*paths, *[str(GOOGLEAPIS / f) for f in api]],
+                     "--opt", "runtime=vendored", timeout=300)
     descriptors = base / "all.pb"
-    _run([sys.executable, "-m", "grpc_tools.protoc", *includes, "--include_imports",
-          f"--descriptor_set_out={descriptors}", *files, *api])
+    support.run_checked([sys.executable, "-m", "grpc_tools.protoc", *includes, "--include_imports",
+                         f"--descriptor_set_out={descriptors}", *files, *api], timeout=300)
 
-    # the generated modules, under a package name of their own
-    sys.path.insert(0, str(out))
-    try:
-        ms = importlib.import_module("_moonstub")
-        for path in sorted(out.glob("*.py")):
-            if path.stem != "_moonstub":
-                importlib.import_module(path.stem)
-    finally:
-        sys.path.remove(str(out))
+    # the generated modules (their own vendored runtime first); sys.modules is put back after
+    names = ["_moonstub", *sorted(p.stem for p in out.glob("*.py") if p.stem != "_moonstub")]
+    modules = support.load_modules(out, names)
+    ms = modules["_moonstub"]
 
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
@@ -127,7 +116,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
     wanted = ("protobuf_test_messages.", "google.pubsub.", "google.spanner.", "google.firestore.",
               "google.cloud.tasks.", "google.protobuf.", "google.rpc.", "google.type.")
-    names = sorted(n for n, c in ms.REGISTRY.items() if n.startswith(wanted) and c.__module__ in sys.modules)
+    names = sorted(n for n, c in ms.REGISTRY.items() if n.startswith(wanted) and c.__module__ in modules)
     return World(ms=ms, pb_class=pb_class, strategies=Strategies(ms, required), compare=Compare(ms), names=names,
                  codecs={})
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-MOONSTUB = os.environ.get("MOONSTUB", str(ROOT / "build" / "moonstub"))
+import support
+
+ROOT = support.REPO
 GREETER = ROOT / "examples" / "greeter"
 
 SCHEMA = """syntax = "proto3";
@@ -31,11 +31,11 @@ service Users {
 
 def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``support.run_moonstub`` without the caller's MOONSTUB_PATH, plus ``env``."""
     full_env = dict(os.environ)
     full_env.pop("MOONSTUB_PATH", None)
     full_env.update(env or {})
-    return subprocess.run([MOONSTUB, *args], capture_output=True, text=True, cwd=cwd, env=full_env,
-                          timeout=timeout)
+    return support.run_moonstub(*args, cwd=cwd, env=full_env, timeout=timeout)
 
 
 @pytest.fixture()

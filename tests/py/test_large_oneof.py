@@ -7,15 +7,12 @@ merging into an existing object keeps its member unless the input sets one."""
 
 from __future__ import annotations
 
-import importlib
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-MOONSTUB = os.environ.get("MOONSTUB", "build/moonstub")
+import support
 
 SCHEMA = """syntax = "proto3";
 package bigoneof;
@@ -37,21 +34,12 @@ def mods(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("bigoneof")
     (d / "big.proto").write_text(SCHEMA)
     ms_out, pb_out = d / "ms", d / "pb"
-    ms_out.mkdir()
     pb_out.mkdir()
-    subprocess.run([MOONSTUB, "-I", str(d), str(d / "big.proto"), f"--python_out={ms_out}"], check=True)
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(d), f"--python_out={pb_out}",
-                    str(d / "big.proto")], check=True)
-    sys.path.insert(0, str(ms_out))
-    try:
-        ms = importlib.import_module("bigoneof")
-    finally:
-        sys.path.pop(0)
-    sys.path.insert(0, str(pb_out))
-    try:
-        pb = importlib.import_module("big_pb2")
-    finally:
-        sys.path.pop(0)
+    support.generate(ms_out, [d], [d / "big.proto"])
+    support.run_checked([sys.executable, "-m", "grpc_tools.protoc", "-I", str(d), f"--python_out={pb_out}",
+                         str(d / "big.proto")])
+    ms = support.load_modules(ms_out, ["bigoneof"])["bigoneof"]
+    pb = support.load_modules(pb_out, ["big_pb2"])["big_pb2"]
     return ms, pb
 
 

@@ -14,10 +14,8 @@ test_text_format.py uses the same worlds (``build_world``).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import subprocess
 import sys
 import types
 import typing
@@ -25,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
-CORPUS = Path(os.environ.get("MOONSTUB_CORPUS", str(REPO / "build" / "corpus" / "protobuf")))
+import support
+
+REPO = support.REPO
+CORPUS = support.CORPUS
 TEXT_FORMAT = REPO / "emitters" / "python" / "moonstub" / "text_format.py"
 CODECS = ("native", "python")
 
@@ -135,12 +134,6 @@ CONFORMANCE = (
 )
 
 
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-
-
 def _wkt_include() -> str:
     grpc_tools = pytest.importorskip("grpc_tools")
     return str(Path(grpc_tools.__file__).parent / "_proto")
@@ -190,11 +183,12 @@ def build_world(codec: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     src = CORPUS / "src"
     conformance = [str(src / f) if (src / f).is_file() else str(CORPUS / f) for f in CONFORMANCE
                    if (src / f).is_file() or (CORPUS / f).is_file()]
-    includes = ["-I", str(base / "protos"), "-I", _wkt_include(), "-I", str(src), "-I", str(CORPUS)]
+    roots = [base / "protos", _wkt_include(), src, CORPUS]
+    includes = [arg for root in roots for arg in ("-I", str(root))]
     package = f"ms_api_{codec}"
     out = base / "py" / package
-    _run([MOONSTUB, *includes, str(protos / "things.proto"), str(protos / "plain.proto"), *conformance,
-          f"--python_out={out}", "--opt", "runtime=vendored", "--opt", "imports=relative"])
+    support.generate(out, roots, [protos / "things.proto", protos / "plain.proto", *conformance],
+                     "--opt", "runtime=vendored", "--opt", "imports=relative", timeout=300)
     (out / "__init__.py").write_text("", encoding="utf-8")
     # the text format module beside the vendored runtime, importing it (what moonstub writes
     # with runtime=vendored: <runtime>_text_format.py)
@@ -208,18 +202,19 @@ def build_world(codec: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     names = ["apitest/things.proto", "apitest/plain.proto"] + [
         str(Path(p).relative_to(src if p.startswith(str(src)) else CORPUS)) for p in conformance
     ]
-    _run([sys.executable, "-m", "grpc_tools.protoc", *includes, "--include_imports",
-          f"--descriptor_set_out={descriptors}", *names])
+    support.run_checked([sys.executable, "-m", "grpc_tools.protoc", *includes, "--include_imports",
+                         f"--descriptor_set_out={descriptors}", *names], timeout=300)
 
     saved = os.environ.get("MOONSTUB_CODEC")
     os.environ["MOONSTUB_CODEC"] = codec
-    sys.path.insert(0, str(base / "py"))
     try:
-        ms = importlib.import_module(f"{package}._moonstub")
-        modules = {path.stem: importlib.import_module(f"{package}.{path.stem}")
-                   for path in sorted(out.glob("*.py")) if not path.stem.startswith("_")}
+        # the package's name is this world's own: its modules stay in sys.modules
+        stems = [path.stem for path in sorted(out.glob("*.py")) if not path.stem.startswith("_")]
+        loaded = support.load_modules(base / "py", [f"{package}._moonstub", *[f"{package}.{s}" for s in stems]],
+                                      keep=True)
+        ms = loaded[f"{package}._moonstub"]
+        modules = {s: loaded[f"{package}.{s}"] for s in stems}
     finally:
-        sys.path.remove(str(base / "py"))
         if saved is None:
             del os.environ["MOONSTUB_CODEC"]
         else:

@@ -4,7 +4,6 @@ trees sharing one runtime."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -12,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-MOONSTUB = os.environ.get("MOONSTUB", str(HERE.parent.parent / "build" / "moonstub"))
+import support
 
 SCHEMA = """
 syntax = "proto3";
@@ -28,10 +26,7 @@ def generate(tmp: Path, *extra: str, out_name: str = "out") -> Path:
     src, out = tmp / "src", tmp / out_name
     src.mkdir(parents=True, exist_ok=True)
     (src / "demo.proto").write_text(SCHEMA)
-    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "demo.proto"), f"--python_out={out}", *extra],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return support.generate(out, [src], [src / "demo.proto"], *extra)
 
 
 def run(out: Path, code: str) -> subprocess.CompletedProcess[str]:
@@ -79,7 +74,7 @@ def test_a_vendored_runtime_in_a_package_layout_is_imported_relatively(tmp_path:
 
 
 def moonstub_version() -> str:
-    return subprocess.run([MOONSTUB, "--version"], capture_output=True, text=True).stdout.split()[-1]
+    return support.run_moonstub("--version").stdout.split()[-1]
 
 
 def test_the_runtime_has_the_generator_version() -> None:
@@ -114,13 +109,8 @@ def test_an_older_patch_release_of_the_code_runs(tmp_path: Path) -> None:
 
 
 def load_tree(root: Path, alias: str) -> object:
-    """Imports root/rt_demo.py under the module name ``alias``."""
-    spec = importlib.util.spec_from_file_location(alias, root / "rt_demo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[alias] = module
-    spec.loader.exec_module(module)
-    return module
+    """Imports root/rt_demo.py under a module name of its own (``_<alias>__rt_demo``)."""
+    return support.load_modules(root, ["rt_demo"], tag=alias)["rt_demo"]
 
 
 def test_two_trees_sharing_the_runtime_keep_their_own_classes(tmp_path: Path) -> None:
@@ -149,8 +139,8 @@ def test_relative_imports_make_the_output_a_package(tmp_path: Path) -> None:
     for name, text in TWO_PACKAGES.items():
         (src / name).write_text(text)
     out = tmp_path / "app" / "gen"
-    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "shop.proto"), f"--python_out={out}", "--grpc",
-                           "--opt", "imports=relative"], capture_output=True, text=True)
+    proc = support.run_moonstub("-I", str(src), str(src / "shop.proto"), f"--python_out={out}", "--grpc",
+                                "--opt", "imports=relative")
     assert proc.returncode == 0, proc.stderr
     assert "from . import pf_base as _i_pf__base\n" in (out / "pf_shop.py").read_text()
     assert "from . import pf_shop as _i_pf__shop\n" in (out / "pf_shop_grpc.py").read_text()
@@ -174,7 +164,6 @@ def test_absolute_imports_stay_the_flat_default(tmp_path: Path) -> None:
     for name, text in TWO_PACKAGES.items():
         (src / name).write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run([MOONSTUB, "-I", str(src), str(src / "shop.proto"), f"--python_out={out}"],
-                          capture_output=True, text=True)
+    proc = support.run_moonstub("-I", str(src), str(src / "shop.proto"), f"--python_out={out}")
     assert proc.returncode == 0, proc.stderr
     assert "import pf_base as _i_pf__base\n" in (out / "pf_shop.py").read_text()

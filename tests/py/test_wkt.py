@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+import support
+
+REPO = support.REPO
+moonstub = support.run_moonstub  # moonstub(*args, cwd=None): the finished process
 
 EVENT = """
 syntax = "proto3";
@@ -22,10 +23,6 @@ import "google/protobuf/struct.proto";
 import "google/protobuf/any.proto";
 message Event { google.protobuf.Timestamp at = 1; google.protobuf.Struct data = 2; google.protobuf.Any extra = 3; }
 """
-
-
-def moonstub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MOONSTUB, *args], capture_output=True, text=True, cwd=cwd)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -14,7 +14,8 @@ into one session temporary directory, in two modes:
 
 ``--rules aristaproto`` output is a package: each generated set is written
 into its own folder ``<root>/<unique name>/`` and imported as the package
-``<unique name>`` (``<root>`` is put on sys.path once); the generated code
+``<unique name>``, which stays in sys.modules
+(``support.load_modules(<root>, ..., keep=True)``); the generated code
 only uses relative imports, so the folder name does not matter. Default-rules
 output (top-level modules ``_moonstub``, ``example``, ``example_grpc`` ...) is
 loaded under unique names with ``sys.modules`` aliased while it loads
@@ -36,7 +37,6 @@ import ast
 import asyncio
 import atexit
 import contextlib
-import importlib
 import os
 import shutil
 import subprocess
@@ -236,6 +236,11 @@ GENERATED: dict[str, dict[str, typing.Any]] = {
 DF_MODULES = ("_moonstub", "_moonstub_grpc", "_moonstub_grpclib", "example", "example_grpc")
 
 
+def import_package(root: Path, name: str) -> types.ModuleType:
+    """``name`` (``<unique folder>.<module>``) from the folder ``root``, staying in sys.modules."""
+    return support.load_modules(root, [name], keep=True)[name]
+
+
 def _load_flat(directory: Path, tag: str) -> dict[str, types.ModuleType]:
     names = [n for n in DF_MODULES if (directory / f"{n}.py").is_file()]
     return support.load_modules(directory, names, tag=f"msar_{tag}")
@@ -259,10 +264,7 @@ def generated(name: str, mode: str) -> types.SimpleNamespace:
     if rules == "aristaproto":
         out = _PKG_ROOT / tag
         generate_ok(mode, out, spec["options"])
-        if str(_PKG_ROOT) not in sys.path:
-            sys.path.insert(0, str(_PKG_ROOT))
-        importlib.invalidate_caches()
-        module = importlib.import_module(f"{tag}.example")
+        module = import_package(_PKG_ROOT, f"{tag}.example")
         ns = types.SimpleNamespace(dir=out, msgs=module, svc=module, mods={"example": module})
     else:
         out = _ROOT / "flat" / tag
@@ -343,10 +345,7 @@ def peer_generated(name: str) -> types.ModuleType:
         proc = run_peer(out, PEER_SETS[name]["options"])
         if proc.returncode != 0:
             pytest.fail(f"aristaproto's plugin failed ({name}): {proc.stderr}")
-        if str(_PKG_ROOT) not in sys.path:
-            sys.path.insert(0, str(_PKG_ROOT))
-        importlib.invalidate_caches()
-        _PEER[name] = importlib.import_module(f"peer_{name}.example")
+        _PEER[name] = import_package(_PKG_ROOT, f"peer_{name}.example")
     return _PEER[name]
 
 
@@ -367,9 +366,11 @@ def generate_raw(mode: str, options: dict[str, str]) -> Path:
 
 
 def aio_server(
-    *handlers: typing.Any, port: int = 0, register: typing.Callable[[typing.Any], None] | None = None
+    *handlers: typing.Any, port: int = 0, register: typing.Callable[[typing.Any], None] | None = None,
+    credentials: typing.Any = None,
 ) -> typing.AsyncContextManager[str]:
-    """``support.aio_server`` with the given generic handlers (and/or ``register``)."""
+    """``support.aio_server`` with the given generic handlers (and/or ``register``);
+    ``credentials``: a secure port."""
 
     def add(server: typing.Any) -> None:
         if handlers:
@@ -377,7 +378,7 @@ def aio_server(
         if register is not None:
             register(server)
 
-    return support.aio_server(add, port=port)
+    return support.aio_server(add, port=port, credentials=credentials)
 
 
 grpclib_server = support.grpclib_server

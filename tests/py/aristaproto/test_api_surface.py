@@ -16,9 +16,7 @@ must be equal, so that a future difference fails here.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
-import sys
 import types
 import typing
 from pathlib import Path
@@ -65,13 +63,6 @@ def _options(generation: str, client_transport: str, server_transport: str) -> d
 _ROOT = h._PKG_ROOT / "surface"
 
 
-def _import(root: Path, tag: str, package: str) -> types.ModuleType:
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    importlib.invalidate_caches()
-    return importlib.import_module(f"{tag}.{package}")
-
-
 def _generate_both(generation: str, client_transport: str, server_transport: str
                    ) -> tuple[dict[str, types.ModuleType], dict[str, types.ModuleType]]:
     options = _options(generation, client_transport, server_transport)
@@ -82,8 +73,8 @@ def _generate_both(generation: str, client_transport: str, server_transport: str
     assert proc.returncode == 0, proc.stderr
     proc = h.run_generator("cli", ms_out, {"rules": "aristaproto", **options}, protos=PROTOS)
     assert proc.returncode == 0, proc.stderr
-    peer = {p: _import(_ROOT, f"pe_{tag}", p) for p in PACKAGES}
-    mine = {p: _import(_ROOT, f"ms_{tag}", p) for p in PACKAGES}
+    peer = {p: h.import_package(_ROOT, f"pe_{tag}.{p}") for p in PACKAGES}
+    mine = {p: h.import_package(_ROOT, f"ms_{tag}.{p}") for p in PACKAGES}
     return peer, mine
 
 

@@ -18,9 +18,7 @@ Each behaviour is also checked against aristaproto's own output where it has it.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-import sys
 import types
 import typing
 import warnings
@@ -57,10 +55,7 @@ def surface(generator: str, flavor: str) -> types.ModuleType:
             h.require_peer()
             proc = h.run_peer(out, OPTIONS[flavor], protos=PROTOS)
         assert proc.returncode == 0, proc.stderr
-        if str(_ROOT) not in sys.path:
-            sys.path.insert(0, str(_ROOT))
-        importlib.invalidate_caches()
-        _CACHE[key] = importlib.import_module(f"{tag}.surface")
+        _CACHE[key] = h.import_package(_ROOT, f"{tag}.surface")
     return _CACHE[key]
 
 
@@ -270,10 +265,7 @@ def test_wkt_references_keep_the_runtime_names() -> None:
     proc = h.run_generator("cli", out, {"rules": "aristaproto", "runtime": "package"}, protos=("wkt_names.proto",))
     assert proc.returncode == 0, proc.stderr
     (out / "__init__.py").touch()
-    if str(_ROOT) not in sys.path:
-        sys.path.insert(0, str(_ROOT))
-    importlib.invalidate_caches()
-    mod = importlib.import_module("wkt_pkg.jtest")
+    mod = h.import_package(_ROOT, "wkt_pkg.jtest")
     import moonstub.wkt
 
     hints = typing.get_type_hints(mod.UsesJs.__init__)

@@ -29,6 +29,8 @@ import grpclib.const
 import grpclib.exceptions
 import grpclib.metadata
 import pytest
+
+import support
 from arista_helpers import (
     FAST_RECONNECT,
     GENERATED,
@@ -192,8 +194,6 @@ async def test_plain_grpc_python_mode_aio(mode: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_plain_grpc_python_mode_sync(mode: str) -> None:
     """grpc_python_mode=sync: plain def servicer methods, a sync stub, a grpc.server."""
-    import concurrent.futures
-
     ns = generated("df_plain_sync", mode)
     svc, msgs = ns.svc, ns.msgs
     assert not inspect.iscoroutinefunction(svc.MyServiceServicer.my_rpc)
@@ -202,17 +202,11 @@ def test_plain_grpc_python_mode_sync(mode: str) -> None:
         def my_rpc(self, request: typing.Any, context: typing.Any) -> typing.Any:
             return msgs.Response(names=[request.name, "sync"])
 
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
-    server = grpc.server(pool)
-    svc.add_servicer(Servicer(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            assert list(svc.MyServiceStub(channel).my_rpc(msgs.Request(name="p")).names) == ["p", "sync"]
-    finally:
-        server.stop(None).wait(5)
-        pool.shutdown(wait=False)
+    with (
+        support.sync_server(lambda server: svc.add_servicer(Servicer(), server), workers=4) as address,
+        grpc.insecure_channel(address) as channel,
+    ):
+        assert list(svc.MyServiceStub(channel).my_rpc(msgs.Request(name="p")).names) == ["p", "sync"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -454,23 +448,19 @@ async def test_aio_client_credentials(aio_kit: Kit) -> None:
     """Call credentials (local TCP channel credentials allow them): stub default and per call."""
     m = aio_kit.msgs
     local = grpc.LocalConnectionType.LOCAL_TCP
-    server = grpc.aio.server()
-    server.add_generic_rpc_handlers((grpcio_impl(aio_kit.ref.svc)()._grpcio_rpc_handler(),))
-    port = server.add_secure_port("127.0.0.1:0", grpc.local_server_credentials(local))
-    await server.start()
-    try:
-        async with grpc.aio.secure_channel(f"127.0.0.1:{port}", grpc.local_channel_credentials(local)) as channel:
-            stub = aio_kit.cls(channel)
-            got = await stub.my_rpc(m.Request(name="c"), credentials=grpc.metadata_call_credentials(_Creds("call")))
-            assert list(got.names) == ["c", "x-cred=call"]
-            stub = aio_kit.cls(channel, credentials=grpc.metadata_call_credentials(_Creds("default")))
-            assert list((await stub.my_rpc(m.Request(name="c"))).names) == ["c", "x-cred=default"]
-            got = await stub.my_rpc(m.Request(name="c"), credentials=grpc.metadata_call_credentials(_Creds("call")))
-            assert list(got.names) == ["c", "x-cred=call"]
-            got = await stub.upload([m.Request(name="u")])
-            assert list(got.names) == ["u"]
-    finally:
-        await server.stop(None)
+    async with (
+        _serve_ref(aio_kit, credentials=grpc.local_server_credentials(local)) as address,
+        grpc.aio.secure_channel(address, grpc.local_channel_credentials(local)) as channel,
+    ):
+        stub = aio_kit.cls(channel)
+        got = await stub.my_rpc(m.Request(name="c"), credentials=grpc.metadata_call_credentials(_Creds("call")))
+        assert list(got.names) == ["c", "x-cred=call"]
+        stub = aio_kit.cls(channel, credentials=grpc.metadata_call_credentials(_Creds("default")))
+        assert list((await stub.my_rpc(m.Request(name="c"))).names) == ["c", "x-cred=default"]
+        got = await stub.my_rpc(m.Request(name="c"), credentials=grpc.metadata_call_credentials(_Creds("call")))
+        assert list(got.names) == ["c", "x-cred=call"]
+        got = await stub.upload([m.Request(name="u")])
+        assert list(got.names) == ["u"]
 
 
 def _free_port() -> int:
@@ -736,9 +726,10 @@ async def test_sync_client_keywords(sync_kit: Kit) -> None:
             assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
             assert list(stub.upload(iter([m.Request(name="u")]), timeout=5).names) == ["u"]
 
-    def run_secure(port: int) -> None:
-        local = grpc.LocalConnectionType.LOCAL_TCP
-        with grpc.secure_channel(f"127.0.0.1:{port}", grpc.local_channel_credentials(local)) as channel:
+    local = grpc.LocalConnectionType.LOCAL_TCP
+
+    def run_secure(address: str) -> None:
+        with grpc.secure_channel(address, grpc.local_channel_credentials(local)) as channel:
             stub = cls(channel, credentials=grpc.metadata_call_credentials(_Creds("default")))
             assert list(stub.my_rpc(m.Request(name="c")).names) == ["c", "x-cred=default"]
             got = stub.my_rpc(m.Request(name="c"), credentials=grpc.metadata_call_credentials(_Creds("call")))
@@ -746,14 +737,8 @@ async def test_sync_client_keywords(sync_kit: Kit) -> None:
 
     async with _serve_ref(sync_kit) as address:
         await asyncio.to_thread(run, address)
-    server = grpc.aio.server()
-    server.add_generic_rpc_handlers((grpcio_impl(sync_kit.ref.svc)()._grpcio_rpc_handler(),))
-    port = server.add_secure_port("127.0.0.1:0", grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP))
-    await server.start()
-    try:
-        await asyncio.to_thread(run_secure, port)
-    finally:
-        await server.stop(None)
+    async with _serve_ref(sync_kit, credentials=grpc.local_server_credentials(local)) as address:
+        await asyncio.to_thread(run_secure, address)
 
 
 # ---- grpclib clients ---------------------------------------------------------------------------------

@@ -13,9 +13,7 @@ themselves.
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
 import types
 import typing
 
@@ -30,10 +28,7 @@ _CACHE: dict[str, types.ModuleType] = {}
 
 
 def _import(tag: str) -> types.ModuleType:
-    if str(_ROOT) not in sys.path:
-        sys.path.insert(0, str(_ROOT))
-    importlib.invalidate_caches()
-    return importlib.import_module(f"{tag}.validation")
+    return h.import_package(_ROOT, f"{tag}.validation")
 
 
 def ours() -> types.ModuleType:
@@ -44,7 +39,7 @@ def ours() -> types.ModuleType:
         (out / "__init__.py").touch()
         shutil.copy(SUPPORT, out / "_moonstub_pydantic.py")
         mod = _import("ms_pyd")
-        support = importlib.import_module("ms_pyd._moonstub_pydantic")
+        support = h.import_package(_ROOT, "ms_pyd._moonstub_pydantic")
         support.validated(mod.Inner, mod.Message)
         _CACHE["ms"] = mod
     return _CACHE["ms"]

@@ -25,10 +25,8 @@ OAuth, JWT, per-RPC) need Google credentials and are not part of the 14.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import itertools
-import subprocess
 import sys
 import threading
 import time
@@ -39,6 +37,8 @@ from pathlib import Path
 import grpc
 import grpc.aio
 import pytest
+
+import support
 
 HERE = Path(__file__).resolve().parent
 INTEROP = HERE / "protos" / "interop"
@@ -71,28 +71,13 @@ CASES = (
 # ---- generated code --------------------------------------------------------------------------------
 
 
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-
-
 def _import_pb(out: Path) -> dict[str, types.ModuleType]:
     """grpcio-tools' modules, imported as the package ``src.proto.grpc.testing``
     (their own imports say so); sys.path and sys.modules are restored after."""
-    before = {name: mod for name, mod in sys.modules.items() if name == "src" or name.startswith("src.")}
-    for name in before:
-        del sys.modules[name]
-    sys.path.insert(0, str(out))
-    try:
-        package = TESTING.replace("/", ".")
-        return {name: __import__(f"{package}.{name}", fromlist=["_"])
-                for name in ("empty_pb2", "messages_pb2", "test_pb2", "test_pb2_grpc")}
-    finally:
-        sys.path.remove(str(out))
-        for name in [n for n in sys.modules if n == "src" or n.startswith("src.")]:
-            del sys.modules[name]
-        sys.modules.update(before)
+    package = TESTING.replace("/", ".")
+    names = ("empty_pb2", "messages_pb2", "test_pb2", "test_pb2_grpc")
+    loaded = support.load_modules(out, [f"{package}.{name}" for name in names])
+    return {name: loaded[f"{package}.{name}"] for name in names}
 
 
 def moonstub_kit(mods: dict[str, types.ModuleType], mode: str) -> types.SimpleNamespace:
@@ -152,23 +137,20 @@ class IdlNames:
 
 
 @pytest.fixture(scope="module")
-def kits(tmp_path_factory: pytest.TempPathFactory, moonstub_bin: str,
+def kits(tmp_path_factory: pytest.TempPathFactory,
          loader: typing.Callable[..., dict[str, types.ModuleType]]) -> dict[str, types.SimpleNamespace]:
     """The four generated sets: moonstub-sync, moonstub-aio, grpcio-tools-sync,
     grpcio-tools-aio (the last two are the same grpcio-tools modules)."""
     out: dict[str, types.SimpleNamespace] = {}
     for mode in ("sync", "aio"):
         target = tmp_path_factory.mktemp(f"interop_ms_{mode}")
-        cmd = [moonstub_bin, "-I", str(INTEROP), *(str(INTEROP / p) for p in PROTOS), f"--python_out={target}",
-               "--grpc"]
-        if mode == "sync":
-            cmd.append("--grpc-python-mode=sync")
-        _run(cmd)
+        flags = ["--grpc", *(["--grpc-python-mode=sync"] if mode == "sync" else [])]
+        support.generate(target, [INTEROP], [INTEROP / p for p in PROTOS], *flags)
         names = tuple(n for n in MS_MODULES if n != "_moonstub" or (target / "_moonstub.py").is_file())
         out[f"moonstub-{mode}"] = moonstub_kit(loader(target, f"interop_{mode}", names), mode)
     target = tmp_path_factory.mktemp("interop_pb")
-    _run([sys.executable, "-m", "grpc_tools.protoc", "-I", str(INTEROP), f"--python_out={target}",
-          f"--grpc_python_out={target}", *(str(INTEROP / p) for p in PROTOS)])
+    support.run_checked([sys.executable, "-m", "grpc_tools.protoc", "-I", str(INTEROP), f"--python_out={target}",
+                         f"--grpc_python_out={target}", *(str(INTEROP / p) for p in PROTOS)])
     pb = _import_pb(target)
     out["grpcio-tools-sync"] = grpcio_tools_kit(pb, "sync")
     out["grpcio-tools-aio"] = grpcio_tools_kit(pb, "aio")
@@ -294,52 +276,20 @@ def aio_servicer(k: types.SimpleNamespace) -> typing.Any:
     return type("AioTestService", (k.servicer_base,), {k.method(n): f for n, f in methods.items()})()
 
 
-class AioServerThread:
-    """A grpc.aio server on its own event loop in its own thread, so that sync
-    clients (which block) and aio clients (on the test's loop) both reach it."""
-
-    def __init__(self, register: typing.Callable[[typing.Any], None]) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="aio-interop-server", daemon=True)
-        self.thread.start()
-        self.server, port = asyncio.run_coroutine_threadsafe(self._start(register), self.loop).result(30)
-        self.address = f"127.0.0.1:{port}"
-
-    @staticmethod
-    async def _start(register: typing.Callable[[typing.Any], None]) -> tuple[grpc.aio.Server, int]:
-        server = grpc.aio.server()
-        register(server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        return server, port
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(None), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def servers(kits: dict[str, types.SimpleNamespace]) -> typing.Iterator[dict[str, str]]:
-    """Addresses of the four TestService servers, by the kit they are built from."""
+    """Addresses of the four TestService servers, by the kit they are built from:
+    grpcio on a thread pool, and grpc.aio on an event loop of its own thread, so
+    that sync clients (which block) and aio clients (on the test's loop) both
+    reach it."""
     addresses: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         for name in ("moonstub-sync", "grpcio-tools-sync"):
-            k = kits[name]
-            pool = concurrent.futures.ThreadPoolExecutor(max_workers=16)
-            server = grpc.server(pool)
-            k.add(sync_servicer(k), server)
-            port = server.add_insecure_port("127.0.0.1:0")
-            server.start()
-            stack.callback(pool.shutdown, wait=False, cancel_futures=True)
-            stack.callback(lambda s=server: s.stop(None).wait(30))
-            addresses[name] = f"127.0.0.1:{port}"
+            running = support.sync_server(lambda server, k=kits[name]: k.add(sync_servicer(k), server))
+            addresses[name] = stack.enter_context(running)
         for name in ("moonstub-aio", "grpcio-tools-aio"):
-            k = kits[name]
-            running = AioServerThread(lambda server, k=k: k.add(aio_servicer(k), server))
-            stack.callback(running.stop)
-            addresses[name] = running.address
+            running = support.threaded_aio_server(lambda server, k=kits[name]: k.add(aio_servicer(k), server))
+            addresses[name] = stack.enter_context(running)
         yield addresses
 
 

@@ -6,7 +6,6 @@ the JSON mapping."""
 from __future__ import annotations
 
 import atexit
-import importlib
 import os
 import re
 import shutil
@@ -18,10 +17,10 @@ import typing
 import uuid
 from pathlib import Path
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 CORPUS = HERE / "protos" / "hostile"
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
 
 # grpcio has no type stubs in the venv; _moonstub_grpc.py's package-layout
 # fallback (`from . import _moonstub`) cannot be analysed in the flat layout,
@@ -61,12 +60,12 @@ class Generated:
         # aristaproto's output is a package: give it a unique top-level name
         self.out = tmp / self.token if rules == "aristaproto" else tmp / f"out_{self.token}"
         # run in the schema folder with -I . so that diagnostics show "name.proto:line:col"
-        cmd = [MOONSTUB, "-I", ".", *names, f"--python_out={self.out}", f"--rules={rules}", "--opt",
-               "runtime=vendored", *extra]
+        args = ["-I", ".", *names, f"--python_out={self.out}", f"--rules={rules}", "--opt", "runtime=vendored",
+                *extra]
         if grpc:
-            cmd += ["--grpc", f"--grpc-python-mode={grpc}"]
-        self.cmd = cmd
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, cwd=src)
+            args += ["--grpc", f"--grpc-python-mode={grpc}"]
+        self.cmd = [support.MOONSTUB, *args]
+        proc = support.run_moonstub(*args, cwd=src, timeout=60)
         self.returncode = proc.returncode
         self.stderr = proc.stderr
         self._loaded: dict[str, types.ModuleType] = {}
@@ -103,26 +102,15 @@ class Generated:
         if name in self._loaded:
             return self._loaded[name]
         if self.rules == "aristaproto":
-            sys.path.insert(0, str(self.tmp))
-            try:
-                self._loaded[name] = importlib.import_module(f"{self.token}.{name}")
-            finally:
-                sys.path.remove(str(self.tmp))
+            # under the package named by the unique token, which stays in sys.modules
+            full = f"{self.token}.{name}"
+            self._loaded[name] = support.load_modules(self.tmp, [full], keep=True)[full]
             return self._loaded[name]
         # flat layout: the modules import each other by plain names, which other
         # tests use too; import them all at once, then put sys.modules back
         plain = sorted(p.stem for p in self.out.glob("*.py"))
-        saved = {n: sys.modules.pop(n, None) for n in plain}
-        sys.path.insert(0, str(self.out))
-        try:
-            for n in sorted(plain, key=lambda n: (not n.startswith("_moonstub"), n.endswith("_grpc"), n)):
-                self._loaded[n] = importlib.import_module(n)
-        finally:
-            sys.path.remove(str(self.out))
-            for n in plain:
-                sys.modules.pop(n, None)
-                if saved[n] is not None:
-                    sys.modules[n] = saved[n]
+        order = sorted(plain, key=lambda n: (not n.startswith("_moonstub"), n.endswith("_grpc"), n))
+        self._loaded.update(support.load_modules(self.out, order))
         return self._loaded[name]
 
     # -- mypy ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import grpc
 import grpc.aio
 import pytest
 
+import support
 from hostile_support import CORPUS, Generated, protobuf_classes, works, works_or_refused
 
 RULES = ["default", "aristaproto"]
@@ -217,29 +218,25 @@ async def _serve_foo(gen: Generated, companion: typing.Any, msgs: typing.Any, gr
             async for r in request_iterator:
                 yield grpc_cls(text=f"chat:{sorted(r.mt)}")
 
-    server = grpc.aio.server()
-    companion.add_servicer(Foo(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = companion.FooStub(channel)
-            names = {v: k for k, v in gen_names(gen, msgs).items()}
-            req_cls = msgs.Req
-            g = getattr(msgs, names["grpc"])
-            message = getattr(msgs, names["Message"])
-            err = getattr(msgs, names["DecodeError"])
-            typ = getattr(msgs, names["typing"])
-            add = getattr(msgs, names["add_servicer"])
-            math_ = getattr(msgs, names["math"])
-            req = req_cls(g=g(text="hi"), m=message(a=4), err=err(why="w"), t=typ(a=2))
-            assert (await stub.call(req, timeout=10)).text == "call:hi:4:w"
-            assert [r.text async for r in stub.watch(req, timeout=10)] == ["watch0:2", "watch1:2", "watch2:2"]
-            assert (await stub.upload([req_cls(add=add(a=i)) for i in range(3)], timeout=10)).text == "0+1+2"
-            got = [r.text async for r in stub.chat([req_cls(mt={"b": math_(a=1.0), "a": math_()})], timeout=10)]
-            assert got == ["chat:['a', 'b']"]
-    finally:
-        await server.stop(None)
+    async with (
+        support.aio_server(lambda server: companion.add_servicer(Foo(), server)) as address,
+        grpc.aio.insecure_channel(address) as channel,
+    ):
+        stub = companion.FooStub(channel)
+        names = {v: k for k, v in gen_names(gen, msgs).items()}
+        req_cls = msgs.Req
+        g = getattr(msgs, names["grpc"])
+        message = getattr(msgs, names["Message"])
+        err = getattr(msgs, names["DecodeError"])
+        typ = getattr(msgs, names["typing"])
+        add = getattr(msgs, names["add_servicer"])
+        math_ = getattr(msgs, names["math"])
+        req = req_cls(g=g(text="hi"), m=message(a=4), err=err(why="w"), t=typ(a=2))
+        assert (await stub.call(req, timeout=10)).text == "call:hi:4:w"
+        assert [r.text async for r in stub.watch(req, timeout=10)] == ["watch0:2", "watch1:2", "watch2:2"]
+        assert (await stub.upload([req_cls(add=add(a=i)) for i in range(3)], timeout=10)).text == "0+1+2"
+        got = [r.text async for r in stub.chat([req_cls(mt={"b": math_(a=1.0), "a": math_()})], timeout=10)]
+        assert got == ["chat:['a', 'b']"]
 
 
 def gen_names(gen: Generated, msgs: typing.Any) -> dict[str, str]:
@@ -293,16 +290,12 @@ def test_stub_names_default(tmp_path):
             return msgs.FooServicer(text=request.text.upper())
 
     async def run() -> None:
-        server = grpc.aio.server()
-        companion.add_servicer(Foo(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                reply = await companion.FooStub(channel).call(msgs.FooStub(text="abc"), timeout=10)
-                assert reply == msgs.FooServicer(text="ABC")
-        finally:
-            await server.stop(None)
+        async with (
+            support.aio_server(lambda server: companion.add_servicer(Foo(), server)) as address,
+            grpc.aio.insecure_channel(address) as channel,
+        ):
+            reply = await companion.FooStub(channel).call(msgs.FooStub(text="abc"), timeout=10)
+            assert reply == msgs.FooServicer(text="ABC")
 
     asyncio.run(run())
 
@@ -389,13 +382,12 @@ def test_keyword_package_and_services(tmp_path, rules):
         plain = Generated(tmp_path, ["keyword_package.proto"], rules)
         clients = works(plain, [msgs_name], "class.import.def.")[msgs_name]
 
-    async def run() -> None:
-        server = grpc.aio.server()
+    def register(server: typing.Any) -> None:
         companion.add_servicer(_keyword_servicer(companion, msgs), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+
+    async def run() -> None:
+        async with support.aio_server(register) as address:
+            async with grpc.aio.insecure_channel(address) as channel:
                 stub = service_class(companion, "classStub")(channel)
                 for idl, py in KEYWORD_METHODS.items():
                     if idl in ("Await", "None", "Lambda"):
@@ -416,22 +408,18 @@ def test_keyword_package_and_services(tmp_path, rules):
                 # aristaproto's sync client in the package module, on a sync channel
                 # (from a run without --grpc: see test_aristaproto_clients_after_companion_import)
                 def sync_calls() -> list[str]:
-                    with grpc.insecure_channel(f"127.0.0.1:{port}") as sync_channel:
+                    with grpc.insecure_channel(address) as sync_channel:
                         client = service_class(clients, "classStub")(sync_channel, timeout=10)
                         return [getattr(client, py)(Req(text="s")).text for idl, py in KEYWORD_METHODS.items()
                                 if idl not in ("Await", "None", "Lambda")]
                 texts = await asyncio.to_thread(sync_calls)
                 assert texts == [f"{idl}:s" for idl in KEYWORD_METHODS if idl not in ("Await", "None", "Lambda")]
-        finally:
-            await server.stop(None)
 
     asyncio.run(run())
 
 
 def test_keyword_services_sync_mode(tmp_path):
     """The sync grpcio companion of the keyword package on grpc.server."""
-    import concurrent.futures
-
     gen = Generated(tmp_path, ["keyword_package.proto"], "default", grpc="sync")
     # mypy: see test_sync_companion_passes_mypy_strict
     loaded = works(gen, ["class_import_def", "class_import_def_grpc"], "class.import.def.",
@@ -445,20 +433,14 @@ def test_keyword_services_sync_mode(tmp_path):
     body = {KEYWORD_METHODS[idl]: method(idl) for idl in unary}
     body["await_"] = lambda self, request, context: iter([msgs.Rep(text="Await")])
     servicer = type("Sync", (companion.classServicer,), body)()
-    pool = concurrent.futures.ThreadPoolExecutor(4)
-    server = grpc.server(pool)
-    companion.add_servicer(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = companion.classStub(channel)
-            assert [getattr(stub, KEYWORD_METHODS[idl])(msgs.Req(text="q"), timeout=10).text for idl in unary] == \
-                [f"{idl}:q" for idl in unary]
-            assert [r.text for r in stub.await_(msgs.Req(), timeout=10)] == ["Await"]
-    finally:
-        server.stop(None).wait(10)
-        pool.shutdown(wait=False)
+    with (
+        support.sync_server(lambda server: companion.add_servicer(servicer, server), workers=4) as address,
+        grpc.insecure_channel(address) as channel,
+    ):
+        stub = companion.classStub(channel)
+        assert [getattr(stub, KEYWORD_METHODS[idl])(msgs.Req(text="q"), timeout=10).text for idl in unary] == \
+            [f"{idl}:q" for idl in unary]
+        assert [r.text for r in stub.await_(msgs.Req(), timeout=10)] == ["Await"]
 
 
 def test_sync_companion_passes_mypy_strict(tmp_path):
@@ -479,17 +461,11 @@ def test_aristaproto_clients_after_companion_import(tmp_path):
             return pkg.Msg(text=request.text[::-1])
 
     async def run() -> None:
-        server = grpc.aio.server()
-        companion.add_servicer(Echo(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
+        async with support.aio_server(lambda server: companion.add_servicer(Echo(), server)) as address:
             def call() -> str:
-                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                with grpc.insecure_channel(address) as channel:
                     return pkg.EchoStub(channel).say(pkg.Msg(text="abc"), timeout=10).text
             assert await asyncio.to_thread(call) == "cba"
-        finally:
-            await server.stop(None)
 
     asyncio.run(run())
 
@@ -889,17 +865,13 @@ def test_rpc_and_its_private_twin(tmp_path):
             return msgs.M(text="_Foo")
 
     async def run() -> None:
-        server = grpc.aio.server()
-        companion.add_servicer(S(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                stub = companion.SStub(channel)
-                assert (await stub.foo(msgs.M(), timeout=10)).text == "Foo"
-                assert (await stub._foo(msgs.M(), timeout=10)).text == "_Foo"
-        finally:
-            await server.stop(None)
+        async with (
+            support.aio_server(lambda server: companion.add_servicer(S(), server)) as address,
+            grpc.aio.insecure_channel(address) as channel,
+        ):
+            stub = companion.SStub(channel)
+            assert (await stub.foo(msgs.M(), timeout=10)).text == "Foo"
+            assert (await stub._foo(msgs.M(), timeout=10)).text == "_Foo"
 
     asyncio.run(run())
 
@@ -931,17 +903,11 @@ def test_rpc_named_like_client_internals_aristaproto(tmp_path):
             return msgs.M(text="Ping")
 
     async def run() -> None:
-        server = grpc.aio.server()
-        companion.add_servicer(S(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
+        async with support.aio_server(lambda server: companion.add_servicer(S(), server)) as address:
             def calls() -> list[str]:
-                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                with grpc.insecure_channel(address) as channel:
                     client = pkg.SStub(channel, timeout=10)
                     return [client.ping(pkg.M()).text, client.defaults(pkg.M()).text]
             assert await asyncio.to_thread(calls) == ["Ping", "Defaults"]
-        finally:
-            await server.stop(None)
 
     asyncio.run(run())

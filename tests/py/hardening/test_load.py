@@ -45,10 +45,10 @@ import grpc
 import grpc.aio
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 PROTOS = HERE / "protos"
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
 
 RPCS = int(os.environ.get("MOONSTUB_LOAD_RPCS", "5000"))
 CLIENTS = 50
@@ -100,39 +100,16 @@ MALFORMED: dict[str, bytes] = {
 
 
 def _generate(out: Path, mode: str) -> None:
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-    cmd = [MOONSTUB, "-I", str(PROTOS), str(PROTOS / "load.proto"), f"--python_out={out}", "--grpc",
-           "--opt", "runtime=vendored"]
-    if mode == "sync":
-        cmd.append("--grpc-python-mode=sync")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
+    flags = ["--grpc", "--opt", "runtime=vendored", *(["--grpc-python-mode=sync"] if mode == "sync" else [])]
+    support.generate(out, [PROTOS], [PROTOS / "load.proto"], *flags)
 
 
 def _load(directory: Path, tag: str) -> types.SimpleNamespace:
-    """Loads the generated set under unique names (the aio and sync sets share
-    module names); during loading the plain names point at this set."""
-    import importlib.util
-
+    """Loads the generated set under unique names (``_hl_<tag>__<name>``: the
+    aio and sync sets share module names); during loading the plain names
+    point at this set."""
     names = ("_moonstub", "_moonstub_grpc", "hload_v1", "hload_v1_grpc")
-    saved = {name: sys.modules.get(name) for name in names}
-    mods = {}
-    try:
-        for name in names:
-            spec = importlib.util.spec_from_file_location(f"_hl_{tag}__{name}", directory / f"{name}.py")
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            mods[name] = module
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = old
+    mods = support.load_modules(directory, names, tag=f"hl_{tag}")
     return types.SimpleNamespace(dir=directory, ms=mods["_moonstub"], m=mods["hload_v1"], g=mods["hload_v1_grpc"])
 
 

@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pytest
 
+import support
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
-MOONSTUB = os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub"))
+MOONSTUB = support.MOONSTUB
 OLD = 978307200_000_000_000  # 2001-01-01T00:00:00Z in ns
 
 V1 = """syntax = "proto3";
@@ -130,11 +131,11 @@ RAISING_POLICY = """return {
 
 
 def moonstub(*args: str, cwd: Path | None = None, preexec=None) -> subprocess.CompletedProcess[str]:
-    """Runs moonstub; `preexec` (from fsize_limit) is a file-size limit in bytes."""
-    if not os.access(MOONSTUB, os.X_OK):
-        pytest.fail(f"moonstub binary not found at {MOONSTUB} (run make, or set MOONSTUB)")
-    return subprocess.run(limited([MOONSTUB, *args], preexec), capture_output=True, text=True, timeout=60,
-                          cwd=cwd, check=False)
+    """Runs moonstub (``support.run_moonstub``); `preexec` (from fsize_limit) is a file-size limit in bytes."""
+    if preexec is None:
+        return support.run_moonstub(*args, cwd=cwd, timeout=60)
+    return subprocess.run(limited([support.check_binary(), *args], preexec), capture_output=True, text=True,
+                          timeout=60, cwd=cwd, check=False)
 
 
 def snapshot(root: Path, dir_mtimes: bool = True) -> dict[str, tuple]:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent.parent
-MOONSTUB = Path(os.environ.get("MOONSTUB", str(REPO / "build" / "moonstub")))
+import support
+
+REPO = support.REPO
+MOONSTUB = Path(support.MOONSTUB)
 BUF = Path(sys.executable).with_name("buf")
 
 GREETER = REPO / "examples" / "greeter"
@@ -42,9 +43,7 @@ def plugin_path(tmp_path: Path) -> str:
 
 
 def cli(src: Path, out: Path, *extra: str) -> None:
-    proc = subprocess.run([str(MOONSTUB), "-I", str(src), str(src / "orders.proto"), f"--python_out={out}", *extra],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    support.generate(out, [src], [src / "orders.proto"], *extra)
 
 
 def write_schema(tmp_path: Path) -> Path:
