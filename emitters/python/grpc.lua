@@ -14,6 +14,7 @@ local Writer = require("emitters.writer")
 local services_mod = require("emitters.python.services")
 local text = require("emitters.python.text")
 local py_string, docstring, write_call = text.py_string, text.docstring, text.write_call
+local write_expr = text.write_expr
 
 local M = {}
 
@@ -28,11 +29,22 @@ local SHAPES = {
 local function keyword_line(w, key, expr)
   if 4 + #key + 1 + #expr + 1 + w:indent_width() <= text.LINE_LIMIT then
     w:line("    %s=%s,", key, expr)
-  else
+  elseif 8 + #expr + w:indent_width() <= text.LINE_LIMIT then
     w:line("    %s=(", key)
     w:line("        %s", expr)
     w:line("    ),")
+  else
+    w:indent()
+    write_expr(w, key .. "=", expr, ",")
+    w:dedent()
   end
+end
+
+-- `    expr,` (one item inside an open bracket), broken when too long.
+local function item_line(w, expr)
+  w:indent()
+  write_expr(w, "", expr, ",", { inside = true })
+  w:dedent()
 end
 
 local function module_of(ref)
@@ -98,10 +110,12 @@ local function write_stub(w, ctx, svc, aio)
     local annotation = string.format("%s: %s[%s, %s]", m.attr, kind, m.input, m.output)
     if #annotation + 4 <= 110 then
       w:line("%s", annotation)
+    elseif #m.attr + #kind + 7 > text.LINE_LIMIT then
+      write_expr(w, m.attr .. ": ", string.format("%s[%s, %s]", kind, m.input, m.output), "")
     else
       w:line("%s: %s[", m.attr, kind)
-      w:line("    %s,", m.input)
-      w:line("    %s,", m.output)
+      item_line(w, m.input)
+      item_line(w, m.output)
       w:line("]")
     end
     docstring(w, method.comments, string.format("%s: /%s/%s.", m.shape:gsub("_", "-"), svc.service.full_name,
@@ -120,7 +134,7 @@ local function write_stub(w, ctx, svc, aio)
         string.format("_ms_grpc.fory_reader(%s._get_fory, %s)", module_of(m.output), m.output))
     else
       w:line("    request_serializer=_serialize,")
-      w:line("    response_deserializer=%s.FromString,", m.output)
+      keyword_line(w, "response_deserializer", m.output .. ".FromString")
     end
     w:line("    **_REGISTERED,")
     w:line(")")
@@ -150,18 +164,22 @@ local function write_servicer(w, ctx, svc, aio)
       or m.output
     w:line("%sdef %s(", aio and "async " or "", m.name)
     w:line("    self,")
-    w:line("    %s: %s,", req_name, req_type)
+    w:indent()
+    write_expr(w, req_name .. ": ", req_type, ",")
+    w:dedent()
     local context = aio and string.format("grpc.aio.ServicerContext[%s, %s]", m.input, m.output)
       or "grpc.ServicerContext"
     if #context + 14 + w:indent_width() <= text.LINE_LIMIT then
       w:line("    context: %s,", context)
     else
       w:line("    context: grpc.aio.ServicerContext[")
-      w:line("        %s,", m.input)
-      w:line("        %s,", m.output)
+      w:indent()
+      item_line(w, m.input)
+      item_line(w, m.output)
+      w:dedent()
       w:line("    ],")
     end
-    w:line(") -> %s:", result)
+    write_expr(w, ") -> ", result, ":")
     w:indent()
     docstring(w, method.comments, nil)
     local message = string.format("Method /%s/%s is not implemented", svc.service.full_name, method.name)
@@ -195,7 +213,7 @@ local function write_handlers(w, ctx, svc, aio)
   w:indent()
   for i in ipairs(svc.service.methods) do
     local m = svc.methods[i]
-    w:line("%s = servicer.%s", "impl_" .. m.attr, m.name)
+    write_expr(w, "impl_" .. m.attr .. " = ", "servicer." .. m.name)
   end
   w:line("return {")
   w:indent()
@@ -203,13 +221,15 @@ local function write_handlers(w, ctx, svc, aio)
     local m = svc.methods[i]
     local wrap = string.format("_ms_grpc.%s_%s(impl_%s)", aio and "aio" or "sync", m.shape, m.attr)
     w:line("%s: grpc.%s_rpc_method_handler(", py_string(method.name), m.shape)
-    w:line("    %s,", wrap)
+    item_line(w, wrap)
     if svc.fory then
       keyword_line(w, "request_deserializer",
         string.format("_ms_grpc.tolerant(_ms_grpc.fory_reader(%s._get_fory, %s))", module_of(m.input), m.input))
       keyword_line(w, "response_serializer", string.format("_ms_grpc.fory_writer(%s._get_fory)", module_of(m.output)))
     else
-      w:line("    request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
+      w:indent()
+      write_expr(w, "request_deserializer=", string.format("_ms_grpc.tolerant(%s.FromString)", m.input), ",")
+      w:dedent()
       w:line("    response_serializer=_serialize,")
     end
     w:line("),")
@@ -305,20 +325,24 @@ function M.module_text(ctx, mod, services)
   w:line("import grpc")
   if aio then w:line("import grpc.aio") end
   for _, l in ipairs(extra) do
-    if l ~= "import asyncio" and l ~= "" and l ~= "import grpc" and l ~= "import grpc.aio" then w:line(l) end
+    if l ~= "import asyncio" and l ~= "" and l ~= "import grpc" and l ~= "import grpc.aio" then
+      text.write_import(w, l)
+    end
   end
   w:blank()
-  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
-  for _, line in ipairs(ctx.import_lines(mod, "_moonstub_grpc", "_ms_grpc")) do w:line(line) end
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do text.write_import(w, line) end
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub_grpc", "_ms_grpc")) do text.write_import(w, line) end
   for _, line in ipairs(support) do
-    if not line:match(" as _ms_grpc$") then w:line(line) end
+    if not line:match(" as _ms_grpc$") then text.write_import(w, line) end
   end
   local imported = {}
   for other in pairs(mod.grpc_imports) do imported[#imported + 1] = other end
   table.sort(imported)
   for _, other in ipairs(imported) do
-    for _, line in ipairs(ctx.import_lines(mod, other, names:import_alias(other))) do w:line(line) end
+    for _, line in ipairs(ctx.import_lines(mod, other, names:import_alias(other))) do text.write_import(w, line) end
   end
+  -- where other emitters add to the module (docs/lua-api.md, insertion points), as in the message modules
+  w:line("# @@protoc_insertion_point(imports)")
   w:blank()
   -- like every generated module, the companion checks that its runtime can run it
   if ctx.version_check then
@@ -344,7 +368,7 @@ function M.module_text(ctx, mod, services)
   w:line("_serialize = _ms.Message.SerializeToString")
   w:line("_REGISTERED = _ms_grpc.registered_method_keywords()")
   w:blank(2)
-  return w:text() .. "\n\n" .. body:text()
+  return w:text() .. "\n\n" .. body:text() .. "\n\n# @@protoc_insertion_point(module_scope)\n"
 end
 
 return M

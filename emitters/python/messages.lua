@@ -5,6 +5,7 @@ local names_mod = require("emitters.python.names")
 local python = require("rules.python")
 local text = require("emitters.python.text")
 local py_string, docstring, write_call = text.py_string, text.docstring, text.write_call
+local write_expr, expr_lines = text.write_expr, text.expr_lines
 
 local M = {}
 
@@ -246,7 +247,7 @@ local function write_field_annotations(w, message, plan, joined)
       w:line("%s", one)
     else
       w:line("%s: (", f.attr)
-      w:line("    %s", f.py_type)
+      for _, l in ipairs(expr_lines(f.py_type, LINE_LIMIT - w:indent_width() - 4)) do text.put(w, "    " .. l) end
       w:line(")")
     end
     if write_joined_docstring(w, joined(message.fields[i].comments)) and i < #plan.fields then w:blank() end
@@ -265,7 +266,7 @@ end
 local function write_enum(w, mod, enum)
   local names = mod.names
   local rules = names.rules
-  w:line("class %s(enum.IntEnum):", names:class_name(enum))
+  write_expr(w, "class ", names:class_name(enum) .. "(enum.IntEnum)", ":", { bare = true })
   w:indent()
   local joined = rules.join_comments and require("emitters.python.services").joined_comment_lines
   if joined then
@@ -283,7 +284,7 @@ local function write_enum(w, mod, enum)
         where(other), v.name, where(v), enum.full_name, member), v.loc)
     end
     seen[member] = v
-    w:line("%s = %d", member, v.number)
+    write_expr(w, member .. " = ", string.format("%d", v.number))
     -- aristaproto's layout: each member's comments below it
     if joined then write_joined_docstring(w, joined(v.comments)) end
   end
@@ -296,12 +297,7 @@ local function write_enum(w, mod, enum)
       w:line("%s%s:", head, returns)
     else
       w:line("%s(", head)
-      if #returns + 4 + w:indent_width() <= LINE_LIMIT then
-        w:line("    %s", returns)
-      else
-        w:line("    %s", names:enum_qualname(enum))
-        w:line("    | None")
-      end
+      for _, l in ipairs(expr_lines(returns, LINE_LIMIT - w:indent_width() - 4)) do text.put(w, "    " .. l) end
       w:line("):")
     end
     w:line("    return _ms.open_enum_member(cls, value)")
@@ -341,9 +337,10 @@ end
 -- a deprecated message, and for each deprecated field it is given.
 local function deprecation_lines(mod, message, plan)
   if not mod.deprecation_warnings then return {} end
+  -- each a statement {head, expr, tail, depth} for text.write_expr
   local lines = {}
   if message.options.deprecated == true then
-    lines[1] = string.format("_ms.deprecated(%s)", py_string(plan.qualname))
+    lines[1] = { "", string.format("_ms.deprecated(%s)", py_string(plan.qualname)), "", 0 }
   end
   for i, f in ipairs(plan.fields) do
     if message.fields[i].options.deprecated == true then
@@ -351,26 +348,67 @@ local function deprecation_lines(mod, message, plan)
       -- (a bool is tested as one: "!= False" is E712)
       local test = default == "None" and (f.attr .. " is not None") or default == "False" and f.attr
         or (f.attr .. " != " .. default)
-      lines[#lines + 1] = string.format("if %s:", test)
-      lines[#lines + 1] = string.format("    _ms.deprecated(%s)", py_string(plan.qualname .. "." .. f.attr))
+      lines[#lines + 1] = { "if ", test, ":", 0 }
+      lines[#lines + 1] = { "", string.format("_ms.deprecated(%s)", py_string(plan.qualname .. "." .. f.attr)), "", 1 }
     end
   end
   return lines
+end
+
+-- A statement of deprecation_lines.
+local function write_warning(w, l)
+  for _ = 1, l[4] do w:indent() end
+  write_expr(w, l[1], l[2], l[3])
+  for _ = 1, l[4] do w:dedent() end
+end
+
+-- One `__init__` parameter, `attr: annotation = default,`, broken inside
+-- parentheses around the default, or around the annotation, when too long.
+local function write_parameter(w, attr, annotation, default)
+  local room = LINE_LIMIT - w:indent_width()
+  local p = string.format("%s: %s = %s", attr, annotation, default)
+  if #p + 1 <= room then
+    w:line("%s,", p)
+  elseif #attr + #annotation + 6 <= room then
+    write_expr(w, string.format("%s: %s = ", attr, annotation), default, ",")
+  else
+    local open, inner, close = annotation:match("^([%w_.]+%[)(.*)(%].*)$")
+    local tail = string.format("%s = %s,", close or "", default)
+    if open and #inner + 8 > room and #inner + 4 <= room and #attr + #open + 2 <= room and #tail <= room then
+      -- a subscript whose inner type fits only one level deeper: `attr: list[` / inner / `] | None = None,`
+      w:line("%s: %s", attr, open)
+      w:line("    %s", inner)
+      w:line("%s", tail)
+      return
+    end
+    w:line("%s: (", attr)
+    if open and #annotation + 4 > room and #inner + 8 <= room then
+      -- (as before: a subscript whose inner type fits)
+      w:line("    %s", open)
+      w:line("        %s", inner)
+      w:line("    %s", close)
+    else
+      for _, l in ipairs(expr_lines(annotation, room - 4)) do text.put(w, "    " .. l) end
+    end
+    write_expr(w, ") = ", default, ",")
+  end
 end
 
 local function write_init(w, mod, message, plan)
   local warn = deprecation_lines(mod, message, plan)
   if #plan.fields == 0 then
     w:line("def __init__(self) -> None:")
-    for _, l in ipairs(warn) do w:line("    %s", l) end
-    w:line('    self._unknown = b""')
+    w:indent()
+    for _, l in ipairs(warn) do write_warning(w, l) end
+    w:line('self._unknown = b""')
+    w:dedent()
     return
   end
   local params, body = {}, {}
   for i, f in ipairs(plan.fields) do
     local annotation, default, value = init_parameter(mod, message, f, message.fields[i])
     params[i] = string.format("%s: %s = %s", f.attr, annotation, default)
-    body[i] = string.format("self.%s = %s", f.attr, value)
+    body[i] = { "self." .. f.attr .. " = ", value, "", 0 }
   end
   for i, l in ipairs(warn) do table.insert(body, i, l) end
   local one_line = "def __init__(self, " .. table.concat(params, ", ") .. ") -> None:"
@@ -380,52 +418,16 @@ local function write_init(w, mod, message, plan)
     w:line("def __init__(")
     w:indent()
     w:line("self,")
-    for i, p in ipairs(params) do
-      if #p + 1 + w:indent_width() <= LINE_LIMIT then
-        w:line("%s,", p)
-      else
-        -- a long parameter: its default, or its annotation, in parentheses on lines of their own
-        local f = plan.fields[i]
-        local annotation, default = init_parameter(mod, message, f, message.fields[i])
-        local head = string.format("%s: %s = (", f.attr, annotation)
-        if #head + w:indent_width() <= LINE_LIMIT then
-          w:line("%s", head)
-          w:line("    %s", default)
-          w:line("),")
-        else
-          w:line("%s: (", f.attr)
-          local open, inner, close = annotation:match("^([%w_.]+%[)(.*)(%].*)$")
-          if open and #annotation + 4 + w:indent_width() > LINE_LIMIT then
-            w:line("    %s", open)
-            w:line("        %s", inner)
-            w:line("    %s", close)
-          else
-            w:line("    %s", annotation)
-          end
-          w:line(") = %s,", default)
-        end
-      end
+    for i, f in ipairs(plan.fields) do
+      -- a long parameter: its default, or its annotation, in parentheses on lines of their own
+      local annotation, default = init_parameter(mod, message, f, message.fields[i])
+      write_parameter(w, f.attr, annotation, default)
     end
     w:dedent()
     w:line(") -> None:")
   end
   w:indent()
-  for _, b in ipairs(body) do
-    local target, value = b:match("^(self%.[%w_]+) = (.*)$")
-    if #b + w:indent_width() > LINE_LIMIT and target then
-      w:line("%s = (", target)
-      local cond, other = value:match("^(.- is None) (else .*)$")
-      if cond and #value + 4 + w:indent_width() > LINE_LIMIT then
-        w:line("    %s", cond)
-        w:line("    %s", other)
-      else
-        w:line("    %s", value)
-      end
-      w:line(")")
-    else
-      w:line("%s", b)
-    end
-  end
+  for _, b in ipairs(body) do write_warning(w, b) end
   w:line('self._unknown = b""')
   w:dedent()
 end
@@ -437,7 +439,8 @@ local function write_class(ctx, w, mod, message)
   local bases = { "_ms.Message" }
   local mixin = wkt_mixins[message.full_name]
   if mixin then table.insert(bases, 1, mixin) end
-  w:line("class %s(%s):", names:class_name(message), table.concat(bases, ", "))
+  write_expr(w, "class ", string.format("%s(%s)", names:class_name(message), table.concat(bases, ", ")), ":",
+    { bare = true })
   w:indent()
   local joined = ctx.rules.join_comments and require("emitters.python.services").joined_comment_lines
   if joined then
@@ -782,18 +785,20 @@ function M.module_text(ctx, mod)
     if l ~= "import asyncio" and l ~= "" then w:line(l) end
   end
   if #service_imports > 0 then w:blank() end
-  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do w:line(line) end
+  for _, line in ipairs(ctx.import_lines(mod, "_moonstub", "_ms")) do text.write_import(w, line) end
   if mod.imports_pydantic then
-    for _, line in ipairs(ctx.import_lines(mod, "_moonstub_pydantic", "_ms_pydantic")) do w:line(line) end
+    for _, line in ipairs(ctx.import_lines(mod, "_moonstub_pydantic", "_ms_pydantic")) do text.write_import(w, line) end
   end
-  for _, line in ipairs(service_support) do w:line(line) end
+  for _, line in ipairs(service_support) do text.write_import(w, line) end
   local others = {}
   for other in pairs(mod.imports) do others[#others + 1] = other end
   table.sort(others)
   for _, other in ipairs(others) do
     -- an import only for its descriptors' registration says so to linters
     local note = mod.side_effect_imports[other] and "  # noqa: F401  (registers its descriptors)" or ""
-    for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do w:line("%s%s", line, note) end
+    for _, line in ipairs(ctx.import_lines(mod, other, mod.names:import_alias(other))) do
+      text.write_import(w, line .. note)
+    end
   end
   w:line("# @@protoc_insertion_point(imports)")
   w:blank()

@@ -7,6 +7,29 @@
 --   server_async_transport grpclib | grpcio
 local text = require("emitters.python.text")
 local py_string, docstring = text.py_string, text.docstring
+local write_expr = text.write_expr
+
+-- `expr` one level deeper than the writer's indentation, after `head`
+-- (`head expr tail`), broken when too long: a parameter, an argument, an item.
+local function nested(w, head, expr, tail, how)
+  w:indent()
+  write_expr(w, head, expr, tail, how)
+  w:dedent()
+end
+
+-- `return call(args)` whose value mypy sees as Any (grpcio's untyped calls):
+-- the `type: ignore` stays on the line the statement starts on.
+local function write_any_return(w, call, args)
+  local ignore = "  # type: ignore[no-any-return]"
+  local line = string.format("return %s(%s)", call, args)
+  if #line + #ignore + w:indent_width() <= text.LINE_LIMIT then
+    w:line("%s%s", line, ignore)
+  else
+    w:line("return %s(%s", call, ignore)
+    w:line("    %s", args)
+    w:line(")")
+  end
+end
 
 local M = {}
 
@@ -76,6 +99,9 @@ function M.write_docstring(w, rules, comments, fallback)
   if not rules.join_comments then return docstring(w, comments, fallback) end
   local lines = M.joined_comment_lines(comments)
   if not lines then
+    if fallback and #fallback + 6 + w:indent_width() > text.LINE_LIMIT then
+      return text.write_joined_docstring(w, { fallback })
+    end
     if fallback then w:line('"""%s"""', fallback) end
     return fallback ~= nil
   end
@@ -122,7 +148,7 @@ local function write_multicallables(w, svc)
     w:line("self.__%s: typing.Any = channel.%s(", m.attr, shape(m.method))
     w:line("    %s,", py_string(path_of(m.method)))
     w:line("    request_serializer=_ms.Message.SerializeToString,")
-    w:line("    response_deserializer=%s.FromString,", m.output)
+    nested(w, "response_deserializer=", m.output .. ".FromString", ",")
     w:line(")")
   end
 end
@@ -140,16 +166,16 @@ local function write_method_head(w, ctx, m, is_async, iterable, keywords, result
   w:line("%sdef %s(", is_async and "async " or "", m.name)
   w:line("    self,")
   if m.method.client_streaming then
-    w:line("    messages: %s,", iterable)
+    nested(w, "messages: ", iterable, ",")
   elseif optional_request(ctx, m) then
-    w:line("    message: %s | None = None,", m.input)
+    nested(w, "message: ", m.input .. " | None", " = None,")
   else
-    w:line("    message: %s,", m.input)
+    nested(w, "message: ", m.input, ",")
   end
   w:line("    *,")
   -- None: the stub's default (as aristaproto's clients)
   for _, k in ipairs(keywords) do w:line("    %s: %s | None = None,", k[1], k[2]) end
-  w:line(") -> %s:", result)
+  write_expr(w, ") -> ", result, ":")
 end
 
 -- The first lines of a client method body: docstring, the deprecation
@@ -192,7 +218,7 @@ local function write_sync_client(w, ctx, svc, name)
     w:line(")")
     -- grpcio calls next() on a request stream: a list or tuple becomes an iterator
     local arg = m.method.client_streaming and "iter(messages)" or "message"
-    w:line("return self.__%s(%s, **options)  # type: ignore[no-any-return]", m.attr, arg)
+    write_any_return(w, "self.__" .. m.attr, arg .. ", **options")
     w:dedent()
   end
   w:dedent()
@@ -220,14 +246,13 @@ local function write_grpcio_async_client(w, ctx, svc, name)
     w:line("    wait_for_ready=wait_for_ready,")
     w:line(")")
     if not cs and not ss then
-      w:line("return await self.__%s(message, **options)  # type: ignore[no-any-return]", m.attr)
+      write_any_return(w, "await self.__" .. m.attr, "message, **options")
     elseif not cs and ss then
-      w:line("return _ms_grpc.aio_unary_stream_call(self.__%s, message, options)", m.attr)
+      write_expr(w, "return ", string.format("_ms_grpc.aio_unary_stream_call(self.__%s, message, options)", m.attr))
     elseif cs and not ss then
-      w:line("return await _ms_grpc.aio_stream_unary_call(self.__%s, messages, options)  # type: ignore[no-any-return]",
-        m.attr)
+      write_any_return(w, "await _ms_grpc.aio_stream_unary_call", string.format("self.__%s, messages, options", m.attr))
     else
-      w:line("return _ms_grpc.aio_stream_stream_call(self.__%s, messages, options)", m.attr)
+      write_expr(w, "return ", string.format("_ms_grpc.aio_stream_stream_call(self.__%s, messages, options)", m.attr))
     end
     w:dedent()
   end
@@ -253,8 +278,8 @@ local function write_grpclib_client(w, ctx, svc, name)
     w:line("request = self._channel.request(")
     w:line("    %s,", py_string(path_of(m.method)))
     w:line("    grpclib.const.Cardinality.%s,", shape(m.method):upper())
-    w:line("    %s,", m.input)
-    w:line("    %s,", m.output)
+    nested(w, "", m.input, ",", { inside = true })
+    nested(w, "", m.output, ",", { inside = true })
     w:line("    **options,")
     w:line(")")
     if not cs and not ss then
@@ -311,8 +336,8 @@ local function write_base_head(w, ctx, svc, name, doc, unimplemented)
       w:line("%s", head)
     else
       w:line("async def %s(", m.name)
-      w:line("    self, %s: %s", arg, arg_type)
-      w:line(") -> %s:", result)
+      nested(w, "self, " .. arg .. ": ", arg_type, "")
+      write_expr(w, ") -> ", result, ":")
     end
     w:indent()
     M.write_docstring(w, ctx.rules, m.method.comments, nil)
@@ -325,13 +350,13 @@ local function write_grpcio_base(w, ctx, svc, name)
   write_base_head(w, ctx, svc, name,
     "grpc.aio server base of %s: override the methods, then add self._grpcio_rpc_handler() to the server.",
     function(m)
-      w:line("await self._grpcio_context.abort(grpc.StatusCode.UNIMPLEMENTED, %s)",
-        py_string("Method " .. path_of(m.method) .. " is not implemented"))
+      text.write_call(w, "await self._grpcio_context.abort",
+        { "grpc.StatusCode.UNIMPLEMENTED", { text = "Method " .. path_of(m.method) .. " is not implemented" } })
       if m.method.server_streaming then
         w:line("return")
         w:line("yield")
       else
-        w:line("raise NotImplementedError(%s)", py_string(path_of(m.method)))
+        text.write_call(w, "raise NotImplementedError", { { text = path_of(m.method) } })
       end
     end)
   w:blank()
@@ -357,7 +382,11 @@ local function write_grpcio_base(w, ctx, svc, name)
     end
     w:line("        %s: grpc.%s_rpc_method_handler(", py_string(m.method.name), shape(m.method))
     w:line("            %s,", handler)
-    w:line("            request_deserializer=_ms_grpc.tolerant(%s.FromString),", m.input)
+    w:indent()
+    w:indent()
+    nested(w, "request_deserializer=", string.format("_ms_grpc.tolerant(%s.FromString)", m.input), ",")
+    w:dedent()
+    w:dedent()
     w:line("            response_serializer=_ms.Message.SerializeToString,")
     w:line("        ),")
   end
@@ -373,13 +402,15 @@ local function write_grpclib_base(w, ctx, svc, name)
   write_base_head(w, ctx, svc, name,
     "grpclib server base of %s: override the methods and pass the instance to grpclib.server.Server.",
     function(m)
-      w:line("raise _grpclib.unimplemented(%s)", py_string(path_of(m.method)))
+      text.write_call(w, "raise _grpclib.unimplemented", { { text = path_of(m.method) } })
       if m.method.server_streaming then w:line("yield") end
     end)
   for _, m in ipairs(svc.methods) do
     w:blank()
     local cs, ss = m.method.client_streaming, m.method.server_streaming
-    w:line("async def _rpc_%s(self, stream: grpclib.server.Stream[typing.Any, typing.Any]) -> None:", m.attr)
+    write_expr(w, "async def ",
+      string.format("_rpc_%s(self, stream: grpclib.server.Stream[typing.Any, typing.Any])", m.attr), " -> None:",
+      { bare = true })
     w:indent()
     if cs then
       w:line("requests = _grpclib.requests(stream)")
@@ -389,22 +420,33 @@ local function write_grpclib_base(w, ctx, svc, name)
     local arg = cs and "requests" or "request"
     if ss then
       -- an async generator, or an async def returning None (no responses)
-      w:line("await _grpclib.send_stream(stream, %s, self.%s(%s))", py_string(m.name), m.name, arg)
+      write_expr(w, "await ",
+        string.format("_grpclib.send_stream(stream, %s, self.%s(%s))", py_string(m.name), m.name, arg))
     else
-      w:line("await stream.send_message(await self.%s(%s))", m.name, arg)
+      write_expr(w, "await ", string.format("stream.send_message(await self.%s(%s))", m.name, arg))
     end
     w:dedent()
   end
   w:blank()
   w:line("def __mapping__(self) -> dict[str, grpclib.const.Handler]:")
   w:indent()
+  -- paths too long for their line: the service's part named once
+  local prefix = "/" .. svc.service.full_name .. "/"
+  local long = false
+  for _, m in ipairs(svc.methods) do
+    long = long or #py_string(path_of(m.method)) + 28 + w:indent_width() > text.LINE_LIMIT
+  end
+  if long then w:line("service = %s", py_string(prefix)) end
   w:line("return {")
   for _, m in ipairs(svc.methods) do
-    w:line("    %s: grpclib.const.Handler(", py_string(path_of(m.method)))
+    local key = long and "service + " .. py_string(m.method.name) or py_string(path_of(m.method))
+    w:line("    %s: grpclib.const.Handler(", key)
     w:line("        self._rpc_%s,", m.attr)
     w:line("        grpclib.const.Cardinality.%s,", shape(m.method):upper())
-    w:line("        %s,", m.input)
-    w:line("        %s,", m.output)
+    w:indent()
+    nested(w, "", m.input, ",", { inside = true })
+    nested(w, "", m.output, ",", { inside = true })
+    w:dedent()
     w:line("    ),")
   end
   w:line("}")

@@ -1,13 +1,20 @@
 """Readable, lint-clean output: generated modules pass ruff (E, F, W at 120
 columns) and mypy --strict, on the greeter in every mode and on a googleapis
 subset (pubsub, spanner and long-running operations with their gRPC
-companions, compute's messages for the long names)."""
+companions, compute's messages for the long names). Every line of the golden
+googleapis subset, in both configurations, is within 120 columns: only string
+literals may be longer, and `# noqa: E501` marks only what cannot be broken."""
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import os
+import re
 import subprocess
 import sys
+import tokenize
+import typing
 from pathlib import Path
 
 import pytest
@@ -98,4 +105,117 @@ def test_googleapis_subset_aristaproto_layout(tmp_path: Path) -> None:
     assert "    ack_deadline_seconds: int\n    \"\"\"\n" in text  # a field and its comment below it
     (out / "__init__.py").touch()
     result = mypy(tmp_path, "-p", "out.google.pubsub.v1")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+COMPANION_EMITTER = """
+local M = {}
+function M.emit(ctx)
+  for _, output in ipairs(ctx.outputs) do
+    if output.kind == "grpc" then
+      ctx:insert(output.path, "imports", "import json")
+      ctx:insert(output.path, "module_scope", "COMPANION = json.dumps(" .. string.format("%q", output.path) .. ")")
+    end
+  end
+end
+return M
+"""
+
+
+@pytest.mark.parametrize(("schema", "flags"), [
+    ("greeter.proto", ()), ("greeter.proto", ("--grpc-python-mode=sync",)),
+    ("greeter.proto", ("--rules=aristaproto",)),
+    ("greeter.proto", ("--rules=aristaproto", "--opt", "client_generation=sync_async",
+                       "--opt", "server_generation=async")),
+    ("greeter.fdl", ()),
+])
+def test_grpc_companion_insertion_points(tmp_path: Path, schema: str, flags: tuple[str, ...]) -> None:
+    """gRPC companions have the `imports` and `module_scope` points of the message modules; what is
+    inserted there stays lint-clean."""
+    emitter = tmp_path / "companion.lua"
+    emitter.write_text(COMPANION_EMITTER)
+    out = support.generate(tmp_path / "out", [GREETER], [schema], "--grpc", "--emitter", str(emitter), *flags)
+    companions = sorted(p for p in out.rglob("*_grpc.py") if not p.name.startswith("_moonstub"))
+    assert companions
+    for path in companions:
+        text = path.read_text()
+        assert text.count("# @@protoc_insertion_point(") == 2
+        assert "\nimport json\n# @@protoc_insertion_point(imports)\n\n" in text
+        name = path.relative_to(out).as_posix()
+        assert text.endswith(f'\n\n\nCOMPANION = json.dumps("{name}")\n# @@protoc_insertion_point(module_scope)\n')
+    result = ruff(out)
+    assert result.returncode == 0, result.stdout
+
+
+# ---- every line within 120 columns -------------------------------------------------------------
+
+LIMIT = 120
+# what a line marked for E501 may hold: an insertion marker, a name (or `.name`) longer than its
+# line leaves room for, an enum member whose name alone is too long
+UNBREAKABLE = re.compile(r"(# @@protoc_insertion_point\(.*\)|\.?[A-Za-z_]\w*|[A-Za-z_]\w* = -?\d+)")
+
+
+def _string_only_lines(text: str) -> set[int]:
+    """The numbers of the lines that hold nothing but a string literal (and commas)."""
+    kinds: dict[int, set[bool]] = {}
+    skip = (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in skip:
+            continue
+        literal = tok.type == tokenize.STRING or (tok.type == tokenize.OP and tok.string == ",")
+        for number in range(tok.start[0], tok.end[0] + 1):
+            kinds.setdefault(number, set()).add(literal)
+    return {number for number, k in kinds.items() if k == {True}}
+
+
+def long_lines(folder: Path) -> tuple[list[str], list[str]]:
+    """Lines over 120 columns in the Python files under `folder`, as `path:line: text`, ruff's
+    exemption of one-"word" lines not applied: the ones that are not only a string literal and carry no
+    `# noqa: E501`, then the `# noqa: E501` ones that hold something that could be broken."""
+    bad, noqa = [], []
+    for path in sorted(folder.rglob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        if all(len(line) <= LIMIT for line in lines):
+            continue
+        literal = _string_only_lines(text)
+        for number, line in enumerate(lines, 1):
+            if len(line) <= LIMIT or number in literal:
+                continue
+            where = f"{path.relative_to(folder)}:{number}: {line.strip()}"
+            code, marked, _ = line.partition("  # noqa: E501")
+            if not marked:
+                bad.append(where)
+            elif not UNBREAKABLE.fullmatch(code.strip()):
+                noqa.append(where)
+    return bad, noqa
+
+
+def _golden_run() -> typing.Any:
+    """tests/golden/run.py, which defines the subset and its configurations."""
+    module = sys.modules.get("golden_run")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("golden_run", support.REPO / "tests" / "golden" / "run.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["golden_run"] = module  # (its dataclasses look their module up)
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("config", ["default", "aristaproto"])
+def test_golden_subset_lines_within_120_columns(tmp_path: Path, config: str) -> None:
+    """The golden googleapis subset (tests/golden/googleapis-subset.txt, messages and gRPC
+    companions), as tests/golden/run.py generates it: no line over 120 columns but string literals,
+    the `request_deserializer=...FromString` lines ruff lets pass for having no space included."""
+    if not GOOGLEAPIS.is_dir():
+        pytest.skip("googleapis corpus not unpacked")
+    golden = _golden_run()
+    targets = golden.select_targets(GOOGLEAPIS, golden.read_subset(golden.SUBSET))
+    out = support.generate(tmp_path / "out", [GOOGLEAPIS, support.CORPUS / "src"], targets, *golden.CONFIGS[config],
+                           timeout=600)
+    bad, noqa = long_lines(out)
+    assert not bad, f"{len(bad)} lines over {LIMIT} columns:\n" + "\n".join(bad[:20])
+    assert not noqa, f"{len(noqa)} lines marked `# noqa: E501` that could be broken:\n" + "\n".join(noqa[:20])
+    result = ruff(out)
     assert result.returncode == 0, result.stdout[-3000:]
