@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import typing
 import warnings
@@ -12,7 +13,16 @@ import grpclib.const
 import grpclib.exceptions
 import grpclib.server
 
-__all__ = ["call_options", "deprecated", "recv", "requests", "send_all", "send_stream", "unimplemented"]
+__all__ = [
+    "call_options",
+    "deprecated",
+    "recv",
+    "requests",
+    "send_all",
+    "send_in_background",
+    "send_stream",
+    "unimplemented",
+]
 
 # what reading a request may raise that is the transport's, not the payload's
 _TRANSPORT_ERRORS = (
@@ -78,6 +88,12 @@ async def requests(stream: typing.Any) -> typing.AsyncIterator[typing.Any]:
         if request is None:
             return
         yield request
+
+
+def send_in_background(stream: typing.Any, source: typing.Any) -> asyncio.Future[None]:
+    """Sends the requests of a bidi call from a task of its own, so that the
+    responses are read meanwhile (the caller awaits the task at the end)."""
+    return asyncio.ensure_future(send_all(stream, source))
 
 
 def unimplemented(path: str) -> grpclib.exceptions.GRPCError:

@@ -183,6 +183,12 @@ local function attribute_names(ctx, message, names)
     end
   end
   for i, field in ipairs(message.fields) do
+    if field.number == 0 then
+      -- Fory IDL accepts field number 0 (a warning there); protobuf's wire cannot carry it
+      ctx.host.report("error", string.format("field %q of %s has number 0, which the protobuf codec cannot write "
+        .. "(protobuf field numbers start at 1): renumber it, or use --codec=fory", field.name,
+        message.full_name), field.loc)
+    end
     local attr = rules.field(field)
     if names_mod.message_taken[attr] or names_mod.module_taken[attr] or python.type_names[attr]
       or python.is_dunder(attr) or annotated[attr] or members[attr] then

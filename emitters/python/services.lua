@@ -302,7 +302,7 @@ local function write_grpclib_client(w, ctx, svc, name)
     else
       w:line("async with request as stream:")
       w:line("    await stream.send_request()")
-      w:line("    sender = asyncio.ensure_future(_grpclib.send_all(stream, messages))")
+      w:line("    sender = _grpclib.send_in_background(stream, messages)")
       w:line("    try:")
       w:line("        async for response in stream:")
       w:line("            yield response")
@@ -482,11 +482,6 @@ function M.imports(settings, import_lines)
     else need.grpclib = true end
   end
   if need.grpclib then
-    -- the bidi calls of a grpclib client send from a task of their own
-    if need.grpclib_client then
-      lines[#lines + 1] = "import asyncio"
-      lines[#lines + 1] = ""
-    end
     lines[#lines + 1] = "import grpclib.client"
     lines[#lines + 1] = "import grpclib.const"
     lines[#lines + 1] = "import grpclib.metadata"

@@ -39,6 +39,10 @@ def ruff(folder: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("flags", [
     ("--grpc-python-mode=aio",), ("--grpc-python-mode=sync",), ("--rules=aristaproto",),
     ("--rules=aristaproto", "--opt", "client_generation=sync_async", "--opt", "server_generation=async"),
+    # grpclib clients and bases (aristaproto's defaults for async code)
+    ("--rules=aristaproto", "--opt", "client_generation=async_sync", "--opt", "server_generation=async"),
+    ("--rules=aristaproto", "--opt", "client_generation=async", "--opt", "client_async_transport=grpcio",
+     "--opt", "server_generation=async", "--opt", "server_async_transport=grpcio"),
 ])
 def test_greeter(tmp_path: Path, flags: tuple[str, ...]) -> None:
     out = support.generate(tmp_path / "out", [GREETER], ["greeter.proto"], "--grpc", *flags)

@@ -357,3 +357,17 @@ def test_fory_codec_with_well_known_imports_under_the_package_runtime(tmp_path: 
                           timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["2024-05-06T07:08:09+00:00", "['a',", "'b.c']"]
+
+
+def test_field_number_zero_is_refused_by_the_protobuf_codec_only(tmp_path: Path) -> None:
+    # Fory IDL takes number 0 (a warning, as foryc takes it); protobuf's wire has no field 0
+    (tmp_path / "z.fdl").write_text("package z;\nmessage M {\n  int32 a = 0;\n  string b = 1;\n}\n")
+    fory = support.run_moonstub("-I", str(tmp_path), str(tmp_path / "z.fdl"), f"--python_out={tmp_path / 'f'}")
+    assert fory.returncode == 0, fory.stderr
+    assert 'warning: field "a" has number 0' in fory.stderr
+    pb = support.run_moonstub("-I", str(tmp_path), str(tmp_path / "z.fdl"), "--codec=protobuf",
+                              f"--python_out={tmp_path / 'p'}")
+    assert pb.returncode == 1
+    assert (f'{tmp_path / "z.fdl"}:3:9: error: field "a" of z.M has number 0, which the protobuf codec cannot '
+            "write (protobuf field numbers start at 1): renumber it, or use --codec=fory") in pb.stderr
+    assert not (tmp_path / "p").exists()
