@@ -34,10 +34,21 @@ end
 -- imports for flat layouts, relative ones for package layouts. The runtime
 -- ("_moonstub") is the installed package `moonstub.runtime` unless it is
 -- vendored into the output (--opt runtime=vendored).
+-- The support modules the generated code imports, and the module of the
+-- runtime package each one is: under runtime=package they come from the
+-- installed package (one copy, whatever trees share a sys.path), vendored
+-- they are written beside the output under the first name.
+local PACKAGED = {
+  [SUPPORT] = "runtime",
+  _moonstub_grpc = "grpc_support",
+  _moonstub_grpclib = "grpclib_support",
+  _moonstub_pydantic = "pydantic_support",
+}
+
 local function import_lines_for(style, runtime, external)
   return function(mod, module_name, alias)
-    if module_name == SUPPORT and runtime == "package" then
-      return { string.format("from moonstub import runtime as %s", alias) }
+    if runtime == "package" and PACKAGED[module_name] then
+      return { string.format("from moonstub import %s as %s", PACKAGED[module_name], alias) }
     end
     if external[module_name] then
       local parent, leaf = module_name:match("^(.*)%.([^.]+)$")
@@ -80,6 +91,13 @@ end
 local function write_support(ctx, path, text)
   ctx.host.write(path, text)
   ctx:record_output({ path = path, kind = "support" })
+end
+
+-- A support module of the runtime package (grpc_support, ...) written beside
+-- the output as `module`.py, unless the output imports the installed package.
+local function write_packaged_support(ctx, module)
+  if ctx.runtime == "package" then return end
+  write_support(ctx, module .. ".py", ctx.host.builtin_source("emitters/python/moonstub/" .. PACKAGED[module] .. ".py"))
 end
 
 -- A module of the runtime package (moonstub/<name>.py) written beside the
@@ -199,8 +217,7 @@ function M.emit(ctx)
     end
   end
   if ctx.options.opt.pydantic_dataclasses == "true" then
-    write_support(ctx, "_moonstub_pydantic.py",
-      host.builtin_source("emitters/python/_moonstub_pydantic.py"))
+    write_packaged_support(ctx, "_moonstub_pydantic")
   end
   if ctx.options.grpc then M.emit_grpc(ctx, order, written) end
 end
@@ -209,10 +226,10 @@ end
 function M.write_transport_support(ctx, settings)
   local _, _, need = require("emitters.python.services").imports(settings, function() return {} end)
   if need.grpc then
-    write_support(ctx, "_moonstub_grpc.py", ctx.host.builtin_source("emitters/python/_moonstub_grpc.py"))
+    write_packaged_support(ctx, "_moonstub_grpc")
   end
   if need.grpclib then
-    write_support(ctx, "_moonstub_grpclib.py", ctx.host.builtin_source("emitters/python/_moonstub_grpclib.py"))
+    write_packaged_support(ctx, "_moonstub_grpclib")
   end
   ctx.transport_support_written = true
 end
@@ -279,10 +296,8 @@ function M.emit_grpc(ctx, modules, written)
   local services = require("emitters.python.services")
   local settings = services.settings(ctx.options, { client_generation = "none" })
   local _, _, need = services.imports(settings, function() return {} end)
-  write_support(ctx, "_moonstub_grpc.py", host.builtin_source("emitters/python/_moonstub_grpc.py"))
-  if need.grpclib then
-    write_support(ctx, "_moonstub_grpclib.py", host.builtin_source("emitters/python/_moonstub_grpclib.py"))
-  end
+  write_packaged_support(ctx, "_moonstub_grpc")
+  if need.grpclib then write_packaged_support(ctx, "_moonstub_grpclib") end
 end
 
 return M

@@ -44,7 +44,7 @@ BLOCK_TIMEOUT = 120  # seconds; the slowest block today takes under 2
 # Documents whose first examples are marked runnable: marks removed by mistake
 # fail test_documents_have_runnable_blocks.
 MUST_RUN = ("README.md", "docs/python.md", "docs/grpc.md", "docs/fory.md", "docs/plugin.md", "docs/cli.md",
-            "examples/custom-emitter/README.md")
+            "docs/lua-api.md", "examples/custom-emitter/README.md")
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
@@ -262,3 +262,12 @@ def test_runner_shares_the_folder_and_reports_failures(tmp_path: Path) -> None:
     message = failure(fail, status, output)
     assert message.startswith("sample.md:29: the `sh run` block exited with status 1\n")
     assert "echo not reached" in message and "to stderr" in message
+
+
+def test_make_demo_builds_every_binary_the_docs_use(tmp_path: Path) -> None:
+    # the docs call build/moonstub and build/protoc-gen-moonstub right after `make demo`
+    plan = subprocess.run(["make", "-n", "demo", f"BUILD={tmp_path}"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert plan.returncode == 0, plan.stderr
+    assert f"-o {tmp_path}/moonstub " in plan.stdout
+    assert f"ln -sf moonstub {tmp_path}/protoc-gen-moonstub" in plan.stdout

@@ -382,7 +382,6 @@ def test_outputs_name_every_file_and_what_it_holds(hostile: Path) -> None:
     assert lines == [
         "h_x.py messages h_x | h.x.Outer,h.x.Outer.Inner,h.x.Empty | h.x.Outer.Kind,h.x.Color |",
         "h_x_grpc.py grpc h_x_grpc |  |  | h.x.Things",
-        "_moonstub_grpc.py support - |  |  |",
         "lookup messages",
     ]
 

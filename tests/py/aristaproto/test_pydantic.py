@@ -1,6 +1,6 @@
 """``pydantic_dataclasses``: construction-time validation of messages, as
 aristaproto's option of that name gives (its messages become pydantic
-dataclasses). moonstub's support module emitters/python/_moonstub_pydantic.py
+dataclasses). moonstub's support module emitters/python/moonstub/pydantic_support.py
 is applied to the classes of protos/validation.proto, and the same
 constructor calls are made on aristaproto 2.0.0.dev1's pydantic output: each
 call must be accepted by both or rejected (pydantic.ValidationError) by both.
@@ -23,7 +23,7 @@ import pytest
 
 PROTOS = ("validation.proto",)
 _ROOT = h._PKG_ROOT / "pydantic"
-SUPPORT = h.REPO / "emitters" / "python" / "_moonstub_pydantic.py"
+SUPPORT = h.REPO / "emitters" / "python" / "moonstub" / "pydantic_support.py"
 _CACHE: dict[str, types.ModuleType] = {}
 
 
@@ -148,7 +148,16 @@ def test_option_wired() -> None:
     out = _ROOT / "ms_wired"
     proc = h.run_generator("cli", out, {"rules": "aristaproto", "pydantic_dataclasses": "true"}, protos=PROTOS)
     assert proc.returncode == 0, proc.stderr
+    # vendored (as run_generator runs): the support module is written beside the runtime
     assert (out / "_moonstub_pydantic.py").is_file()
+    # with the installed runtime it is the package's, moonstub.pydantic_support
+    packaged = _ROOT / "ms_wired_package"
+    proc = h.run_generator("cli", packaged, {"rules": "aristaproto", "pydantic_dataclasses": "true",
+                                             "runtime": "package"}, protos=PROTOS)
+    assert proc.returncode == 0, proc.stderr
+    assert not (packaged / "_moonstub_pydantic.py").exists()
+    text = (packaged / "validation" / "__init__.py").read_text()
+    assert "from moonstub import pydantic_support as _ms_pydantic" in text
     (out / "__init__.py").touch()
     mod = _import("ms_wired")
     with pytest.raises(pydantic.ValidationError):

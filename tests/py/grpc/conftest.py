@@ -39,6 +39,8 @@ PROTO = "gtest_service.proto"
 
 # Generated modules, in dependency order.
 MS_MODULES = ("_moonstub", "_moonstub_grpc", "gtest_v1", "gtest_v1_grpc")
+# written beside the output only with a vendored runtime (else the installed package's)
+VENDORED_ONLY = ("_moonstub", "_moonstub_grpc")
 PB_MODULES = ("gtest_service_pb2", "gtest_service_pb2_grpc")
 
 
@@ -48,9 +50,10 @@ def load_modules(directory: Path, tag: str, names: tuple[str, ...]) -> dict[str,
 
 
 def generated_modules(out: Path, names: tuple[str, ...]) -> tuple[str, ...]:
-    """``names`` without ``_moonstub`` when moonstub did not write it (the
-    generated modules then import the installed runtime, ``moonstub.runtime``)."""
-    return tuple(n for n in names if n != "_moonstub" or (out / "_moonstub.py").is_file())
+    """``names`` without ``_moonstub`` and ``_moonstub_grpc`` when moonstub did
+    not write them (the generated modules then import the installed package's
+    ``moonstub.runtime`` and ``moonstub.grpc_support``)."""
+    return tuple(n for n in names if n not in VENDORED_ONLY or (out / f"{n}.py").is_file())
 
 
 def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.SimpleNamespace:
@@ -62,7 +65,7 @@ def _moonstub_set(tmp_path_factory: pytest.TempPathFactory, mode: str) -> types.
         assert (out / f"{name}.py").is_file(), f"moonstub did not write {name}.py in {mode} mode"
     mods = load_modules(out, mode, names)
     return types.SimpleNamespace(
-        mode=mode, dir=out, ms=mods["gtest_v1"]._ms, ms_grpc=mods["_moonstub_grpc"],
+        mode=mode, dir=out, ms=mods["gtest_v1"]._ms, ms_grpc=mods["gtest_v1_grpc"]._ms_grpc,
         msgs=mods["gtest_v1"], grpc=mods["gtest_v1_grpc"],
     )
 

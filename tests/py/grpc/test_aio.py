@@ -752,7 +752,7 @@ def ms_sync_lab(ms_sync: types.SimpleNamespace) -> type:
 @aio
 async def test_writer_api_server_stream(m, aio_server):
     """A server-streaming method may send with ``await context.write`` instead of
-    yielding (grpc.aio's writer API); _moonstub_grpc supports that."""
+    yielding (grpc.aio's writer API); moonstub.grpc_support supports that."""
     msgs = m.msgs
 
     class Writer(m.grpc.LabServicer):

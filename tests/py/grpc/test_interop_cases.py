@@ -146,7 +146,7 @@ def kits(tmp_path_factory: pytest.TempPathFactory,
         target = tmp_path_factory.mktemp(f"interop_ms_{mode}")
         flags = ["--grpc", *(["--grpc-python-mode=sync"] if mode == "sync" else [])]
         support.generate(target, [INTEROP], [INTEROP / p for p in PROTOS], *flags)
-        names = tuple(n for n in MS_MODULES if n != "_moonstub" or (target / "_moonstub.py").is_file())
+        names = tuple(n for n in MS_MODULES if not n.startswith("_moonstub") or (target / f"{n}.py").is_file())
         out[f"moonstub-{mode}"] = moonstub_kit(loader(target, f"interop_{mode}", names), mode)
     target = tmp_path_factory.mktemp("interop_pb")
     support.run_checked([sys.executable, "-m", "grpc_tools.protoc", "-I", str(INTEROP), f"--python_out={target}",

@@ -284,7 +284,7 @@ def mypy(cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
 def test_typed_program_passes_mypy_strict_and_runs(tmp_path: Path, moonstub_bin: str, mode: str) -> None:
     generate(moonstub_bin, tmp_path, mode)
     (tmp_path / "program.py").write_text(AIO_PROGRAM if mode == "aio" else SYNC_PROGRAM)
-    result = mypy(tmp_path, "_moonstub_grpc.py", "gtest_v1_grpc.py", "program.py")
+    result = mypy(tmp_path, "gtest_v1_grpc.py", "program.py")
     assert result.returncode == 0, result.stdout + result.stderr
     run = subprocess.run([sys.executable, "program.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                          check=False, env={**os.environ, "PYTHONPATH": str(tmp_path)})

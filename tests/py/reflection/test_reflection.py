@@ -53,9 +53,9 @@ def _catalog_set(tmp: Path, mode: str, vendored: bool) -> types.SimpleNamespace:
     flags = ["--grpc"] + (["--grpc-python-mode=sync"] if mode == "sync" else [])
     flags += ["--opt", "runtime=vendored"] if vendored else []
     out = generate(tmp, [PROTOS, GRPC_TOOLS_INCLUDE], [CATALOG], *flags)
-    names = ["refltest_v1_extras", "refltest_v1", "_moonstub_grpc", "refltest_v1_grpc"]
-    if vendored:
-        names = ["_moonstub", "_moonstub_reflection", "google_protobuf", *names]
+    names = ["refltest_v1_extras", "refltest_v1", "refltest_v1_grpc"]
+    if vendored:  # the runtime and its support modules beside the output
+        names = ["_moonstub", "_moonstub_reflection", "google_protobuf", "_moonstub_grpc", *names]
     mods = load_modules(out, names)
     # a vendored runtime has its own registry, served by the reflection module written beside it
     refl = mods["_moonstub_reflection"] if vendored else reflection
