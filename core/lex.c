@@ -29,17 +29,25 @@ static void buffer_append(Collector *c, const char *s, size_t n) {
   c->buf[c->len] = '\0';
 }
 
-/* The comment text; a byte that is not UTF-8 (already warned about, see
- * check_comment_utf8) becomes U+FFFD, so that comments reach docstrings and
- * descriptors as valid text. */
+/* Where comment text stops being text: the first byte that is not UTF-8, or
+ * a NUL (which would end the C string the text is kept in); `n` if none. */
+static size_t first_bad_comment_byte(const char *s, size_t n) {
+  size_t bad = ms_utf8_invalid_at(s, n);
+  const char *nul = memchr(s, '\0', bad);
+  return nul ? (size_t)(nul - s) : bad;
+}
+
+/* The comment text; a byte that is not UTF-8 and a NUL (already warned
+ * about, see check_comment_utf8) become U+FFFD, so that comments reach
+ * docstrings and descriptors as valid text, whole. */
 static const char *buffer_take(Collector *c) {
   const char *s = c->len ? c->buf : "";
   if (!c->len)
     s = ms_arena_strdup(c->lx->arena, "");
-  else if (ms_utf8_invalid_at(c->buf, c->len) < c->len) {
+  else if (first_bad_comment_byte(c->buf, c->len) < c->len) {
     char *clean = ms_arena_alloc(c->lx->arena, c->len * 3 + 1), *o = clean;
     for (size_t i = 0; i < c->len;) {
-      size_t n = ms_utf8_sequence_len(c->buf + i, c->len - i);
+      size_t n = c->buf[i] ? ms_utf8_sequence_len(c->buf + i, c->len - i) : 0;
       if (n) {
         memcpy(o, c->buf + i, n);
         o += n;
@@ -132,7 +140,7 @@ static CommentStart try_comment_start(ms_Lexer *lx) {
  * at `line_start`; its text is repaired when taken (buffer_take). */
 static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsigned line, const char *line_start) {
   if (lx->warned_utf8) return;
-  size_t bad = ms_utf8_invalid_at(s, (size_t)(e - s));
+  size_t bad = first_bad_comment_byte(s, (size_t)(e - s));
   if (bad == (size_t)(e - s)) return;
   lx->warned_utf8 = true;
   const char *at_byte = s + bad;
@@ -143,10 +151,15 @@ static void check_comment_utf8(ms_Lexer *lx, const char *s, const char *e, unsig
     }
   }
   ms_Loc loc = {lx->src, line, (unsigned)(at_byte - line_start) + 1};
-  ms_warning(lx->diag, loc,
-             "comment is not valid UTF-8 (byte 0x%02X); bad bytes in this file's comments "
-             "become U+FFFD; save the file as UTF-8",
-             (unsigned char)*at_byte);
+  if (*at_byte == '\0')
+    ms_warning(lx->diag, loc,
+               "comment holds a NUL byte; NUL and bytes that are not UTF-8 in this file's comments "
+               "become U+FFFD");
+  else
+    ms_warning(lx->diag, loc,
+               "comment is not valid UTF-8 (byte 0x%02X); bad bytes in this file's comments "
+               "become U+FFFD; save the file as UTF-8",
+               (unsigned char)*at_byte);
 }
 
 /* Reads the rest of a line comment, newline included, into `c` if given. */

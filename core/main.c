@@ -82,6 +82,17 @@ static void complain(const char *fmt, const char *arg) {
   fputs(" (see moonstub --help)\n", stderr);
 }
 
+/* An -I folder; one that is not there is a warning, as protoc gives (files
+ * are then looked for in the other roots). */
+static void add_import_root(ms_Compiler *c, const char *root) {
+  struct stat st;
+  if (stat(root, &st) != 0)
+    ms_diag_plain(&c->diag, MS_WARNING, "-I %s: %s; no file is looked for there", root, strerror(errno));
+  else if (!S_ISDIR(st.st_mode))
+    ms_diag_plain(&c->diag, MS_WARNING, "-I %s: not a folder; no file is looked for there", root);
+  ms_compiler_add_root(c, root);
+}
+
 /* Matches "--name=VALUE" or "--name VALUE"; advances *i for the latter. */
 /* Whether `text` is a decimal count from `least` to `most` (digits only: no
  * sign, no spaces, no overflow); the count goes to *count. */
@@ -450,7 +461,7 @@ static int run(int argc, char **argv) {
   bool prints = args.dump_model || args.run.summary || args.check || args.run.lua_test;
   if (!args.quiet && (args.progress || (tty && !(prints && isatty(fileno(stdout))))))
     ms_progress_start(&c->diag, tty ? MS_PROGRESS_TTY : MS_PROGRESS_LINES, stderr);
-  for (unsigned i = 0; i < args.roots.count; i++) ms_compiler_add_root(c, args.roots.items[i]);
+  for (unsigned i = 0; i < args.roots.count; i++) add_import_root(c, args.roots.items[i]);
   bool stdin_read = false;
   for (unsigned i = 0; i < args.files.count; i++) {
     const char *file = args.files.items[i];

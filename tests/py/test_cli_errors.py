@@ -82,6 +82,34 @@ def test_latin1_comment_is_a_warning_and_the_module_imports(tmp_path: Path) -> N
     assert check.stdout.splitlines() == ["Caf\ufffd au lait, cr\ufffdme br\ufffdl\ufffde.", "Dish(name='x')"]
 
 
+def test_nul_byte_in_a_comment_is_a_warning_and_the_comment_stays_whole(tmp_path: Path) -> None:
+    # a NUL once ended the comment's text silently (it is kept as a C string)
+    (tmp_path / "nul.proto").write_bytes(b'syntax = "proto3";\npackage n;\n// before\x00after\nmessage M {}\n')
+    out = tmp_path / "out"
+    result = run("-I.", "nul.proto", f"--python_out={out}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "nul.proto:3:10: warning: comment holds a NUL byte; NUL and bytes that are not UTF-8 in this file's "
+        "comments become U+FFFD\n"
+        "// before\\x00after\n"
+        "         ^\n"
+    )
+    check = subprocess.run([sys.executable, "-c", "import n; print(n.M.__doc__)"], check=False, cwd=out,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "before\ufffdafter"
+
+
+def test_an_include_folder_that_is_not_there_is_a_warning(proj: Path) -> None:
+    # protoc warns too; the input is then found (or not) in the other roots
+    result = run("-I", "nosuch", "-I", "greeter.proto", "-I.", "greeter.proto", "--python_out=py", cwd=proj)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("moonstub: warning: -I nosuch: No such file or directory; no file is looked for there\n"
+                             "moonstub: warning: -I greeter.proto: not a folder; no file is looked for there\n")
+    assert (proj / "py" / "demo_greeter.py").is_file()
+    assert run("-I", "nosuch", "-I.", "greeter.proto", "--check", "-q", cwd=proj).stderr == ""
+
+
 def test_latin1_comment_in_fdl_and_fbs(tmp_path: Path) -> None:
     (tmp_path / "m.fdl").write_bytes(b"package m;\n// Caf\xe9\nmessage Dish {\n    string name = 1;\n}\n")
     (tmp_path / "t.fbs").write_bytes(b"namespace t;\n/// Caf\xe9\ntable Dish { name: string; }\n")
