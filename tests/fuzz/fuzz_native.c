@@ -10,7 +10,7 @@
  * input twice. DecodeError and EncodeError are expected outcomes; any other
  * exception, a crash or a sanitizer report is a finding.
  *
- * Run through `make fuzz-native` (tests/fuzz/fuzz.mk), which generates the
+ * Run through `make fuzz FUZZ_TARGETS=native` (tests/fuzz/fuzz.mk), which generates the
  * modules, the seeds (tests/fuzz/native_seeds.py) and sets the environment:
  * PYTHONMALLOC=malloc, so that every Python object is visible to ASan.
  */
