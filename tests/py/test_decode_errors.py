@@ -19,6 +19,7 @@ import pytest
 from google.protobuf.message import DecodeError as PbDecodeError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wire import ld, tag, varint
 
 def examples(n: int) -> int:
     """``n`` scaled by $MOONSTUB_FUZZ_SCALE (default 1; e.g. 20 for a long hunt)."""
@@ -53,24 +54,6 @@ NO_MAP_TYPES = {
     "proto2_unittest.TestOneof2",
     "proto2_unittest.TestEmptyMessage",
 }
-
-
-def varint(v: int) -> bytes:
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while v > 0x7F:
-        out.append((v & 0x7F) | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def tag(number: int, wire_type: int) -> bytes:
-    return varint((number << 3) | wire_type)
-
-
-def ld(number: int, payload: bytes) -> bytes:
-    return tag(number, 2) + varint(len(payload)) + payload
 
 
 def decode(gen, cls, data: bytes):

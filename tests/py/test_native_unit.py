@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wire import EGROUP, I32, I64, LEN, SGROUP, VARINT, ld, tag, varint
 
 native = pytest.importorskip("moonstub._native", reason="the native codec is not built (make native)")
 MessageType = native.MessageType
@@ -37,7 +38,6 @@ MessageType = native.MessageType
 (DOUBLE, FLOAT, INT64, UINT64, INT32, FIXED64, FIXED32, BOOL, STRING, GROUP, MESSAGE, BYTES, UINT32, ENUM,
  SFIXED32, SFIXED64, SINT32, SINT64, MAP) = range(1, 20)
 REPEATED, PACKED, PRESENCE, REQUIRED, UTF8, DELIMITED = 1, 2, 4, 8, 16, 32
-VARINT, I64, LEN, SGROUP, EGROUP, I32 = 0, 1, 2, 3, 4, 5
 
 KIND_NAMES = {
     DOUBLE: "double", FLOAT: "float", INT64: "int64", UINT64: "uint64", INT32: "int32", FIXED64: "fixed64",
@@ -47,24 +47,6 @@ KIND_NAMES = {
 PACKABLE = (DOUBLE, FLOAT, INT64, UINT64, INT32, FIXED64, FIXED32, BOOL, UINT32, ENUM, SFIXED32, SFIXED64,
             SINT32, SINT64)
 ZEROS: dict[int, Any] = {DOUBLE: 0.0, FLOAT: 0.0, BOOL: False, STRING: "", BYTES: b""}
-
-
-def varint(v: int) -> bytes:
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while v > 0x7F:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def tag(number: int, wire: int) -> bytes:
-    return varint(number << 3 | wire)
-
-
-def ld(number: int, payload: bytes) -> bytes:
-    return tag(number, LEN) + varint(len(payload)) + payload
 
 
 def records(data: bytes) -> list[bytes]:

@@ -43,9 +43,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "py"))  # wire: the hand-made wire bytes tests/py uses too
+from wire import EGROUP, I32, I64, LEN, SGROUP, VARINT, ld, tag, varint  # noqa: E402
+
 MODULES = ("protobuf_test_messages_proto2", "protobuf_test_messages_proto3",
            "protobuf_test_messages_editions_proto2", "protobuf_test_messages_editions_proto3")
-VARINT, I64, LEN, SGROUP, EGROUP, I32 = 0, 1, 2, 3, 4, 5
 
 # every message the decoder can raise; each must be met at least once
 DECODE_MESSAGES = {
@@ -61,24 +63,6 @@ DECODE_MESSAGES = {
 def fail(message: str) -> None:
     print(f"native_driver: FAIL: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def varint(v: int) -> bytes:
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while v > 0x7F:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def tag(number: int, wire: int) -> bytes:
-    return varint(number << 3 | wire)
-
-
-def ld(number: int, payload: bytes) -> bytes:
-    return tag(number, LEN) + varint(len(payload)) + payload
 
 
 class Workload:
