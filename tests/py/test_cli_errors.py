@@ -63,41 +63,47 @@ def assert_one_error(result: subprocess.CompletedProcess[str], line: str) -> Non
 # ---- source text is UTF-8 ----------------------------------------------------------------------------
 
 
-def test_latin1_comment_is_a_warning_and_the_module_imports(tmp_path: Path) -> None:
-    (tmp_path / "menu.proto").write_bytes(LATIN1_COMMENT)
+def generate_then_run(tmp_path: Path, name: str, source: bytes,
+                      code: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Writes `source` as `name`, generates it into tmp_path/out (which must
+    succeed) and runs `code` there; returns moonstub's run and what `code`
+    printed."""
+    (tmp_path / name).write_bytes(source)
     out = tmp_path / "out"
-    result = run("-I.", "menu.proto", f"--python_out={out}", cwd=tmp_path)
+    result = run("-I.", name, f"--python_out={out}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    check = subprocess.run([sys.executable, "-c", code], check=False, cwd=out, capture_output=True, text=True,
+                           timeout=60)
+    assert check.returncode == 0, check.stderr
+    return result, check.stdout
+
+
+def test_latin1_comment_is_a_warning_and_the_module_imports(tmp_path: Path) -> None:
+    result, printed = generate_then_run(tmp_path, "menu.proto", LATIN1_COMMENT,
+                                        "import menu; print(menu.Dish.__doc__); print(menu.Dish(name='x'))")
     assert result.stderr == (
         "menu.proto:4:7: warning: comment is not valid UTF-8 (byte 0xE9); bad bytes in this file's comments "
         "become U+FFFD; save the file as UTF-8\n"
         "// Caf\\xe9 au lait, cr\\xe8me br\\xfbl\\xe9e.\n"
         "      ^\n"
     )
-    source = (out / "menu.py").read_bytes().decode("utf-8")  # strict: raises on a bad byte
+    source = (tmp_path / "out" / "menu.py").read_bytes().decode("utf-8")  # strict: raises on a bad byte
     assert "Caf\ufffd au lait" in source
-    check = subprocess.run([sys.executable, "-c", "import menu; print(menu.Dish.__doc__); print(menu.Dish(name='x'))"],
-                           check=False, cwd=out, capture_output=True, text=True, timeout=60)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.splitlines() == ["Caf\ufffd au lait, cr\ufffdme br\ufffdl\ufffde.", "Dish(name='x')"]
+    assert printed.splitlines() == ["Caf\ufffd au lait, cr\ufffdme br\ufffdl\ufffde.", "Dish(name='x')"]
 
 
 def test_nul_byte_in_a_comment_is_a_warning_and_the_comment_stays_whole(tmp_path: Path) -> None:
     # a NUL once ended the comment's text silently (it is kept as a C string)
-    (tmp_path / "nul.proto").write_bytes(b'syntax = "proto3";\npackage n;\n// before\x00after\nmessage M {}\n')
-    out = tmp_path / "out"
-    result = run("-I.", "nul.proto", f"--python_out={out}", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    result, printed = generate_then_run(tmp_path, "nul.proto",
+                                        b'syntax = "proto3";\npackage n;\n// before\x00after\nmessage M {}\n',
+                                        "import n; print(n.M.__doc__)")
     assert result.stderr == (
         "nul.proto:3:10: warning: comment holds a NUL byte; NUL and bytes that are not UTF-8 in this file's "
         "comments become U+FFFD\n"
         "// before\\x00after\n"
         "         ^\n"
     )
-    check = subprocess.run([sys.executable, "-c", "import n; print(n.M.__doc__)"], check=False, cwd=out,
-                           capture_output=True, text=True, timeout=60)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.strip() == "before\ufffdafter"
+    assert printed.strip() == "before\ufffdafter"
 
 
 def test_an_include_folder_that_is_not_there_is_a_warning(proj: Path) -> None:
