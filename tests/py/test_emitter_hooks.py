@@ -57,6 +57,16 @@ def load(directory: Path, name: str) -> types.ModuleType:
     return support.load_modules(directory, [name])[name]
 
 
+def refused(root: Path, schema: str, emitter: Path) -> str:
+    """Generates root/schema with the extra emitter, which must fail and write
+    nothing; moonstub's stderr."""
+    out = root / "out"
+    proc = run("-I", str(root), str(root / schema), f"--python_out={out}", "--emitter", str(emitter))
+    assert proc.returncode == 1
+    assert not out.exists()
+    return proc.stderr
+
+
 @pytest.fixture()
 def hostile(tmp_path: Path) -> Path:
     write(tmp_path / "h.proto", HOSTILE)
@@ -149,12 +159,9 @@ def test_describe_through_protoc(hostile: Path) -> None:
 
 def test_a_nested_class_named_like_a_member_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "n.proto", 'syntax = "proto3";\nmessage Outer {\n  message describe {}\n}\n')
-    out = tmp_path / "out"
-    proc = run("-I", str(tmp_path), str(tmp_path / "n.proto"), f"--python_out={out}", "--emitter", str(DESCRIBE))
-    assert proc.returncode == 1
-    assert "n.proto:3:11: error: nested message \"describe\"" in proc.stderr
-    assert "adds to every message class" in proc.stderr
-    assert not out.exists()
+    stderr = refused(tmp_path, "n.proto", DESCRIBE)
+    assert "n.proto:3:11: error: nested message \"describe\"" in stderr
+    assert "adds to every message class" in stderr
 
 
 # ---- the example with the Fory codec: dataclasses and unions -----------------------------------
@@ -332,13 +339,11 @@ def test_fory_names_that_meet_an_odd_member_are_escaped_or_an_error(tmp_path: Pa
     write(tmp_path / "h.fdl", FORY_HOSTILE)
     emitter = write(tmp_path / "odd.lua", 'return { members = { "describe_", "other_value" }, '
                     "emit = function() end }\n")
-    out = tmp_path / "out"
-    proc = run("-I", str(tmp_path), str(tmp_path / "h.fdl"), f"--python_out={out}", "--emitter", str(emitter))
-    assert proc.returncode == 1
     assert (f'h.fdl:9:12: error: field "describe_" of h.y.Outer becomes the class attribute "describe_", '
-            f"which the emitter {emitter} adds to every message class; rename it\n") in proc.stderr
-    assert not out.exists()
+            f"which the emitter {emitter} adds to every message class; rename it\n") in refused(tmp_path, "h.fdl",
+                                                                                             emitter)
     write(tmp_path / "h.fdl", FORY_HOSTILE.replace("string describe_ = 2;", "string other_name = 2;"))
+    out = tmp_path / "out"
     proc = run("-I", str(tmp_path), str(tmp_path / "h.fdl"), f"--python_out={out}", "--emitter", str(emitter))
     assert proc.returncode == 0, proc.stderr
     pick = load(out, "h_y").Outer.Pick
@@ -348,12 +353,9 @@ def test_fory_names_that_meet_an_odd_member_are_escaped_or_an_error(tmp_path: Pa
 def test_a_nested_fory_type_named_like_a_member_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "n.fdl", "package h.z;\nmessage Outer [id=301] {\n    message describe {\n"
           "        string x = 1;\n    }\n    describe d = 1;\n}\n")
-    out = tmp_path / "out"
-    proc = run("-I", str(tmp_path), str(tmp_path / "n.fdl"), f"--python_out={out}", "--emitter", str(DESCRIBE))
-    assert proc.returncode == 1
     assert (f'n.fdl:3:13: error: nested message "describe" of h.z.Outer becomes the class attribute "describe", '
-            f"which the emitter {DESCRIBE} adds to every message class; rename it\n") in proc.stderr
-    assert not out.exists()
+            f"which the emitter {DESCRIBE} adds to every message class; rename it\n") in refused(tmp_path, "n.fdl",
+                                                                                              DESCRIBE)
 
 
 # ---- insertion points and ctx.outputs ---------------------------------------------------------
