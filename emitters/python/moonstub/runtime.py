@@ -89,6 +89,27 @@ def registered_files() -> typing.Mapping[str, RegisteredFile]:
     return types.MappingProxyType(_FILES)
 
 
+def _imports_first(
+    name: str, seen: set[str], *, done: typing.Callable[[str], bool] = lambda name: False, strict: bool = False
+) -> typing.Iterator[RegisteredFile]:
+    """Registered file `name` and the files it imports, transitively, imports
+    first, each once (`seen`), leaving out those `done` says are had already.
+    A file that is not registered is left out, or a LookupError if `strict`."""
+    if name in seen:
+        return
+    seen.add(name)
+    if done(name):
+        return
+    file = _FILES.get(name)
+    if file is None:
+        if strict:
+            raise LookupError(f"{name} is not registered: generate its module with descriptors (moonstub.reflection)")
+        return
+    for dependency in file.dependencies:
+        yield from _imports_first(dependency, seen, done=done, strict=strict)
+    yield file
+
+
 # ---- google.protobuf descriptors (aristaproto's google_protobuf_descriptors option) -------------
 
 
@@ -119,20 +140,15 @@ def protobuf_descriptor_pool() -> typing.Any:
 
 
 def _add_to_protobuf_pool(pool: typing.Any, name: str, added: set[str]) -> None:
-    if name in added:
-        return
-    added.add(name)
-    try:
-        pool.FindFileByName(name)
-        return
-    except KeyError:
-        pass
-    file = _FILES.get(name)
-    if file is None:
-        raise LookupError(f"{name} is not registered: generate its module with descriptors (moonstub.reflection)")
-    for dependency in file.dependencies:
-        _add_to_protobuf_pool(pool, dependency, added)
-    pool.AddSerializedFile(file.descriptor)
+    def in_pool(name: str) -> bool:
+        try:
+            pool.FindFileByName(name)
+        except KeyError:
+            return False
+        return True
+
+    for file in _imports_first(name, added, done=in_pool, strict=True):
+        pool.AddSerializedFile(file.descriptor)
 
 
 class _ProtobufDescriptor:
@@ -912,20 +928,8 @@ class Message:
         message and the files it imports, transitively, imports first (what
         ``protoc --include_imports --descriptor_set_out`` writes). Imports that
         are not registered are left out."""
-        order: list[bytes] = []
-        seen: set[str] = set()
-
-        def visit(name: str) -> None:
-            file = _FILES.get(name)
-            if name in seen or file is None:
-                return
-            seen.add(name)
-            for dependency in file.dependencies:
-                visit(dependency)
-            order.append(varint(10) + varint(len(file.descriptor)) + file.descriptor)
-
-        visit(_descriptor_of(cls)[1].file)
-        return b"".join(order)
+        files = _imports_first(_descriptor_of(cls)[1].file, set())
+        return b"".join(varint(10) + varint(len(file.descriptor)) + file.descriptor for file in files)
 
     # -- text format ---------------------------------------------------------------------------
 
