@@ -3,6 +3,8 @@
 -- checks the options, picks the naming rules and runs the emitters.
 local M = {}
 
+local lpeg = require("lpeg")
+local python = require("rules.python")
 local Writer = require("emitters.writer")
 
 local PRESETS = { default = true, aristaproto = true }
@@ -45,6 +47,21 @@ local function sorted_keys(t)
   return keys
 end
 
+-- What a naming hook must return: a Python identifier (class, attribute and
+-- method names), a dotted module name, or a relative path of a .py file.
+local ident = (lpeg.R("az", "AZ") + "_") * (lpeg.R("az", "AZ", "09") + "_") ^ 0
+local NAME_SHAPES = {
+  identifier = { pattern = ident * -1, what = "a Python identifier" },
+  module = { pattern = ident * ("." * ident) ^ 0 * -1, what = "a dotted Python module name" },
+  path = { pattern = ident * ("/" * ident) ^ 0 * ".py" * -1, what = "a relative path of a .py file" },
+}
+local HOOK_SHAPES = {
+  message = "identifier", field = "identifier", enum = "identifier", enum_value = "identifier",
+  service_stub = "identifier", service_servicer = "identifier", service_base = "identifier",
+  method = "identifier", escape = "identifier",
+  module = "module", grpc_module = "module", module_path = "path", grpc_module_path = "path",
+}
+
 --- Checks `opt` (strings from --opt / plugin parameters); returns false after
 --- reporting every bad key and value, naming the valid choices. `extra` maps the
 --- options that the loaded emitters declare to their emitter (any value goes).
@@ -55,7 +72,7 @@ function M.check_options(opt, host, extra)
     local valid = M.OPTIONS[key]
     if key:match("^M.") then
       -- M<file.proto or package>=python.module: where that file's classes already are
-      if not opt[key]:match("^[%a_][%w_]*[%w_.]*$") or opt[key]:match("%.%.") or opt[key]:match("%.$") then
+      if not NAME_SHAPES.module.pattern:match(opt[key]) then
         host.report("error", string.format("invalid module %q for option %s (a dotted Python module name)",
           opt[key], key))
         ok = false
@@ -120,23 +137,6 @@ local function closest(word, choices)
   end
   return best
 end
-
--- What a naming hook must return: a Python identifier (class, attribute and
--- method names), a dotted module name, or a relative path of a .py file.
-local lpeg = require("lpeg")
-local python = require("rules.python")
-local ident = (lpeg.R("az", "AZ") + "_") * (lpeg.R("az", "AZ", "09") + "_") ^ 0
-local NAME_SHAPES = {
-  identifier = { pattern = ident * -1, what = "a Python identifier" },
-  module = { pattern = ident * ("." * ident) ^ 0 * -1, what = "a dotted Python module name" },
-  path = { pattern = ident * ("/" * ident) ^ 0 * ".py" * -1, what = "a relative path of a .py file" },
-}
-local HOOK_SHAPES = {
-  message = "identifier", field = "identifier", enum = "identifier", enum_value = "identifier",
-  service_stub = "identifier", service_servicer = "identifier", service_base = "identifier",
-  method = "identifier", escape = "identifier",
-  module = "module", grpc_module = "module", module_path = "path", grpc_module_path = "path",
-}
 
 local function describe_node(node)
   if type(node) == "table" then return node.full_name or node.path or node.name or "?" end

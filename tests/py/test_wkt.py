@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import support
 
 REPO = support.REPO
@@ -151,11 +152,12 @@ def test_a_file_mapped_to_another_trees_module_is_reused(tmp_path: Path) -> None
         assert proc.stdout.strip() == "ok", proc.stderr
 
 
-def test_a_bad_mapping_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("module", ["not a module", "a..b", "a.", ".a", "a.1b"])
+def test_a_bad_mapping_is_an_error(tmp_path: Path, module: str) -> None:
     src = tmp_path / "src"
     write(src, "common.proto", COMMON)
     proc = moonstub("-I", str(src), str(src / "common.proto"), f"--python_out={tmp_path / 'out'}",
-                    "--opt", "Mcommon.proto=not a module")
+                    "--opt", f"Mcommon.proto={module}")
     assert proc.returncode == 1
-    assert 'invalid module "not a module" for option Mcommon.proto (a dotted Python module name)' in proc.stderr
+    assert f'invalid module "{module}" for option Mcommon.proto (a dotted Python module name)' in proc.stderr
     assert not (tmp_path / "out").exists()
